@@ -1,0 +1,1 @@
+"""AWS CDK app that provisions the HealthTech patient-monitoring pipeline with cross-region DR."""

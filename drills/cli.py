@@ -1,0 +1,8 @@
+"""``htdr``: the project's command line. Each sub-command group lives beside what it drives."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="HealthTech DR harness")
+# Sub-command groups register below, one line each (sandbox, drill, gate, report, ...).

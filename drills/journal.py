@@ -1,0 +1,145 @@
+"""The drill journal: the self-contained evidence of one drill run (DESIGN §6).
+
+Data first: drills write it, the report renders it, and ``drills.measure`` can recompute every figure
+from it. It imports nothing from Dagster or a target. No PHI-like values go in here: event ids are
+synthetic device ids + sequence numbers, never patient ids or vitals.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class Phase(StrEnum):
+    """Timeline phases of a drill (DESIGN §5); t0 is FAULT_INJECTED."""
+
+    LOAD_STARTED = "load_started"
+    FAULT_INJECTED = "fault_injected"
+    DETECTED = "detected"
+    PROMOTED = "promoted"
+    REPOINTED = "repointed"
+    FIRST_ACK_WRITE_READABLE = "first_ack_write_readable"
+    BACKLOG_DRAINED = "backlog_drained"
+    ROLLED_BACK = "rolled_back"
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ABORTED = "aborted"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TargetInfo(_Model):
+    kind: str = Field(description="'local' (sandbox) or 'aws'")
+    environment: str
+    primary_region: str
+    dr_region: str
+
+
+class TimelineEvent(_Model):
+    phase: Phase
+    t: float = Field(description="Unix epoch seconds")
+    detail: str = ""
+
+
+class LagSample(_Model):
+    t: float = Field(description="Unix epoch seconds when sampled")
+    lag_s: float | None = Field(description="Replication lag in seconds; None when unreadable")
+    source: str = Field(description="Which metric, e.g. 'pg_last_xact_replay_timestamp'")
+
+
+class Measurement(_Model):
+    """One measured figure. ``value`` is None when it could not be measured; ``note`` says why."""
+
+    value: float | None
+    unit: str
+    note: str = ""
+
+
+class LossDetail(_Model):
+    acknowledged: int
+    lost: int
+    digest_mismatches: int
+    in_doubt: int = Field(description="Committed to the store but never acknowledged to the producer")
+    lost_event_ids: list[str] = Field(default_factory=list, description="First ids only (device:seq)")
+    method: str = Field(description="How loss was proven, e.g. 'bucketed checksum diff'")
+
+
+class Measurements(_Model):
+    rpo_data: Measurement
+    rpo_metric: Measurement
+    rto: Measurement
+    rpo_agreement_tolerance_s: float
+    rpo_agree: bool | None
+    rpo_agreement_note: str = ""
+    loss: LossDetail
+
+
+class ObjectiveResult(_Model):
+    name: str
+    observed: float | None
+    threshold: float
+    unit: str
+    passed: bool
+    note: str = ""
+
+
+class IntegrityResult(_Model):
+    name: str
+    passed: bool
+    summary: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class RollbackRecord(_Model):
+    action: str
+    rollback: str
+    ok: bool
+    error: str = ""
+
+
+class DrillJournal(_Model):
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    scenario: str
+    description: str
+    target: TargetInfo
+    parameters: dict[str, Any]
+    started_at: datetime
+    finished_at: datetime
+    timeline: list[TimelineEvent]
+    lag_samples: list[LagSample]
+    measurements: Measurements
+    objectives: list[ObjectiveResult]
+    integrity: list[IntegrityResult] = Field(default_factory=list)
+    rollbacks: list[RollbackRecord] = Field(default_factory=list)
+    status: Status
+    notes: list[str] = Field(default_factory=list)
+
+    def write(self, directory: Path) -> Path:
+        """Write as ``<dir>/drill-<scenario>-<run_id>.json`` atomically (no half-written evidence)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"drill-{self.scenario}-{self.run_id}.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(self.model_dump_json(indent=2))
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def read(cls, path: Path) -> DrillJournal:
+        return cls.model_validate_json(path.read_text())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
