@@ -1,0 +1,43 @@
+"""DDL of the patient store (PostgreSQL / Aurora PostgreSQL) and of the producer's ledger (SQLite).
+
+The store keeps ``payload_digest`` computed at write time (``drills.pipeline.events.event_digest``) so
+integrity checks sum integers per key range instead of hashing rows at query time.
+"""
+
+STORE_DDL = """
+CREATE TABLE IF NOT EXISTS vitals_events (
+    event_key      bigint PRIMARY KEY,            -- device_index << 32 | seq
+    device_id      text        NOT NULL,
+    seq            bigint      NOT NULL,
+    patient_ref    text        NOT NULL,
+    ts             timestamptz NOT NULL,
+    heart_rate     smallint    NOT NULL,
+    spo2           smallint    NOT NULL,
+    systolic       smallint    NOT NULL,
+    diastolic      smallint    NOT NULL,
+    resp_rate      smallint    NOT NULL,
+    temp_c         numeric(4,1) NOT NULL,
+    payload_digest bigint      NOT NULL,
+    ingested_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    UNIQUE (device_id, seq)
+);
+CREATE TABLE IF NOT EXISTS stream_checkpoints (
+    stream_name     text NOT NULL,
+    shard_id        text NOT NULL,
+    sequence_number text NOT NULL,
+    updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (stream_name, shard_id)
+);
+"""
+
+LEDGER_DDL = """
+CREATE TABLE IF NOT EXISTS ledger (
+    event_key  INTEGER PRIMARY KEY,   -- same key as the store
+    device_id  TEXT    NOT NULL,
+    seq        INTEGER NOT NULL,
+    digest     INTEGER NOT NULL,      -- event_digest(), signed 64-bit
+    region     TEXT    NOT NULL,      -- region whose ingest API was called
+    t_sent     REAL    NOT NULL,      -- epoch seconds
+    t_ack      REAL                   -- NULL: sent, never acknowledged (in doubt)
+);
+"""
