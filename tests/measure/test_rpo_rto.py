@@ -1,0 +1,73 @@
+"""RPO (data / metric), their agreement, RTO and the phase timeline, from hand-made evidence."""
+
+from drills.journal import LagSample, Measurement, Phase, TimelineEvent
+from drills.measure.lag import plot_series, sampling_quality, value_at
+from drills.measure.loss import LedgerRow, measure_loss
+from drills.measure.rpo import CONSUMER_LAG, DB_LAG, agree, agreement_tolerance, rpo_data, rpo_metric
+from drills.measure.rto import phase_offsets, rto
+
+
+def _series(source: str, start: float, n: int, step: float, lag: float) -> list[LagSample]:
+    return [LagSample(t=start + i * step, lag_s=lag, source=source) for i in range(n)]
+
+
+def test_rpo_data_is_t0_minus_oldest_lost_ack() -> None:
+    ledger = [LedgerRow(i, 1, 99.0 + i * 0.1, 99.0 + i * 0.1) for i in range(20)]
+    store = {r.event_key: 1 for r in ledger[:15]}     # the last 5 (acked 100.5 .. 100.9) are lost
+    loss = measure_loss(ledger, store)
+    assert rpo_data(101.0, loss).value == 0.5
+    assert rpo_data(101.0, measure_loss(ledger[:15], store)).value == 0.0
+
+
+def test_rpo_metric_sums_components_for_single_write_only() -> None:
+    samples = _series(DB_LAG, 90.0, 100, 0.1, 0.2) + _series(CONSUMER_LAG, 90.0, 100, 0.1, 0.3)
+    single = rpo_metric(samples, t0=100.0, dual_ingest=False, max_age_s=0.5)
+    dual = rpo_metric(samples, t0=100.0, dual_ingest=True, max_age_s=0.5)
+    assert single.measurement.value == 0.5 and (single.db_lag_s, single.consumer_lag_s) == (0.2, 0.3)
+    assert dual.measurement.value == 0.2
+
+
+def test_rpo_metric_not_measured_without_fresh_sample() -> None:
+    samples = _series(DB_LAG, 90.0, 5, 0.1, 0.2)        # last sample at 90.4, t0 at 100
+    m = rpo_metric(samples, t0=100.0, dual_ingest=True, max_age_s=0.5).measurement
+    assert m.value is None and "no DB replication lag sample" in m.note
+
+
+def test_value_at_ignores_samples_after_t0() -> None:
+    samples = [LagSample(t=9.95, lag_s=1.0, source=DB_LAG), LagSample(t=10.05, lag_s=50.0, source=DB_LAG)]
+    hit = value_at(samples, 10.0, 0.5)
+    assert hit is not None and hit.lag_s == 1.0
+
+
+def test_agreement_within_and_outside_tolerance() -> None:
+    data, close, far = Measurement(value=1.0, unit="s"), Measurement(value=1.2, unit="s"), \
+        Measurement(value=3.0, unit="s")
+    tol_close = agreement_tolerance(0.1, 0.02, data, close)
+    assert tol_close == round(0.3 + 0.02 + 0.25 * 1.2, 3)
+    assert agree(data, close, tol_close)[0] is True
+    ok, note = agree(data, far, agreement_tolerance(0.1, 0.02, data, far))
+    assert ok is False and note.startswith("disagree")
+    none, why = agree(data, Measurement(value=None, unit="s", note="probe down"), 1.0)
+    assert none is None and "probe down" in why
+
+
+def test_sampling_quality_and_plot_series() -> None:
+    samples = [*_series(DB_LAG, 0.0, 101, 0.1, 0.1), LagSample(t=10.05, lag_s=9.0, source=DB_LAG)]
+    q = sampling_quality(samples)
+    assert q.meets_minimum and q.rate_hz is not None and q.rate_hz > 10
+    slow = sampling_quality(_series(DB_LAG, 0.0, 11, 0.5, 0.1))
+    assert not slow.meets_minimum and slow.max_gap_s == 0.5
+    plot = plot_series(samples, t0=5.0, max_points=20)
+    assert len(plot) <= 20 and plot[0][0] == -5.0
+    assert max(p[1] for p in plot) == 9.0                 # the spike survives thinning
+
+
+def test_rto_and_phase_offsets() -> None:
+    tl = [TimelineEvent(phase=Phase.LOAD_STARTED, t=90.0), TimelineEvent(phase=Phase.FAULT_INJECTED, t=100.0),
+          TimelineEvent(phase=Phase.DETECTED, t=100.4), TimelineEvent(phase=Phase.FIRST_ACK_WRITE_READABLE,
+                                                                       t=103.25)]
+    assert rto(tl).value == 3.25
+    assert phase_offsets(tl) == {"load_started": -10.0, "fault_injected": 0.0, "detected": 0.4,
+                                 "first_ack_write_readable": 3.25}
+    assert rto(tl[:3]).value is None and "readable" in rto(tl[:3]).note
+    assert rto([]).value is None
