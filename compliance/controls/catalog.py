@@ -1,0 +1,117 @@
+"""The HIPAA control catalog: citations → controls → check ids, loaded from data (``hipaa.yaml``).
+
+The catalog is data, not code, so an auditor can read it and a change to a mapping is a reviewed diff.
+Everything that consumes evidence (the gate, the report) resolves check ids through it, which is why a
+citation without any automated check must still appear, as MANUAL, rather than vanish.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+#: The packaged catalog; ``load_catalog()`` reads it unless told otherwise.
+DEFAULT_CATALOG_PATH = Path(__file__).with_name("hipaa.yaml")
+
+#: Asset-check names the drills publish for the DR objectives (until ``drills/defs`` exports its own).
+DRILL_CHECK_NAMES: frozenset[str] = frozenset(
+    {"rpo_within_objective", "rto_within_objective", "zero_acknowledged_loss", "rpo_metric_agrees_with_data"}
+)
+
+Tool = Literal["checkov", "cdk-nag", "drill", "great_expectations"]
+
+
+class CatalogError(ValueError):
+    """The catalog file is missing or malformed; the message names the file and the fix."""
+
+
+class CheckRef(BaseModel):
+    """One automated check, by the tool that runs it and the id that tool reports."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tool: Tool
+    id: str
+
+
+class Control(BaseModel):
+    """A concrete, testable control that (partly) implements a citation."""
+
+    id: str
+    title: str
+    description: str
+    checks: list[CheckRef]
+    manual: str | None = None  # what an auditor must look at when no automated check covers it
+
+    @property
+    def is_manual(self) -> bool:
+        """A control no automated check covers: the report shows it as MANUAL."""
+        return not self.checks
+
+
+class Citation(BaseModel):
+    """A HIPAA Security Rule paragraph, e.g. ``164.312(a)(2)(iv)``."""
+
+    id: str
+    title: str
+    kind: Literal["required", "addressable", "standard"]
+    controls: list[Control]
+
+
+class CheckException(BaseModel):
+    """A built-in check the gate deliberately skips, with the reason an auditor can judge."""
+
+    tool: Tool
+    id: str
+    reason: str
+
+
+class Catalog(BaseModel):
+    """The whole catalog; lookups go from a failed check back to the citations it evidences."""
+
+    citations: list[Citation]
+    exceptions: list[CheckException] = []
+
+    def check_refs(self) -> set[CheckRef]:
+        """Every check the catalog references, across all citations."""
+        return {
+            check for citation in self.citations for control in citation.controls for check in control.checks
+        }
+
+    def controls_for(self, check_id: str, tool: Tool | None = None) -> list[tuple[Citation, Control]]:
+        """The (citation, control) pairs a check evidences; empty when the catalog does not map it."""
+        return [
+            (citation, control)
+            for citation in self.citations
+            for control in citation.controls
+            if any(c.id == check_id and (tool is None or c.tool == tool) for c in control.checks)
+        ]
+
+    def citations_for(self, check_id: str, tool: Tool | None = None) -> list[Citation]:
+        """The citations a check evidences, each once, in catalog order."""
+        seen: dict[str, Citation] = {}
+        for citation, _control in self.controls_for(check_id, tool):
+            seen.setdefault(citation.id, citation)
+        return list(seen.values())
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Read and validate a catalog file (default: the packaged ``hipaa.yaml``)."""
+    source = path or DEFAULT_CATALOG_PATH
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        message = f"control catalog {source}: cannot read it ({reason}); pass an existing file"
+        raise CatalogError(message) from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"control catalog {source}: not valid YAML ({exc}); fix the syntax") from None
+    try:
+        return Catalog.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CatalogError(f"control catalog {source}: {where}: {first['msg']}; fix that entry") from None
