@@ -61,6 +61,10 @@ class ProducerConfig(_Config):
     ledger_path: Path
     duration_s: float | None = Field(default=None, gt=0)
     seed: int = 7
+    status_path: Path | None = Field(
+        default=None, description="status JSON a drill can watch; default: the ledger path + .status.json"
+    )
+    request_timeout_s: float = Field(default=5.0, gt=0, description="one POST; then it counts as failed")
 
 
 def load_config(model: type[M], path: Path) -> M:
@@ -68,7 +72,9 @@ def load_config(model: type[M], path: Path) -> M:
     try:
         return model.model_validate_json(path.read_text())
     except FileNotFoundError:
-        raise SystemExit(f"config file {path} does not exist; the sandbox writes it on 'htdr sandbox up'")
+        raise SystemExit(
+            f"config file {path} does not exist; the sandbox writes it on 'htdr sandbox up'"
+        ) from None
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -1,0 +1,218 @@
+"""The producer (device simulator): paced synthetic events into the active region's ingest API.
+
+Per batch: record the events in the ledger with ``t_sent`` (committed), POST them to every URL of the
+routing file, then record ``t_ack`` for the events every URL accepted. Events rejected per record are
+retried with the same sequence number; a failed POST (API down, timeout) is retried with backoff
+(the events stay in doubt meanwhile) after re-reading the routing on SIGHUP — the DNS switch of a
+failover. A status JSON (sent, acked, errors, rate) is rewritten every second for drills to watch.
+
+Run: ``python -m drills.pipeline.producer --config PATH`` (``ProducerConfig`` JSON). SIGTERM stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from drills.pipeline.config import ProducerConfig, load_config
+from drills.pipeline.device_fleet import DeviceFleet, SyntheticEvent
+from drills.pipeline.ingest_client import IngestClient, PostOutcome, Routing, RoutingError, load_routing
+from drills.pipeline.ledger import LedgerEntry, LedgerWriter
+
+log = logging.getLogger("htdr.producer")
+
+#: Target time a batch accumulates at low rates: small enough for smooth pacing, big enough to batch.
+BATCH_WINDOW_S = 0.2
+#: After an outage, catch up at most this much backlog (devices do buffer, but not forever).
+MAX_DEBT_S = 2.0
+RETRY_BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0)
+STATUS_EVERY_S = 1.0
+
+
+@dataclass
+class ProducerStatus:
+    """What a drill watches: written atomically to the status file."""
+
+    sent: int = 0
+    acked: int = 0
+    rejected: int = 0
+    errors: int = 0
+    in_doubt: int = 0
+    rate_per_min: float = 0.0
+    target_rate_per_min: int = 0
+    api_urls: list[str] = field(default_factory=list)
+    last_error: str | None = None
+    updated_at: float = 0.0
+    running: bool = True
+
+
+class Producer:
+    """Importable device simulator; ``run`` blocks until ``stop`` is set or ``duration_s`` elapses."""
+
+    def __init__(self, config: ProducerConfig) -> None:
+        self.config = config
+        self.status_path = config.status_path or config.ledger_path.with_name(
+            config.ledger_path.name + ".status.json"
+        )
+        self.status = ProducerStatus(target_rate_per_min=config.rate_per_min)
+        self._routing = load_routing(config.routing_file)
+        self._reroute = threading.Event()
+        self._clients = self._make_clients(self._routing)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="post")
+        self._acked_window: deque[tuple[float, int]] = deque(maxlen=64)
+        self._last_status = 0.0
+
+    def request_reroute(self) -> None:
+        """Re-read the routing file before the next POST (signal-safe: only sets a flag)."""
+        self._reroute.set()
+
+    def run(self, stop: threading.Event) -> ProducerStatus:
+        ledger = LedgerWriter(self.config.ledger_path)
+        fleet = DeviceFleet(self.config.devices, self.config.seed)
+        next_index = ledger.next_global_index(self.config.devices)
+        if next_index:
+            log.info("resuming after %d events already in the ledger", next_index)
+        per_s = self.config.rate_per_min / 60.0
+        target = max(1, min(self.config.batch_size, math.ceil(per_s * BATCH_WINDOW_S)))
+        started = time.monotonic()
+        deadline = started + self.config.duration_s if self.config.duration_s else math.inf
+        produced = 0
+        log.info("producing %d events/min to %s", self.config.rate_per_min, ", ".join(self._routing.api_urls))
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                now = time.monotonic()
+                due = per_s * (now - started)
+                if due - produced > per_s * MAX_DEBT_S + target:  # skip backlog older than MAX_DEBT_S
+                    produced = int(due - per_s * MAX_DEBT_S)
+                if due - produced < target:
+                    wait = (produced + target - due) / per_s
+                    stop.wait(min(wait, max(0.0, deadline - now), 0.25))
+                    continue
+                wall = time.time()
+                batch = [fleet.event(next_index + i, wall) for i in range(target)]
+                next_index += target
+                produced += target
+                self._deliver(batch, ledger, stop)
+                self._maybe_write_status()
+        finally:
+            self.status.running = False
+            self._write_status()
+            ledger.close()
+            self._pool.shutdown(wait=True)
+            for client in self._clients:
+                client.close()
+        return self.status
+
+    def _deliver(self, batch: Sequence[SyntheticEvent], ledger: LedgerWriter, stop: threading.Event) -> None:
+        """Post until every event is acknowledged or the producer stops (the rest stays in doubt)."""
+        ledger.record_sent(
+            [LedgerEntry(e.event_key, e.device_id, e.seq, e.digest) for e in batch],
+            self._routing.label, time.time(),
+        )
+        self.status.sent += len(batch)
+        self.status.in_doubt += len(batch)
+        pending = list(batch)
+        attempt = 0
+        while pending:
+            if self._reroute.is_set():
+                self._apply_routing()
+            outcomes = self._post_all(json.dumps({"events": [e.payload for e in pending]}).encode())
+            failures = [o for o in outcomes if not o.ok]
+            if failures:
+                self.status.errors += 1
+                self.status.last_error = failures[0].error
+                if any(o.status is not None and 400 <= o.status < 500 for o in failures):
+                    log.error("batch refused, left in doubt: %s", failures[0].error)
+                    return
+                self._maybe_write_status()
+                if stop.wait(RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]):
+                    return
+                attempt += 1
+                continue
+            rejected = frozenset().union(*(o.failed for o in outcomes))
+            acked = [e.event_key for i, e in enumerate(pending) if i not in rejected]
+            ledger.record_acked(acked, time.time())
+            self._count_acked(len(acked))
+            self.status.rejected += len(rejected)
+            pending = [pending[i] for i in sorted(rejected)]
+            if pending and stop.wait(RETRY_BACKOFF_S[0]):
+                return
+
+    def _post_all(self, body: bytes) -> list[PostOutcome]:
+        if len(self._clients) == 1:
+            return [self._clients[0].post(body)]
+        return list(self._pool.map(lambda c: c.post(body), self._clients))
+
+    def _apply_routing(self) -> None:
+        self._reroute.clear()
+        try:
+            routing = load_routing(self.config.routing_file)
+        except RoutingError as err:
+            log.error("%s; keeping %s", err, ", ".join(self._routing.api_urls))
+            return
+        if routing != self._routing:
+            for client in self._clients:
+                client.close()
+            self._routing, self._clients = routing, self._make_clients(routing)
+            log.info("rerouted to %s", ", ".join(routing.api_urls))
+
+    def _make_clients(self, routing: Routing) -> list[IngestClient]:
+        return [IngestClient(url, self.config.request_timeout_s) for url in routing.api_urls]
+
+    def _count_acked(self, n: int) -> None:
+        self.status.acked += n
+        self.status.in_doubt -= n
+        self._acked_window.append((time.monotonic(), self.status.acked))
+
+    def _maybe_write_status(self) -> None:
+        if time.monotonic() - self._last_status >= STATUS_EVERY_S:
+            self._write_status()
+
+    def _write_status(self) -> None:
+        """Atomic rewrite (temp file + rename) so a reader never sees half a document."""
+        self._last_status = time.monotonic()
+        window = [(t, n) for t, n in self._acked_window if self._last_status - t <= 10.0]
+        if len(window) >= 2 and window[-1][0] > window[0][0]:
+            (t0, n0), (t1, n1) = window[0], window[-1]
+            self.status.rate_per_min = round((n1 - n0) / (t1 - t0) * 60.0, 1)
+        self.status.api_urls = list(self._routing.api_urls)
+        self.status.updated_at = time.time()
+        tmp = self.status_path.with_name(self.status_path.name + ".tmp")
+        tmp.write_text(json.dumps(asdict(self.status)))
+        os.replace(tmp, self.status_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m drills.pipeline.producer", description=__doc__)
+    parser.add_argument("--config", type=Path, required=True, help="ProducerConfig JSON file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    config = load_config(ProducerConfig, args.config)
+    try:
+        producer = Producer(config)
+    except RoutingError as err:
+        raise SystemExit(str(err)) from None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: producer.request_reroute())
+    status = producer.run(stop)
+    log.info("stopped: sent %d, acked %d, in doubt %d, errors %d",
+             status.sent, status.acked, status.in_doubt, status.errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Engine fixtures of the pipeline tests: real moto server, Valkey and PostgreSQL, started once."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from drills.pipeline.config import IngestApiConfig, ProcessorConfig
+from drills.pipeline.ingest_api import build_server
+from tests.pipeline.engines import MotoServer, Postgres, Valkey, free_port
+
+PRIMARY_REGION = "ca-central-1"
+DR_REGION = "ca-west-1"
+CACHE_TOKEN = "test-only-cache-token"
+
+# boto3 needs credentials even against moto; these are moto's dummies, set at the test edge.
+for _key, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                     "AWS_SESSION_TOKEN": "testing"}.items():
+    os.environ.setdefault(_key, _value)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    db_arn: str
+    cache_arn: str
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def valkey() -> Iterator[Valkey]:
+    server = Valkey(CACHE_TOKEN)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    cluster = Postgres()
+    yield cluster
+    cluster.stop()
+
+
+def aws(moto: MotoServer, service: str, region: str = PRIMARY_REGION) -> Any:
+    """A boto3 client of ``service`` talking to the session's moto server."""
+    return boto3.client(service, region_name=region, endpoint_url=moto.url)  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def make_stream(moto: MotoServer) -> Callable[..., str]:
+    """Create a uniquely named stream (moto state is shared by the whole session)."""
+
+    def create(shards: int = 1, region: str = PRIMARY_REGION) -> str:
+        name = f"vitals-{uuid.uuid4().hex[:8]}"
+        client = aws(moto, "kinesis", region)
+        client.create_stream(StreamName=name, ShardCount=shards)
+        client.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.1})
+        return name
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def secrets(moto: MotoServer, postgres: Postgres) -> dict[str, Secrets]:
+    """The 'existing' secrets of both regions, as the sandbox seeds them."""
+    out = {}
+    for region in (PRIMARY_REGION, DR_REGION):
+        client = aws(moto, "secretsmanager", region)
+        db = client.create_secret(Name=f"htdr/db-{uuid.uuid4().hex[:6]}", SecretString=json.dumps({
+            "username": Postgres.USER, "password": Postgres.PASSWORD, "engine": "postgres",
+            "host": "127.0.0.1", "port": postgres.port, "dbname": "postgres",
+        }))
+        cache = client.create_secret(Name=f"htdr/cache-{uuid.uuid4().hex[:6]}",
+                                     SecretString=json.dumps({"auth_token": CACHE_TOKEN}))
+        out[region] = Secrets(db["ARN"], cache["ARN"])
+    return out
+
+
+@pytest.fixture
+def store_db(postgres: Postgres) -> str:
+    name = f"store_{uuid.uuid4().hex[:10]}"
+    postgres.create_database(name)
+    return name
+
+
+@pytest.fixture
+def ingest_api(moto: MotoServer) -> Iterator[Callable[..., tuple[str, object]]]:
+    """Start in-thread ingest APIs; returns (URL, server) so a test can reach the forwarder."""
+    servers = []
+
+    def start(stream: str, region: str = PRIMARY_REGION, endpoint_url: str | None = None
+              ) -> tuple[str, object]:
+        config = IngestApiConfig(port=free_port(), region=region, stream_name=stream,
+                                 endpoint_url=endpoint_url or moto.url)
+        server = build_server(config)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{config.port}/", server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def processor_config(moto: MotoServer, valkey: Valkey, secrets: Secrets, stream: str, port: int,
+                     dbname: str, region: str = PRIMARY_REGION, **overrides: object) -> ProcessorConfig:
+    return ProcessorConfig(
+        region=region, endpoint_url=moto.url, stream_name=stream, db_host="127.0.0.1", db_port=port,
+        db_name=dbname, db_secret_arn=secrets.db_arn, cache_host="127.0.0.1", cache_port=valkey.port,
+        cache_secret_arn=secrets.cache_arn, **overrides,  # type: ignore[arg-type]
+    )
+
+
+def store_rows(cluster: Postgres, dbname: str) -> dict[int, int]:
+    """event_key -> payload_digest of everything in a store (empty before the schema exists)."""
+    with cluster.admin(dbname) as conn:
+        exists = conn.execute("SELECT to_regclass('vitals_events')").fetchone()
+        if not exists or exists[0] is None:
+            return {}
+        return dict(conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall())
+
+
+def write_json(path: Path, doc: object) -> Path:
+    path.write_text(json.dumps(doc, default=str))
+    return path

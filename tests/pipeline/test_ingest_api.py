@@ -1,0 +1,159 @@
+"""The ingest API against a real moto Kinesis: validation, forwarding, per-record failures, outages."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from drills.pipeline.device_fleet import DeviceFleet
+from tests.pipeline.conftest import aws
+from tests.pipeline.engines import MotoServer, free_port
+
+pytestmark = pytest.mark.sandbox
+
+
+def call(url: str, method: str, path: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        conn.request(method, path, body, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def events(n: int, start: int = 0) -> list[dict[str, Any]]:
+    fleet = DeviceFleet(devices=50, seed=3)
+    return [fleet.event(start + i, 1_700_000_000.0 + i).payload for i in range(n)]
+
+
+def post(url: str, payload: object) -> tuple[int, dict[str, Any]]:
+    return call(url, "POST", "/events", json.dumps(payload).encode())
+
+
+def stream_records(moto: MotoServer, stream: str) -> list[dict[str, Any]]:
+    client = aws(moto, "kinesis")
+    out: list[dict[str, Any]] = []
+    for shard in client.list_shards(StreamName=stream)["Shards"]:
+        it = client.get_shard_iterator(StreamName=stream, ShardId=shard["ShardId"],
+                                       ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        records = client.get_records(ShardIterator=it, Limit=10_000)["Records"]
+        out.extend({"key": r["PartitionKey"], **json.loads(r["Data"])} for r in records)
+    return out
+
+
+def test_health_and_unknown_path(make_stream: Callable[..., str], ingest_api: Any) -> None:
+    url, _ = ingest_api(make_stream())
+    assert call(url, "GET", "/health")[0] == 200
+    status, body = call(url, "GET", "/nope")
+    assert status == 404 and "/events" in body["error"]
+
+
+def test_valid_batch_lands_on_the_stream_keyed_by_device(
+    make_stream: Callable[..., str], ingest_api: Any, moto: MotoServer
+) -> None:
+    stream = make_stream(shards=2)
+    url, _ = ingest_api(stream)
+    batch = events(120)
+    status, body = post(url, {"events": batch})
+    assert (status, body) == (200, {"accepted": 120, "failed": []})
+    records = stream_records(moto, stream)
+    by_id = {(e["device_id"], e["seq"]): e for e in batch}
+    assert sorted((r["device_id"], r["seq"]) for r in records) == sorted(by_id)
+    assert all(r["key"] == r["device_id"] for r in records)
+    assert all({k: v for k, v in r.items() if k != "key"} == by_id[r["device_id"], r["seq"]] for r in records)
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [
+    (lambda e: e.pop("spo2"), "events[1].spo2: Field required"),
+    (lambda e: e.update(heart_rate=999), "events[1].heart_rate: Input should be less than or equal to 300"),
+    (lambda e: e.update(patient_ref="John Smith"), "events[1].patient_ref: String should match pattern"),
+    (lambda e: e.update(mrn="12345"), "events[1].mrn: Extra inputs are not permitted"),
+])
+def test_bad_event_is_400_naming_the_field_without_echoing_the_value(
+    make_stream: Callable[..., str], ingest_api: Any, moto: MotoServer,
+    mutate: Callable[[dict[str, object]], object], expected: str,
+) -> None:
+    stream = make_stream()
+    url, _ = ingest_api(stream)
+    batch = events(3)
+    mutate(batch[1])
+    status, body = post(url, {"events": batch})
+    assert status == 400
+    assert body["error"].startswith(expected)
+    assert "\n" not in body["error"]
+    assert not any(secret in body["error"] for secret in ("999", "John Smith", "12345"))
+    assert stream_records(moto, stream) == []  # nothing half-written
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    (b"{not json", "body is not valid JSON"),
+    (b"[]", 'body must be an object {"events": [...]}'),
+    (b'{"events": []}', "events: must contain at least one event"),
+    (b'{"events": [], "x": 1}', 'body must have exactly one key, "events"'),
+])
+def test_malformed_body_is_400(
+    make_stream: Callable[..., str], ingest_api: Any, body: bytes, expected: str
+) -> None:
+    url, _ = ingest_api(make_stream())
+    status, reply = call(url, "POST", "/events", body)
+    assert (status, reply["error"][: len(expected)]) == (400, expected)
+
+
+def test_batch_over_the_limit_is_413(
+    make_stream: Callable[..., str], ingest_api: Any, moto: MotoServer
+) -> None:
+    stream = make_stream()
+    url, _ = ingest_api(stream)
+    status, body = post(url, {"events": events(501)})
+    assert status == 413 and "limit is 500" in body["error"]
+    assert stream_records(moto, stream) == []
+
+
+def test_per_record_failures_are_reported_by_index(
+    make_stream: Callable[..., str], ingest_api: Any, moto: MotoServer
+) -> None:
+    """Kinesis throttles single records (ProvisionedThroughputExceeded); moto never does, so the
+    boto3 boundary drops records 1 and 3 the way AWS would and the API must report exactly those."""
+    stream = make_stream()
+    url, server = ingest_api(stream)
+    client = server.forwarder._client
+    throttle_put_records(client, {1, 3})
+    batch = events(5)
+    status, body = post(url, {"events": batch})
+    assert (status, body) == (200, {"accepted": 3, "failed": [1, 3]})
+    stored = sorted(r["seq"] for r in stream_records(moto, stream))
+    assert stored == sorted(batch[i]["seq"] for i in (0, 2, 4))
+
+
+def throttle_put_records(client: Any, indexes: set[int], times: int = 1) -> None:
+    """Make the next ``times`` PutRecords calls fail ``indexes`` per record, like Kinesis throttling."""
+    real = client.put_records
+    remaining = [times]
+
+    def put_records(**kwargs: Any) -> dict[str, Any]:
+        if remaining[0] <= 0:
+            return real(**kwargs)
+        remaining[0] -= 1
+        records = kwargs["Records"]
+        kept = [r for i, r in enumerate(records) if i not in indexes]
+        result = iter(real(**{**kwargs, "Records": kept})["Records"])
+        throttled = {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": "Rate exceeded"}
+        return {"FailedRecordCount": len(indexes),
+                "Records": [throttled if i in indexes else next(result) for i in range(len(records))]}
+
+    client.put_records = put_records
+
+
+def test_unreachable_stream_is_503(make_stream: Callable[..., str], ingest_api: Any) -> None:
+    url, _ = ingest_api("no-such-stream")
+    status, body = post(url, {"events": events(2)})
+    assert status == 503 and "no-such-stream" in body["error"]
+    dead_url, _ = ingest_api(make_stream(), endpoint_url=f"http://127.0.0.1:{free_port()}")
+    assert post(dead_url, {"events": events(2)})[0] == 503
