@@ -7,3 +7,4 @@ import typer
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="HealthTech DR harness")
 # Sub-command groups register below, one line each (sandbox, drill, gate, report, ...).
 app.add_typer(__import__("drills.targets.local.cli", fromlist=["app"]).app, name="sandbox")
+app.add_typer(__import__("compliance.report.cli", fromlist=["app"]).app, name="report")

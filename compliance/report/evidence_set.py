@@ -1,0 +1,127 @@
+"""Find and read every evidence file under a reports directory, refusing any that looks like PHI.
+
+Layout read (any part may be missing; what is missing becomes NO EVIDENCE, never PASS):
+``drills/*.json`` drill journals, ``compliance/`` gate outputs (``gate-summary.json``,
+``checkov/results_json.json``, ``cdk-nag/{policy-,}validation-report.json`` and whatever else the gate
+wrote), ``integrity/`` Great Expectations results and Data Docs. A file that cannot be read is reported
+as a problem rather than silently dropped; a file with PHI-like content is withheld from the report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from compliance.report.checkov_results import CheckovResults, parse_checkov
+from compliance.report.evidence_error import EvidenceUnreadableError
+from compliance.report.ge_results import GeResult, parse_ge
+from compliance.report.models import EvidenceProblem
+from compliance.report.nag_results import NagResults, parse_nag
+from compliance.report.phi_guard import file_findings
+from drills.journal import DrillJournal
+
+SOURCE_DIRS = ("drills", "compliance", "integrity")
+CHECKOV_JSON = "compliance/checkov/results_json.json"
+NAG_REPORTS = (
+    "compliance/cdk-nag/policy-validation-report.json",
+    "compliance/cdk-nag/validation-report.json",
+)
+GATE_SUMMARY = "compliance/gate-summary.json"
+
+
+@dataclass
+class EvidenceSet:
+    """The evidence of one report; paths are relative to the reports directory (POSIX form)."""
+
+    root: Path
+    files: list[str] = field(default_factory=list)  # copied into the report, in order
+    journals: list[tuple[str, DrillJournal]] = field(default_factory=list)  # oldest first
+    checkov: tuple[str, CheckovResults] | None = None
+    nag: tuple[str, NagResults] | None = None
+    ge: list[tuple[str, GeResult]] = field(default_factory=list)
+    gate_summary: str | None = None
+    problems: list[EvidenceProblem] = field(default_factory=list)
+
+
+def gather(reports_dir: Path) -> EvidenceSet:
+    """Scan ``reports_dir`` for evidence, withhold PHI-like files, parse what each tool wrote."""
+    found = EvidenceSet(root=reports_dir)
+    for rel in _candidates(reports_dir):
+        findings = file_findings(reports_dir / rel)
+        if findings:
+            found.problems.append(
+                EvidenceProblem(
+                    source=rel, problem=f"withheld: contains PHI-like values ({', '.join(findings)})"
+                )
+            )
+            continue
+        found.files.append(rel)
+        _read_one(found, rel)
+    found.journals.sort(key=lambda item: (item[1].started_at, item[1].run_id))
+    return found
+
+
+def _candidates(reports_dir: Path) -> list[str]:
+    """Every regular file of the evidence folders, sorted so reports are reproducible."""
+    rels: list[str] = []
+    for top in SOURCE_DIRS:
+        base = reports_dir / top
+        if base.is_dir():
+            rels.extend(
+                p.relative_to(reports_dir).as_posix()
+                for p in base.rglob("*")
+                if p.is_file() and not p.is_symlink() and not p.name.endswith(".tmp")
+            )
+    return sorted(rels)
+
+
+def _read_one(found: EvidenceSet, rel: str) -> None:
+    """Parse ``rel`` if it is evidence the report interprets; other files are only carried and hashed."""
+    is_journal = rel.startswith("drills/") and rel.count("/") == 1 and rel.endswith(".json")
+    is_ge = rel.startswith("integrity/") and rel.endswith(".json")
+    if not (is_journal or is_ge or rel in (CHECKOV_JSON, GATE_SUMMARY, *NAG_REPORTS)):
+        return
+    try:
+        text = (found.root / rel).read_text(encoding="utf-8")
+        if is_journal:
+            found.journals.append((rel, DrillJournal.model_validate_json(text)))
+            return
+        raw = json.loads(text)
+        _interpret(found, rel, raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        found.problems.append(
+            EvidenceProblem(source=rel, problem=f"unreadable drill journal: {where}: {first['msg']}")
+        )
+    except json.JSONDecodeError as exc:
+        found.problems.append(
+            EvidenceProblem(source=rel, problem=f"unreadable: not JSON (line {exc.lineno})")
+        )
+    except (EvidenceUnreadableError, KeyError, TypeError, AttributeError, ValueError) as exc:
+        problem = (
+            str(exc)
+            if isinstance(exc, EvidenceUnreadableError)
+            else f"unexpected shape ({type(exc).__name__})"
+        )
+        found.problems.append(EvidenceProblem(source=rel, problem=f"unreadable: {problem}"))
+
+
+def _interpret(found: EvidenceSet, rel: str, raw: Any) -> None:
+    if rel == CHECKOV_JSON:
+        found.checkov = (rel, parse_checkov(raw))
+    elif rel in NAG_REPORTS:
+        if found.nag is None:
+            found.nag = (rel, parse_nag(raw))
+    elif rel == GATE_SUMMARY:
+        if not isinstance(raw, dict):
+            raise EvidenceUnreadableError("gate summary is not a JSON object")
+        found.gate_summary = rel
+    else:
+        result = parse_ge(raw)
+        if result is not None:
+            found.ge.append((rel, result))
