@@ -1,0 +1,110 @@
+"""The link proxy as a real process: it delays by the configured round trip, cuts and restores."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drills.targets.local.link import LinkState
+from drills.targets.local.ports import is_listening, wait_until
+
+LINK_PORT, ECHO_PORT = 16950, 16951
+LATENCY_MS = 40.0
+
+
+class _Echo(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        while data := self.request.recv(65536):
+            self.request.sendall(data)
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[None]:
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", ECHO_PORT), _Echo)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def link(echo: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    state_file = tmp_path_factory.mktemp("link") / "link.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "drills.targets.local.link", "--listen-port", str(LINK_PORT),
+         "--target-port", str(ECHO_PORT), "--latency-ms", str(LATENCY_MS), "--state-file", str(state_file)],
+    )
+    wait_until(lambda: is_listening(LINK_PORT), 15, "link")
+    yield proc, state_file
+    proc.terminate()
+    proc.wait(10)
+
+
+def _round_trip_s(sock: socket.socket, payload: bytes = b"ping") -> float:
+    start = time.perf_counter()
+    sock.sendall(payload)
+    received = b""
+    while len(received) < len(payload):
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("link closed the connection")
+        received += chunk
+    assert received == payload
+    return time.perf_counter() - start
+
+
+def _wait_cut(state_file: Path, cut: bool) -> None:
+    wait_until(lambda: (s := LinkState.read(state_file)) is not None and s.cut == cut, 5, "link state")
+
+
+def test_round_trip_pays_the_latency_and_keeps_order(link: tuple[subprocess.Popen[bytes], Path]) -> None:
+    with socket.create_connection(("127.0.0.1", LINK_PORT), timeout=5) as sock:
+        trips = [_round_trip_s(sock) for _ in range(5)]
+        big = bytes(range(256)) * 4096  # 1 MiB in many chunks: order and content must survive
+        _round_trip_s(sock, big)
+    assert min(trips) >= LATENCY_MS / 1000 * 0.95
+
+
+def test_throughput_is_not_serialised_on_the_delay(link: tuple[subprocess.Popen[bytes], Path]) -> None:
+    """Many small writes in flight at once take ~one round trip, not one round trip each."""
+    with socket.create_connection(("127.0.0.1", LINK_PORT), timeout=5) as sock:
+        start = time.perf_counter()
+        for _ in range(50):
+            sock.sendall(b"x" * 100)
+        received = 0
+        while received < 5000:
+            received += len(sock.recv(65536))
+        elapsed = time.perf_counter() - start
+    assert elapsed < 50 * LATENCY_MS / 1000 / 2
+
+
+def test_cut_drops_connections_and_refuses_new_ones_until_restored(
+    link: tuple[subprocess.Popen[bytes], Path],
+) -> None:
+    proc, state_file = link
+    sock = socket.create_connection(("127.0.0.1", LINK_PORT), timeout=5)
+    _round_trip_s(sock)
+    assert LinkState.read(state_file).connections == 1  # type: ignore[union-attr]
+    proc.send_signal(signal.SIGUSR1)
+    _wait_cut(state_file, True)
+    with pytest.raises(OSError):
+        _round_trip_s(sock)
+    sock.close()
+    with socket.create_connection(("127.0.0.1", LINK_PORT), timeout=5) as fresh, pytest.raises(OSError):
+        _round_trip_s(fresh)
+    proc.send_signal(signal.SIGUSR2)
+    _wait_cut(state_file, False)
+    with socket.create_connection(("127.0.0.1", LINK_PORT), timeout=5) as healed:
+        assert _round_trip_s(healed) >= LATENCY_MS / 1000 * 0.95
