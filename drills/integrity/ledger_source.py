@@ -1,0 +1,128 @@
+"""The producer's SQLite ledger as a diff source: the ground truth of what was acknowledged.
+
+With ``acked_only`` (the default) only events whose ingest call was acknowledged take part, so a
+diff against a store names acknowledged events that are missing (loss) or differ. The ledger keeps
+digests, not payloads, so there is no content mode here: its digest is the one the producer sent.
+It is opened read-only, so a producer still writing it is not disturbed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from drills.integrity.errors import IntegrityError
+from drills.integrity.key_range import Checksum, KeyRange
+
+_REQUIRED = ("event_key", "digest", "t_ack")
+
+
+class LedgerSource:
+    """``ledger`` table of a producer's SQLite file."""
+
+    def __init__(self, path: Path, *, acked_only: bool = True, name: str = "ledger") -> None:
+        self.name = name
+        self.path = Path(path)
+        self.acked_only = acked_only
+        self._conn: sqlite3.Connection | None = None
+
+    def open(self) -> None:
+        if not self.path.is_file():
+            raise IntegrityError(
+                self.name, f"ledger file {self.path} does not exist; pass the producer's ledger_path"
+            )
+        self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        columns = {row[1] for row in self._query("PRAGMA table_info(ledger)")}
+        if not columns:
+            raise IntegrityError(self.name, f"{self.path} has no 'ledger' table; is it a producer ledger?")
+        absent = [column for column in _REQUIRED if column not in columns]
+        if absent:
+            raise IntegrityError(
+                self.name, f"ledger table in {self.path} lacks column(s) {', '.join(absent)}; "
+                "it must follow drills.pipeline.schema.LEDGER_DDL"
+            )
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def schema(self) -> Mapping[str, str] | None:
+        return None
+
+    def bounds(self, within: KeyRange | None = None) -> KeyRange | None:
+        where, params = self._where(within)
+        lo, hi = self._query(f"SELECT min(event_key), max(event_key) FROM ledger {where}", params)[0]
+        return None if lo is None else KeyRange(int(lo), int(hi) + 1)
+
+    def bucket_checksums(self, rng: KeyRange, buckets: int) -> dict[int, Checksum]:
+        width = rng.bucket_width(buckets)
+        where, params = self._where(rng)
+        rows = self._query(
+            "SELECT (event_key - ?) / ?, count(*), sum(digest >> 32), sum(digest & 4294967295) "
+            f"FROM ledger {where} GROUP BY 1",
+            (rng.lo, width, *params),
+        )
+        return {int(b): Checksum.from_hi_lo(c, hi, lo) for b, c, hi, lo in rows}
+
+    def range_checksums(self, ranges: Sequence[KeyRange]) -> list[Checksum]:
+        """One indexed query per range: in-process SQLite makes a round trip cost microseconds."""
+        result = []
+        for rng in ranges:
+            where, params = self._where(rng)
+            c, hi, lo = self._query(
+                f"SELECT count(*), sum(digest >> 32), sum(digest & 4294967295) FROM ledger {where}", params
+            )[0]
+            result.append(Checksum.from_hi_lo(c, hi, lo))
+        return result
+
+    def digests(self, rng: KeyRange) -> dict[int, int]:
+        where, params = self._where(rng)
+        rows = self._query(f"SELECT event_key, digest FROM ledger {where}", params)
+        return {int(k): int(d) for k, d in rows}
+
+    def partition_maxima(self, bits: int) -> dict[int, int]:
+        acked = " AND t_ack IS NOT NULL" if self.acked_only else ""
+        rows = self._query(
+            "WITH RECURSIVE walk(part) AS ("
+            f" SELECT (SELECT min(event_key) FROM ledger WHERE 1{acked}) >> ?1"
+            " UNION ALL"
+            " SELECT (SELECT min(event_key) FROM ledger"
+            f" WHERE event_key >= (walk.part + 1) << ?1{acked}) >> ?1"
+            " FROM walk WHERE walk.part IS NOT NULL)"
+            f" SELECT part, (SELECT max(event_key) FROM ledger WHERE event_key < (part + 1) << ?1{acked})"
+            " FROM walk WHERE part IS NOT NULL",
+            (bits,),
+        )
+        return {int(p): int(m) for p, m in rows}
+
+    def acked_counts(self) -> tuple[int, int]:
+        """``(acknowledged, sent)`` event counts: the bounds a store's row count must fall within."""
+        acked, sent = self._query("SELECT count(t_ack), count(*) FROM ledger")[0]
+        return int(acked), int(sent)
+
+    def last_acked_seqs(self) -> dict[str, tuple[int, int]]:
+        """``device_id -> (first seq sent, last acknowledged seq)`` for sequence contiguity checks."""
+        rows = self._query(
+            "SELECT device_id, min(seq), max(CASE WHEN t_ack IS NOT NULL THEN seq END) FROM ledger "
+            "GROUP BY device_id HAVING count(t_ack) > 0"
+        )
+        return {str(d): (int(first), int(last)) for d, first, last in rows}
+
+    def _where(self, rng: KeyRange | None) -> tuple[str, tuple[int, ...]]:
+        clauses = ["t_ack IS NOT NULL"] if self.acked_only else []
+        params: tuple[int, ...] = ()
+        if rng is not None:
+            clauses.append("event_key >= ? AND event_key < ?")
+            params = (rng.lo, rng.hi)
+        return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def _query(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if self._conn is None:
+            raise IntegrityError(self.name, "source is not open; call open() (diff_sources does)")
+        try:
+            return self._conn.execute(query, params).fetchall()
+        except sqlite3.Error as err:
+            raise IntegrityError(self.name, f"query on {self.path} failed: {err}") from None
