@@ -35,7 +35,9 @@ def phase_timeline(view: DrillView) -> Chart | None:
     fig, ax = _figure()
     phases = [mark.phase for mark in view.timeline]
     offsets = [mark.offset_s for mark in view.timeline]
-    ax.scatter(offsets, range(len(phases)), color="#1f5fa8", zorder=3)
+    ax.scatter(offsets, range(len(phases)), color="#1f5fa8", zorder=3, clip_on=False)
+    span = max(max(offsets) - min(offsets), 1.0)
+    ax.set_xlim(min(offsets) - 0.05 * span, max(offsets) + 0.05 * span)
     ax.set_yticks(range(len(phases)), labels=[p.replace("_", " ") for p in phases])
     ax.invert_yaxis()
     ax.axvline(0.0, color="#b22222", linestyle="--", linewidth=1, label="t0 (fault)")
