@@ -11,7 +11,7 @@ target. Definitions:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from drills.journal import LossDetail
@@ -46,7 +46,8 @@ def event_id(key: int) -> str:
 
 
 def measure_loss(
-    ledger: Sequence[LedgerRow], store: Mapping[int, int], method: str = "ledger-vs-store key comparison"
+    ledger: Sequence[LedgerRow], store: Mapping[int, int], method: str = "ledger-vs-store key comparison",
+    name: Callable[[int], str] = event_id,
 ) -> LossResult:
     """Compare every ledger row with the store; see the module docstring for the definitions."""
     acked = [r for r in ledger if r.t_ack is not None]
@@ -60,7 +61,7 @@ def measure_loss(
         lost=len(missing),
         digest_mismatches=len(mismatched),
         in_doubt=in_doubt,
-        lost_event_ids=[event_id(r.event_key) for r in bad[:MAX_NAMED_IDS]],
+        lost_event_ids=[name(r.event_key) for r in bad[:MAX_NAMED_IDS]],
         method=method,
     )
     return LossResult(

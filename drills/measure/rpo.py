@@ -32,8 +32,12 @@ RELATIVE_TOLERANCE = 0.25
 @dataclass(frozen=True)
 class MetricRpo:
     measurement: Measurement
-    db_lag_s: float | None
-    consumer_lag_s: float | None
+    components: dict[str, float | None]
+
+
+def exposure_sources(dual_ingest: bool) -> tuple[str, ...]:
+    """Which lags can turn into loss when the primary region dies (see the module docstring)."""
+    return (DB_LAG,) if dual_ingest else (DB_LAG, CONSUMER_LAG)
 
 
 def rpo_data(t0: float, loss: LossResult) -> Measurement:
@@ -46,25 +50,27 @@ def rpo_data(t0: float, loss: LossResult) -> Measurement:
     )
 
 
-def rpo_metric(samples: Sequence[LagSample], t0: float, dual_ingest: bool, max_age_s: float) -> MetricRpo:
-    """Lag observed at t0 (newest sample no older than ``max_age_s``), composed as the module says."""
-    db = value_at(of_source(samples, DB_LAG), t0, max_age_s)
-    consumer = value_at(of_source(samples, CONSUMER_LAG), t0, max_age_s)
-    db_s = db.lag_s if db else None
-    consumer_s = consumer.lag_s if consumer else None
-    if db_s is None:
-        return MetricRpo(
-            Measurement(value=None, unit="s", note=f"no DB replication lag sample within {max_age_s} s "
-                        "before t0"), db_s, consumer_s)
-    if dual_ingest:
-        note = f"DB replication lag {db_s:.3f} s (dual-write: the DR stream holds every acked event)"
-        return MetricRpo(Measurement(value=round(db_s, 3), unit="s", note=note), db_s, consumer_s)
-    if consumer_s is None:
-        return MetricRpo(
-            Measurement(value=None, unit="s", note="no consumer lag sample before t0 (single-write RPO "
-                        "needs it)"), db_s, consumer_s)
-    note = f"DB replication lag {db_s:.3f} s + consumer lag {consumer_s:.3f} s"
-    return MetricRpo(Measurement(value=round(db_s + consumer_s, 3), unit="s", note=note), db_s, consumer_s)
+def rpo_metric(
+    samples: Sequence[LagSample], t0: float, sources: Sequence[str], max_age_s: float
+) -> MetricRpo:
+    """Sum of the ``sources`` lags observed at t0 (newest sample no older than ``max_age_s``).
+
+    No sources means no lag exposes data (the writer and its stream survived): the metric is 0.
+    """
+    components: dict[str, float | None] = {}
+    for source in sources:
+        hit = value_at(of_source(samples, source), t0, max_age_s)
+        components[source] = hit.lag_s if hit else None
+    missing = [name for name, value in components.items() if value is None]
+    if missing:
+        return MetricRpo(Measurement(value=None, unit="s", note=f"no {', '.join(missing)} sample within "
+                                     f"{max_age_s} s before t0"), components)
+    if not sources:
+        return MetricRpo(Measurement(value=0.0, unit="s", note="no lag exposes data: writer and stream "
+                                     "survived"), components)
+    total = sum(v for v in components.values() if v is not None)
+    note = " + ".join(f"{name} {value:.3f} s" for name, value in components.items())
+    return MetricRpo(Measurement(value=round(total, 3), unit="s", note=note), components)
 
 
 def agreement_tolerance(

@@ -36,11 +36,16 @@ class IngestMode(StrEnum):
 
 @dataclass(frozen=True)
 class Rollback:
-    """How to undo one action. ``undo`` must be safe to call after a partial failure of the action."""
+    """How to undo one action. ``undo`` must be safe to call after a partial failure of the action.
+
+    Rollbacks sharing a ``key`` undo the same thing (e.g. the local target's ``reset``): the runner
+    runs the newest one and records the older ones as covered by it.
+    """
 
     action: str
     description: str
     undo: Callable[[], None]
+    key: str | None = None
 
 
 @dataclass(frozen=True)

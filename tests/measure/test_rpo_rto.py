@@ -3,7 +3,15 @@
 from drills.journal import LagSample, Measurement, Phase, TimelineEvent
 from drills.measure.lag import plot_series, sampling_quality, value_at
 from drills.measure.loss import LedgerRow, measure_loss
-from drills.measure.rpo import CONSUMER_LAG, DB_LAG, agree, agreement_tolerance, rpo_data, rpo_metric
+from drills.measure.rpo import (
+    CONSUMER_LAG,
+    DB_LAG,
+    agree,
+    agreement_tolerance,
+    exposure_sources,
+    rpo_data,
+    rpo_metric,
+)
 from drills.measure.rto import phase_offsets, rto
 
 
@@ -21,16 +29,18 @@ def test_rpo_data_is_t0_minus_oldest_lost_ack() -> None:
 
 def test_rpo_metric_sums_components_for_single_write_only() -> None:
     samples = _series(DB_LAG, 90.0, 100, 0.1, 0.2) + _series(CONSUMER_LAG, 90.0, 100, 0.1, 0.3)
-    single = rpo_metric(samples, t0=100.0, dual_ingest=False, max_age_s=0.5)
-    dual = rpo_metric(samples, t0=100.0, dual_ingest=True, max_age_s=0.5)
-    assert single.measurement.value == 0.5 and (single.db_lag_s, single.consumer_lag_s) == (0.2, 0.3)
+    single = rpo_metric(samples, t0=100.0, sources=exposure_sources(False), max_age_s=0.5)
+    dual = rpo_metric(samples, t0=100.0, sources=exposure_sources(True), max_age_s=0.5)
+    assert single.measurement.value == 0.5 and single.components == {DB_LAG: 0.2, CONSUMER_LAG: 0.3}
     assert dual.measurement.value == 0.2
+    survived = rpo_metric(samples, t0=100.0, sources=(), max_age_s=0.5).measurement
+    assert survived.value == 0.0 and "survived" in survived.note
 
 
 def test_rpo_metric_not_measured_without_fresh_sample() -> None:
     samples = _series(DB_LAG, 90.0, 5, 0.1, 0.2)        # last sample at 90.4, t0 at 100
-    m = rpo_metric(samples, t0=100.0, dual_ingest=True, max_age_s=0.5).measurement
-    assert m.value is None and "no DB replication lag sample" in m.note
+    m = rpo_metric(samples, t0=100.0, sources=(DB_LAG,), max_age_s=0.5).measurement
+    assert m.value is None and f"no {DB_LAG} sample" in m.note
 
 
 def test_value_at_ignores_samples_after_t0() -> None:

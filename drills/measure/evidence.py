@@ -1,0 +1,38 @@
+"""Assemble the journal's ``Measurements`` from a loss result, the lag samples and t0 (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from drills.journal import LagSample, LossDetail, Measurement, Measurements, TimelineEvent
+from drills.measure.loss import LossResult
+from drills.measure.rpo import agree, agreement_tolerance, rpo_data, rpo_metric
+from drills.measure.rto import rto
+
+#: The sample "at t0" may be this many sampling intervals old (one missed tick is tolerated).
+MAX_SAMPLE_AGE_INTERVALS = 3
+
+
+def measurements(
+    t0: float | None, loss: LossResult | None, timeline: Sequence[TimelineEvent],
+    samples: Sequence[LagSample], metric_sources: Sequence[str], sample_interval_s: float,
+    not_measured_reason: str = "",
+) -> Measurements:
+    """All figures of one drill. Anything that could not be taken is None with its reason."""
+    if t0 is None or loss is None:
+        reason = not_measured_reason or "drill ended before the fault was injected"
+        empty = Measurement(value=None, unit="s", note=reason)
+        return Measurements(
+            rpo_data=empty, rpo_metric=empty, rto=rto(timeline) if t0 is not None else empty,
+            rpo_agreement_tolerance_s=0.0, rpo_agree=None, rpo_agreement_note=f"not compared: {reason}",
+            loss=LossDetail(acknowledged=0, lost=0, digest_mismatches=0, in_doubt=0,
+                            method=f"not measured: {reason}"),
+        )
+    data = rpo_data(t0, loss)
+    metric = rpo_metric(samples, t0, metric_sources, MAX_SAMPLE_AGE_INTERVALS * sample_interval_s)
+    tolerance = agreement_tolerance(sample_interval_s, loss.ack_latency_p99_s, data, metric.measurement)
+    agreed, note = agree(data, metric.measurement, tolerance)
+    return Measurements(
+        rpo_data=data, rpo_metric=metric.measurement, rto=rto(timeline),
+        rpo_agreement_tolerance_s=tolerance, rpo_agree=agreed, rpo_agreement_note=note, loss=loss.detail,
+    )

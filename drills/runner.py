@@ -1,0 +1,200 @@
+"""The plain-Python drill engine: run one scenario against a target and return its journal.
+
+The Dagster job, the CLI and the benchmark all call ``run_drill``, so their evidence is identical.
+Order: validate → preconditions (refuse untouched) → in-flight marker → sample lag all along →
+scenario → measure (before anything is rolled back) → rollbacks, always, newest first → journal.
+The in-flight marker lets ``htdr drill recover`` restore the target when this process was killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from drills.journal import (
+    DrillJournal,
+    IntegrityResult,
+    LagSample,
+    Phase,
+    RollbackRecord,
+    Status,
+    utcnow,
+)
+from drills.measure.evidence import measurements
+from drills.measure.lag import of_source, sampling_quality
+from drills.measure.loss import LossResult, measure_loss
+from drills.measure.objectives import evaluate
+from drills.measure.rpo import exposure_sources
+from drills.measure.rto import phase_time
+from drills.scenarios.config import DrillConfig
+from drills.scenarios.context import DrillAborted, DrillContext, PreconditionFailed
+from drills.scenarios.registry import scenario as make_scenario
+from drills.scenarios.sampler import LagSampler
+from drills.scenarios.scenario import Outcome
+from drills.targets.base import Rollback, Target
+
+INFLIGHT_FILE = ".inflight.json"
+
+
+@dataclass(frozen=True)
+class DrillResult:
+    journal: DrillJournal
+    path: Path
+
+
+def journal_dir(reports_dir: Path) -> Path:
+    return reports_dir / "drills"
+
+
+def run_drill(
+    target: Target, scenario_name: str, config: DrillConfig, reports_dir: Path,
+    progress: Callable[[str], None] = lambda _: None, stop: threading.Event | None = None,
+    run_id: str | None = None,
+) -> DrillResult:
+    """Run ``scenario_name`` on ``target``; raises ``PreconditionFailed`` before touching anything."""
+    scn = make_scenario(scenario_name)
+    ctx = DrillContext(target=target, config=config, progress=progress, stop=stop or threading.Event())
+    problems = scn.preconditions(ctx)
+    if problems:
+        raise PreconditionFailed(f"{target.info().kind} target not ready for {scenario_name}: "
+                                 + "; ".join(problems))
+    run_id = run_id or uuid.uuid4().hex[:12]
+    started = utcnow()
+    marker = _write_inflight(reports_dir, run_id, scenario_name)
+    outcome: Outcome | None = None
+    loss: LossResult | None = None
+    status, reason = Status.PASSED, ""
+    sampler = LagSampler(scn.lag_probes(ctx), config.sample_interval_s)
+    ctx.sampler = sampler
+    try:
+        with sampler:
+            try:
+                outcome = scn.run(ctx)
+            except DrillAborted as err:
+                status, reason = Status.ABORTED, str(err)
+                ctx.note(f"aborted: {reason}")
+        if outcome is not None:
+            progress("measuring loss (ledger vs surviving store)")
+            loss = outcome.loss or _measure_store(target, outcome.survivor)
+    finally:
+        _safe_stop_load(target, ctx)
+        records = _run_rollbacks(ctx.rollbacks, progress)
+        ctx.mark(Phase.ROLLED_BACK, f"{sum(r.ok for r in records)}/{len(records)} rollbacks ok")
+        marker.unlink(missing_ok=True)
+    journal = _journal(ctx, scenario_name, scn.description, run_id, started, outcome, loss, status, reason,
+                       sampler, records)
+    path = journal.write(journal_dir(reports_dir))
+    progress(f"journal written: {path}")
+    return DrillResult(journal=journal, path=path)
+
+
+def _measure_store(target: Target, region: str) -> LossResult:
+    """Direct ledger-vs-store key comparison (the integrity issue's bucketed diff replaces it later)."""
+    return measure_loss(target.ledger_rows(), target.store_digests(region))
+
+
+def _journal(
+    ctx: DrillContext, scenario_name: str, description: str, run_id: str, started: datetime,
+    outcome: Outcome | None, loss: LossResult | None, status: Status, reason: str, sampler: LagSampler,
+    rollbacks: list[RollbackRecord],
+) -> DrillJournal:
+    cfg = ctx.config
+    samples = sampler.samples()
+    t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
+    sources: tuple[str, ...] = ()
+    if outcome is not None:
+        sources = outcome.metric_sources if outcome.metric_sources is not None \
+            else exposure_sources(outcome.dual_ingest)
+    m = measurements(t0, loss, ctx.timeline, samples, sources, cfg.sample_interval_s,
+                     not_measured_reason=f"drill aborted: {reason}" if reason else "")
+    objectives = evaluate(m, cfg.objectives)
+    if status is Status.PASSED and not all(o.passed for o in objectives):
+        status = Status.FAILED
+    notes = [*ctx.notes, *_sampling_notes(samples), *(outcome.notes if outcome else [])]
+    if loss is not None and loss.ack_latency_p99_s is not None:
+        notes.append(f"ack latency p99 {loss.ack_latency_p99_s * 1000:.1f} ms")
+    integrity = [] if loss is None else [IntegrityResult(
+        name="acknowledged_events_on_survivor",
+        passed=loss.detail.lost == 0 and loss.detail.digest_mismatches == 0,
+        summary=f"{loss.detail.acknowledged} acknowledged, {loss.detail.lost} missing, "
+                f"{loss.detail.digest_mismatches} digest mismatches, {loss.detail.in_doubt} in doubt "
+                f"({loss.detail.method})",
+        details={"survivor": outcome.survivor if outcome else "",
+                 "first_lost": loss.detail.lost_event_ids[:10]},
+    )]
+    return DrillJournal(
+        run_id=run_id, scenario=scenario_name, description=description, target=ctx.target.info(),
+        parameters=cfg.parameters(), started_at=started, finished_at=utcnow(),
+        timeline=sorted(ctx.timeline, key=lambda e: e.t), lag_samples=samples, measurements=m,
+        objectives=objectives, integrity=integrity, rollbacks=rollbacks, status=status, notes=notes,
+    )
+
+
+def _sampling_notes(samples: list[LagSample]) -> list[str]:
+    """Achieved sampling rate per metric: evidence that the >= 10 Hz requirement held."""
+    out = []
+    for source in sorted({s.source for s in samples}):
+        q = sampling_quality(of_source(samples, source))
+        if q.rate_hz is None:
+            out.append(f"{source}: too few samples ({q.count})")
+            continue
+        out.append(f"{source}: {q.count} samples at {q.rate_hz:.1f} Hz (max gap {q.max_gap_s:.3f} s)"
+                   + ("" if q.meets_minimum else " — BELOW the 10 Hz requirement"))
+    return out
+
+
+def _run_rollbacks(rollbacks: list[Rollback], progress: Callable[[str], None]) -> list[RollbackRecord]:
+    """Newest first; one failing rollback does not stop the others; shared keys run once."""
+    done: set[str] = set()
+    records = []
+    for rb in reversed(rollbacks):
+        if rb.key is not None and rb.key in done:
+            records.append(RollbackRecord(action=rb.action, rollback=f"covered by {rb.key}", ok=True))
+            continue
+        progress(f"rollback: {rb.description}")
+        try:
+            rb.undo()
+            records.append(RollbackRecord(action=rb.action, rollback=rb.description, ok=True))
+        except Exception as err:  # keep going: every other rollback must still run
+            records.append(RollbackRecord(action=rb.action, rollback=rb.description, ok=False,
+                                          error=f"{type(err).__name__}: {err}"[:300]))
+        if rb.key is not None:
+            done.add(rb.key)
+    return list(reversed(records))
+
+
+def _safe_stop_load(target: Target, ctx: DrillContext) -> None:
+    try:
+        target.stop_load()
+    except Exception as err:
+        ctx.note(f"stopping the load failed: {type(err).__name__}")
+
+
+def _write_inflight(reports_dir: Path, run_id: str, scenario_name: str) -> Path:
+    """Marker naming the running drill; removed when rollbacks ran. Left behind only by a kill."""
+    directory = journal_dir(reports_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / INFLIGHT_FILE
+    path.write_text(json.dumps({"run_id": run_id, "scenario": scenario_name, "pid": os.getpid(),
+                                "started": time.time()}))
+    return path
+
+
+def read_inflight(reports_dir: Path) -> dict[str, object] | None:
+    """The marker of a drill that did not finish its rollbacks, or None."""
+    path = journal_dir(reports_dir) / INFLIGHT_FILE
+    if not path.exists():
+        return None
+    data: dict[str, object] = json.loads(path.read_text())
+    return data
+
+
+def clear_inflight(reports_dir: Path) -> None:
+    (journal_dir(reports_dir) / INFLIGHT_FILE).unlink(missing_ok=True)

@@ -1,0 +1,32 @@
+"""``link_partition``: the inter-region link is cut under load for ``partition_s``, then the primary fails.
+
+While the link is down the DR side stops receiving changes, so the replication lag grows by the
+partition's length; when the primary region then dies, that lag is the exposure and the measured
+RPO (data and metric) must show it. Meant for ``replication_mode: async``: with ``sync`` the primary
+stops committing while cut (Aurora's ``rds.global_db_rpo`` behaviour), so the consumer lag grows
+instead and single-write ingest still loses what sat in the dead stream; dual-write loses nothing.
+
+Rollback: the link is restored by ``reset()`` together with the region (see ``region_outage``).
+"""
+
+from __future__ import annotations
+
+import time
+
+from drills.scenarios.context import DrillContext
+from drills.scenarios.region_outage import fail_over_region
+from drills.scenarios.scenario import Outcome, Scenario
+from drills.scenarios.steps import warm_up
+
+
+class LinkPartition(Scenario):
+    name = "link_partition"
+    description = "Inter-region link cut under load, then the primary region fails"
+
+    def run(self, ctx: DrillContext) -> Outcome:
+        t_load = warm_up(ctx)
+        ctx.act(ctx.target.cut_link)
+        ctx.note(f"link cut at {time.time():.3f}; partition for {ctx.config.partition_s:g} s")
+        ctx.sleep(ctx.config.partition_s)
+        return fail_over_region(ctx, t_load, f"primary region killed after {ctx.config.partition_s:g} s "
+                                "of link partition")

@@ -1,0 +1,49 @@
+"""``region_outage``: under load, the whole primary region dies at once.
+
+Writer DB killed, inter-region link cut, the region's stream endpoint and processor gone (t0 = the
+kill completed). The drill detects it (writer health probe, N consecutive failures), promotes the DR
+writer, repoints the producer (routing file + SIGHUP: the DNS switch) and starts the DR processor,
+then measures until the backlog drained.
+
+Expected loss: with ``replication_mode: sync`` AND ``ingest: dual`` (the sync default) no
+acknowledged event may be lost: every commit is on the DR side before it returns, and the DR stream
+holds every acknowledged event, which the DR processor replays from its newest stored event minus a
+margin. With ``async``/``single`` (Aurora-global-like), events acknowledged into the dead region's
+stream but not yet processed, and rows not yet replicated, are lost: RPO = consumer + replication lag.
+
+Rollback on the local target: ``reset()`` rebuilds the original topology (the dead region cannot be
+"un-killed"; on AWS the old primary rejoins as a secondary).
+"""
+
+from __future__ import annotations
+
+from drills.journal import Phase
+from drills.scenarios.context import DrillContext
+from drills.scenarios.scenario import Outcome, Scenario
+from drills.scenarios.steps import detect_down, finish_load_and_drain, wait_first_ack_readable, warm_up
+from drills.targets.base import IngestMode
+
+
+class RegionOutage(Scenario):
+    name = "region_outage"
+    description = "Primary region dies under load; fail over to the DR region and drain the backlog"
+
+    def run(self, ctx: DrillContext) -> Outcome:
+        t_load = warm_up(ctx)
+        return fail_over_region(ctx, t_load, "primary region killed (writer, link, stream, processor)")
+
+
+def fail_over_region(ctx: DrillContext, t_load: float, what: str) -> Outcome:
+    """Kill the primary region and recover in DR: shared with ``link_partition``."""
+    target, primary, dr = ctx.target, ctx.primary, ctx.dr
+    ctx.act(lambda: target.kill_region(primary))
+    t0 = ctx.mark(Phase.FAULT_INJECTED, what)
+    detect_down(ctx, lambda: target.writer_alive(primary), f"{primary} writer")
+    ctx.act(lambda: target.promote_writer(dr))
+    ctx.mark(Phase.PROMOTED, f"{dr} writer promoted")
+    ctx.act(lambda: target.repoint(dr))
+    ctx.act(lambda: target.start_processor(dr))
+    ctx.mark(Phase.REPOINTED, f"producer and processing now in {dr}")
+    wait_first_ack_readable(ctx, dr, t0)
+    finish_load_and_drain(ctx, dr, t_load)
+    return Outcome(survivor=dr, dual_ingest=ctx.config.ingest_mode is IngestMode.DUAL)

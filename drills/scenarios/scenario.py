@@ -1,0 +1,50 @@
+"""What every scenario module provides: a name, a description, its lag probes and its steps."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from drills.measure.loss import LossResult
+from drills.measure.rpo import CONSUMER_LAG, DB_LAG
+from drills.scenarios.context import DrillContext
+from drills.scenarios.sampler import Probe
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where to measure after the scenario: the surviving region's store, and how ingest was wired.
+
+    ``loss`` is set by scenarios that measure something other than the event store (cache sessions);
+    otherwise the runner compares the ledger with ``survivor``'s store. ``metric_sources`` are the lags
+    that RPO (metric) adds up; None means the region-failover default (``exposure_sources``).
+    """
+
+    survivor: str
+    dual_ingest: bool
+    loss: LossResult | None = None
+    metric_sources: tuple[str, ...] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Scenario(ABC):
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def lag_probes(self, ctx: DrillContext) -> dict[str, Probe]:
+        """DB replication lag (DR side) and the primary processor's consumer lag, sampled all drill."""
+        target, primary = ctx.target, ctx.primary
+        return {DB_LAG: target.replication_lag_s, CONSUMER_LAG: lambda: target.consumer_lag_s(primary)}
+
+    def preconditions(self, ctx: DrillContext) -> list[str]:
+        """Reasons to refuse the drill; empty when the target is healthy and replicating."""
+        health = ctx.target.health()
+        problems = health.failures()
+        if not ctx.target.replication_streaming():
+            problems.append("replication: the DR database is not streaming from the primary")
+        return problems
+
+    @abstractmethod
+    def run(self, ctx: DrillContext) -> Outcome:
+        """Inject the fault, drive recovery, and say where to measure. Push every rollback via ctx.act."""

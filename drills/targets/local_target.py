@@ -1,0 +1,336 @@
+"""The ``local`` target: the drill interface implemented on SANDBOX's ``Sandbox`` (DESIGN §4).
+
+Replication mode and link latency are sandbox start-up settings, so ``configure`` rebuilds the
+sandbox when a drill asks for a different topology. Every fault on the sandbox is undone the same
+honest way: ``reset()`` rebuilds the original topology (a killed region cannot be "un-killed"), so
+those rollbacks share the key ``reset`` and run once. The producer (device simulator) is started by
+the drill as one more sandbox-managed process, so ``sandbox down`` / ``reset`` also stop it.
+
+Probes may be called from the lag sampler threads: each call opens its own short-lived connection.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import psycopg.sql
+import redis
+
+from drills.journal import TargetInfo
+from drills.pipeline.config import ProducerConfig
+from drills.targets.base import (
+    ComponentHealth,
+    Health,
+    LedgerRow,
+    LoadSpec,
+    LoadStats,
+    Rollback,
+    SessionWrite,
+    Target,
+    TopologySpec,
+)
+from drills.targets.local import postgres, valkey
+from drills.targets.local.postgres import STANDBY_NAME
+from drills.targets.local.sandbox import DB_LINK, Sandbox, SandboxSettings
+from drills.targets.local.settings import ReplicationMode as SandboxReplication
+
+PRODUCER = "producer"
+RESET = "reset"
+#: Heap pages read from the end of the store to find the newest processed event (inserts append).
+TAIL_PAGES = 4
+
+
+class LocalTarget(Target):
+    """Drives one sandbox; ``settings`` are the topology it is reset to."""
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        self._original = settings
+        self.sandbox = Sandbox(settings)
+        self._work = settings.state_dir / "drill"
+        self._ledger: Path | None = None
+        self._status: Path | None = None
+
+    # ---- helpers --------------------------------------------------------------------------------
+    @property
+    def _s(self) -> SandboxSettings:
+        return self.sandbox.settings
+
+    def _pg_port(self, region: str) -> int:
+        return self._s.ports.pg_primary if region == self._s.primary_region else self._s.ports.pg_standby
+
+    def _api_url(self, region: str) -> str:
+        port = self._s.ports.api_primary if region == self._s.primary_region else self._s.ports.api_dr
+        return f"http://127.0.0.1:{port}/"
+
+    def _store(self, region: str, timeout_s: int = 2) -> psycopg.Connection:
+        return postgres.connect(self._pg_port(region), self.sandbox.credentials(), self._s.db_name, timeout_s)
+
+    def _ledger_db(self) -> sqlite3.Connection | None:
+        if self._ledger is None or not self._ledger.exists():
+            return None
+        return sqlite3.connect(f"{self._ledger.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+
+    def _cache_port(self, writer: bool) -> int:
+        state = self.sandbox.state()
+        primary_is_writer = state.cache_writer_region == self._s.primary_region
+        return self._s.ports.cache_primary if primary_is_writer == writer else self._s.ports.cache_replica
+
+    def _reset_rollback(self, action: str) -> Rollback:
+        return Rollback(action=action, description="reset(): rebuild the original sandbox topology",
+                        undo=self.reset, key=RESET)
+
+    # ---- probes ---------------------------------------------------------------------------------
+    def info(self) -> TargetInfo:
+        return TargetInfo(kind="local", environment=self._s.environment_suffix,
+                          primary_region=self._s.primary_region, dr_region=self._s.dr_region)
+
+    def health(self) -> Health:
+        try:
+            rows = self.sandbox.status()
+        except Exception as err:  # no sandbox at all: one clear component line
+            return Health((ComponentHealth("sandbox", False, str(err)),))
+        return Health(tuple(ComponentHealth(r.name, r.healthy, r.detail or r.role) for r in rows))
+
+    def replication_streaming(self) -> bool:
+        return self.sandbox.replication_lag().standby_streaming
+
+    def writer_alive(self, region: str) -> bool:
+        try:
+            with self._store(region, timeout_s=1) as conn:
+                row = conn.execute("SELECT NOT pg_is_in_recovery()").fetchone()
+            return bool(row and row[0])
+        except psycopg.Error:
+            return False
+
+    def replication_lag_s(self) -> float | None:
+        return self.sandbox.replication_lag().time_lag_s
+
+    def consumer_lag_s(self, region: str) -> float | None:
+        """Newest acknowledged event's send time minus the newest stored event's device time.
+
+        The newest stored event is read from the last few heap pages (a TID range scan: the store
+        is insert-only, so new rows append), which keeps a 10 Hz probe cheap on a large table.
+        """
+        db = self._ledger_db()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT max(t_sent) FROM ledger WHERE t_ack IS NOT NULL").fetchone()
+        finally:
+            db.close()
+        if row is None or row[0] is None:
+            return None
+        try:
+            with self._store(region, timeout_s=1) as conn:
+                pages = conn.execute("SELECT pg_relation_size('vitals_events') / 8192").fetchone()
+                first = max(0, int(pages[0]) - TAIL_PAGES) if pages else 0
+                newest = conn.execute(
+                    "SELECT extract(epoch FROM max(ts))::float8 FROM vitals_events WHERE ctid >= %s::tid",
+                    (f"({first},0)",),
+                ).fetchone()
+        except psycopg.Error:
+            return None
+        if newest is None or newest[0] is None:
+            return None
+        return round(max(0.0, float(row[0]) - float(newest[0])), 4)
+
+    def processor_alive(self, region: str) -> bool:
+        return self.sandbox.table.pid(f"processor-{region}") is not None
+
+    def load_stats(self) -> LoadStats:
+        if self._status is None or not self._status.exists():
+            return LoadStats()
+        try:
+            data = json.loads(self._status.read_text())
+        except (OSError, ValueError):
+            return LoadStats()
+        return LoadStats(sent=int(data.get("sent", 0)), acknowledged=int(data.get("acked", 0)),
+                         errors=int(data.get("errors", 0)),
+                         extra={"rate_per_min": float(data.get("rate_per_min", 0.0))})
+
+    def ledger_rows(self) -> list[LedgerRow]:
+        db = self._ledger_db()
+        if db is None:
+            return []
+        try:
+            rows = db.execute("SELECT event_key, digest, t_sent, t_ack FROM ledger").fetchall()
+        finally:
+            db.close()
+        return [LedgerRow(int(k), int(d), float(ts), None if ta is None else float(ta))
+                for k, d, ts, ta in rows]
+
+    def acked_after(self, t: float, limit: int = 200) -> list[int]:
+        db = self._ledger_db()
+        if db is None:
+            return []
+        try:
+            rows = db.execute("SELECT event_key FROM ledger WHERE t_ack > ? ORDER BY t_ack LIMIT ?",
+                              (t, limit)).fetchall()
+        finally:
+            db.close()
+        return [int(r[0]) for r in rows]
+
+    def readable(self, region: str, keys: Iterable[int]) -> set[int]:
+        wanted = list(keys)
+        with self._store(region) as conn:
+            rows = conn.execute("SELECT event_key FROM vitals_events WHERE event_key = ANY(%s)",
+                                (wanted,)).fetchall()
+        return {int(r[0]) for r in rows}
+
+    def store_count(self, region: str) -> int | None:
+        try:
+            with self._store(region) as conn:
+                row = conn.execute("SELECT count(*) FROM vitals_events").fetchone()
+            return int(row[0]) if row else None
+        except psycopg.Error:
+            return None
+
+    def store_digests(self, region: str) -> dict[int, int]:
+        with self._store(region, timeout_s=5) as conn:
+            rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
+        return {int(k): int(d) for k, d in rows}
+
+    def cache_replication_offsets(self) -> tuple[int, int] | None:
+        creds = self.sandbox.credentials()
+        primary = valkey.replication_info(self._s.ports.cache_primary, creds)
+        replica = valkey.replication_info(self._s.ports.cache_replica, creds)
+        if not primary or not replica or replica.get("role") != "slave":
+            return None
+        return int(str(primary.get("master_repl_offset", 0))), int(str(replica.get("slave_repl_offset", 0)))
+
+    def session_present(self, keys: Iterable[str]) -> set[str]:
+        wanted = list(keys)
+        with valkey.client(self._cache_port(writer=True), self.sandbox.credentials(), 2.0) as conn:
+            pipe = conn.pipeline(transaction=False)
+            for key in wanted:
+                pipe.exists(f"drill:{key}")
+            found = pipe.execute()
+        return {k for k, hit in zip(wanted, found, strict=True) if hit}
+
+    # ---- actions --------------------------------------------------------------------------------
+    def configure(self, topology: TopologySpec) -> Rollback:
+        """Rebuild for another link latency; switch sync replication on the running primary.
+
+        Sync mode is applied with ALTER SYSTEM after start-up because a sandbox started in sync mode
+        waits for a standby that does not exist yet while it creates the store (a SANDBOX issue).
+        """
+        state = self.sandbox.state()
+        undo: list[Rollback] = []
+        if state.link_latency_ms != topology.link_latency_ms or state.replication_mode != "async":
+            latency = topology.link_latency_ms
+            self.sandbox.settings = replace(self._s, replication_mode=SandboxReplication.ASYNC,
+                                            link_latency_ms=latency)
+            self.sandbox.reset()
+            undo.append(self._reset_rollback(f"configure link {latency:g} ms"))
+        names = STANDBY_NAME if topology.replication_mode.value == "sync" else ""
+        self._set_sync_standby(names)
+        if undo:
+            return undo[0]
+        return Rollback(f"configure {topology.replication_mode.value}", "asynchronous replication again",
+                        lambda: self._set_sync_standby(""))
+
+    def _set_sync_standby(self, names: str) -> None:
+        with postgres.connect(self._s.ports.pg_primary, self.sandbox.credentials()) as conn:
+            conn.execute(psycopg.sql.SQL("ALTER SYSTEM SET synchronous_standby_names = {}").format(
+                psycopg.sql.Literal(names)))
+            conn.execute("SELECT pg_reload_conf()")
+
+    def start_load(self, load: LoadSpec) -> Rollback:
+        self._work.mkdir(parents=True, exist_ok=True)
+        stamp = f"{time.time():.0f}"
+        self._ledger = self._work / f"ledger-{stamp}.sqlite"
+        self._status = self._work / f"producer-{stamp}.status.json"
+        regions = [self._s.primary_region] if load.ingest.value == "single" else list(self.sandbox.regions)
+        self._write_routing(regions)
+        config = ProducerConfig(rate_per_min=load.rate_per_min, devices=load.devices,
+                                routing_file=self._work / "routing.json", ledger_path=self._ledger,
+                                status_path=self._status)
+        path = self._work / "producer.json"
+        path.write_text(config.model_dump_json())
+        self.sandbox.table.spawn(PRODUCER, [sys.executable, "-m", "drills.pipeline.producer", "--config",
+                                            str(path)], env=self.sandbox._python_env(), cwd=Path.cwd())
+        return Rollback("start_load", "stop the producer", self.stop_load)
+
+    def stop_load(self) -> None:
+        self.sandbox.table.stop(PRODUCER, signal.SIGTERM, grace_s=10.0)
+
+    def kill_region(self, region: str) -> Rollback:
+        self.sandbox.kill_region(region)
+        return self._reset_rollback(f"kill_region {region}")
+
+    def cut_link(self) -> Rollback:
+        self.sandbox.cut_link(DB_LINK)
+        return Rollback("cut_link", "restore the DB link", lambda: self.sandbox.restore_link(DB_LINK))
+
+    def stop_processor(self, region: str, graceful: bool) -> Rollback:
+        name = f"processor-{region}"
+        if graceful:
+            self.sandbox.table.stop(name, signal.SIGTERM, grace_s=10.0)
+        else:
+            self.sandbox.kill_processor(region)
+        return Rollback(f"stop_processor {region}", "start the processor again if it is not running",
+                        lambda: self._ensure_processor(region))
+
+    def start_processor(self, region: str) -> Rollback:
+        self._ensure_processor(region)
+        return Rollback(f"start_processor {region}", "nothing to undo: processors run in a healthy sandbox",
+                        lambda: None)
+
+    def wait_replication_caught_up(self, timeout_s: float) -> bool:
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            if self.sandbox.replication_lag().byte_lag == 0:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def promote_writer(self, region: str) -> Rollback:
+        if region != self._s.dr_region:
+            raise ValueError(f"the local target can only promote the DR region ({self._s.dr_region})")
+        self.sandbox.promote_standby()
+        return self._reset_rollback(f"promote_writer {region}")
+
+    def repoint(self, region: str) -> Rollback:
+        self._write_routing([region])
+        self.sandbox.table.send(PRODUCER, signal.SIGHUP)
+        return self._reset_rollback(f"repoint {region}")
+
+    def write_session(self, key: str) -> SessionWrite:
+        try:
+            with valkey.client(self._cache_port(writer=True), self.sandbox.credentials(), 0.3) as conn:
+                conn.set(f"drill:{key}", "1")
+            return SessionWrite(key=key, t_ack=time.time())
+        except redis.RedisError:
+            return SessionWrite(key=key, t_ack=None)
+
+    def kill_cache_primary(self) -> Rollback:
+        self.sandbox.kill(f"valkey-{self._s.primary_region}")
+        return self._reset_rollback("kill_cache_primary")
+
+    def promote_cache_replica(self) -> Rollback:
+        self.sandbox.promote_cache()
+        return self._reset_rollback("promote_cache_replica")
+
+    def reset(self) -> None:
+        """Rebuild with the settings this target was created with."""
+        self.sandbox.settings = self._original
+        self.sandbox.reset()
+        self._ledger = self._status = None
+
+    def _ensure_processor(self, region: str) -> None:
+        if not self.processor_alive(region):
+            self.sandbox.start_processor(region)
+
+    def _write_routing(self, regions: list[str]) -> None:
+        path = self._work / "routing.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"api_urls": [self._api_url(r) for r in regions], "regions": regions}))
+        tmp.replace(path)
