@@ -144,6 +144,7 @@ def _report_model(
             "cdk-nag": evidence.nag is not None,
             "great_expectations": bool(evidence.ge),
         },
+        gate=evidence.gate_summary[1] if evidence.gate_summary else "not run (no gate-summary.json)",
     )
     return Report(
         summary=summary,

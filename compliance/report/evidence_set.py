@@ -43,7 +43,7 @@ class EvidenceSet:
     checkov: tuple[str, CheckovResults] | None = None
     nag: tuple[str, NagResults] | None = None
     ge: list[tuple[str, GeResult]] = field(default_factory=list)
-    gate_summary: str | None = None
+    gate_summary: tuple[str, str] | None = None  # (path, the gate's verdict in words)
     problems: list[EvidenceProblem] = field(default_factory=list)
 
 
@@ -111,6 +111,16 @@ def _read_one(found: EvidenceSet, rel: str) -> None:
         found.problems.append(EvidenceProblem(source=rel, problem=f"unreadable: {problem}"))
 
 
+def gate_verdict(raw: Any) -> str:
+    """The gate's verdict in words, from the fields of its ``gate-summary.json`` the report relies on."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("passed"), bool):
+        raise EvidenceUnreadableError("gate summary has no boolean 'passed'")
+    failures, errors = len(raw.get("failures") or []), len(raw.get("errors") or [])
+    verdict = "PASSED" if raw["passed"] else "FAILED"
+    when = f", run {raw['started_at']}" if raw.get("started_at") else ""
+    return f"{verdict} ({failures} failed check(s), {errors} error(s){when})"
+
+
 def _interpret(found: EvidenceSet, rel: str, raw: Any) -> None:
     if rel == CHECKOV_JSON:
         found.checkov = (rel, parse_checkov(raw))
@@ -118,9 +128,7 @@ def _interpret(found: EvidenceSet, rel: str, raw: Any) -> None:
         if found.nag is None:
             found.nag = (rel, parse_nag(raw))
     elif rel == GATE_SUMMARY:
-        if not isinstance(raw, dict):
-            raise EvidenceUnreadableError("gate summary is not a JSON object")
-        found.gate_summary = rel
+        found.gate_summary = (rel, gate_verdict(raw))
     else:
         result = parse_ge(raw)
         if result is not None:

@@ -189,6 +189,7 @@ class Summary(_Model):
     overall: ControlStatus
     counts: dict[str, int] = Field(description="Controls per status")
     sources: dict[str, bool] = Field(description="Which evidence sources were present")
+    gate: str = Field(description="The compliance gate's own verdict, as its gate-summary.json states it")
 
 
 class Report(_Model):

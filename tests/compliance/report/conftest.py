@@ -7,6 +7,7 @@ Objectives are evaluated by ``drills.measure.objectives`` so they agree with wha
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,6 +106,31 @@ def make_journal(
     )
 
 
+#: Shaped like compliance.gate_summary.GateSummary (the fields the report reads, plus a few more).
+GATE_SUMMARY = {
+    "passed": False,
+    "exit_code": 1,
+    "environment": "report-test",
+    "started_at": "2026-03-05T08:50:00Z",
+    "templates": ["S.template.json"],
+    "timings": [],
+    "checkov": {"passed": 3, "failed": 6, "skipped": 1},
+    "cdk_nag": {"failed": 10, "acknowledged": 1},
+    "failures": [
+        {
+            "tool": "checkov",
+            "check_id": "CKV_AWS_21",
+            "check_name": "Ensure the S3 bucket has versioning",
+            "resource": "AWS::S3::Bucket.B08E7C7AF",
+            "file": "S.template.json",
+            "controls": [],
+        }
+    ],
+    "errors": [],
+    "outputs": ["checkov/results_json.json"],
+}
+
+
 def write_gate_outputs(reports: Path) -> None:
     """The gate's outputs as checkov and cdk-nag really write them (see fixtures/README.md)."""
     (reports / "compliance" / "checkov").mkdir(parents=True)
@@ -113,7 +139,7 @@ def write_gate_outputs(reports: Path) -> None:
     shutil.copy(
         FIXTURES / "cdk-nag-validation-report.json", reports / "compliance/cdk-nag/validation-report.json"
     )
-    (reports / "compliance/gate-summary.json").write_text('{"passed": false, "environment": "report-test"}\n')
+    (reports / "compliance/gate-summary.json").write_text(json.dumps(GATE_SUMMARY, indent=2))
 
 
 def write_ge_result(reports: Path) -> None:

@@ -45,6 +45,7 @@ def test_report_folder_holds_model_renderings_evidence_and_manifest(built_report
     assert [h.run_id for h in model.history] == ["run0001", "run0002", "run0003"]
     assert model.latest_drill is not None and model.latest_drill.run_id == "run0003"
     assert model.summary.environment.startswith("report-test")
+    assert model.summary.gate == "FAILED (1 failed check(s), 0 error(s), run 2026-03-05T08:50:00Z)"
 
 
 def test_verify_passes_then_names_the_file_with_one_changed_byte(built_report: Path, tmp_path: Path) -> None:
@@ -125,6 +126,7 @@ def test_unreadable_journal_is_reported_not_fatal(tmp_path: Path) -> None:
     assert "unreadable drill journal" in model.problems[0].problem
     assert [h.run_id for h in model.history] == ["run0001"]
     assert model.summary.sources["checkov"] is False
+    assert model.summary.gate == "not run (no gate-summary.json)"
     # The gate never ran, so only drill-evidenced controls can pass; the rest are NO EVIDENCE, not PASS.
     passing_tools = {
         chk.tool
