@@ -40,7 +40,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except SandboxError as err:
-        errors.print(f"[red]error:[/red] {err}", highlight=False)
+        errors.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 

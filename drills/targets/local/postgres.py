@@ -18,7 +18,6 @@ from drills.pipeline.schema import STORE_DDL
 from drills.targets.local.binaries import Binaries
 from drills.targets.local.credentials import Credentials
 from drills.targets.local.process import ProcessTable, RunAs, chown_tree, run_tool
-from drills.targets.local.settings import ReplicationMode
 
 HOST = "127.0.0.1"
 #: application_name of the standby's WAL receiver; what ``synchronous_standby_names`` names in sync mode.
@@ -92,9 +91,7 @@ def accepts_connections(port: int, creds: Credentials) -> bool:
         return False
 
 
-def init_primary(
-    binaries: Binaries, node: PgNode, creds: Credentials, mode: ReplicationMode, run_as: RunAs | None
-) -> None:
+def init_primary(binaries: Binaries, node: PgNode, creds: Credentials, run_as: RunAs | None) -> None:
     """initdb with the generated superuser password, then write our config and pg_hba."""
     node.data_dir.mkdir(parents=True, mode=0o700)
     chown_tree(node.data_dir, run_as)
@@ -123,11 +120,8 @@ def init_primary(
         )
     finally:
         pwfile.unlink(missing_ok=True)
-    conf = _BASE_CONF
-    if mode is ReplicationMode.SYNC:
-        conf += f"synchronous_standby_names = '{STANDBY_NAME}'\n"
     with open(node.data_dir / "postgresql.conf", "a") as handle:
-        handle.write(conf)
+        handle.write(_BASE_CONF)
     (node.data_dir / "pg_hba.conf").write_text(_HBA)
 
 
@@ -210,6 +204,16 @@ def in_recovery(port: int, creds: Credentials) -> bool | None:
         return bool(row[0]) if row else None
     except psycopg.Error:
         return None
+
+
+def require_sync_standby(port: int, creds: Credentials) -> None:
+    """Sync mode: every commit now waits for the standby's flush (``synchronous_commit = on``).
+
+    Set only once the standby streams: before that, even CREATE DATABASE would wait forever.
+    """
+    with connect(port, creds) as conn:
+        conn.execute(f"ALTER SYSTEM SET synchronous_standby_names = '{STANDBY_NAME}'")
+        conn.execute("SELECT pg_reload_conf()")
 
 
 def promote(port: int, creds: Credentials) -> None:

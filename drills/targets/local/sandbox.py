@@ -147,7 +147,7 @@ class Sandbox:
         """Start everything; False when it was already up (idempotent). A failure tears it all down."""
         existing = load_state(self.state_file)
         if existing is not None or self.table.names():
-            if existing is not None and existing.phase == "up" and all(c.healthy for c in self.status()):
+            if existing is not None and existing.phase == "up" and self._healthy():
                 return False
             raise SandboxError(
                 f"a sandbox in {self.settings.state_dir} is stale or unhealthy ('htdr sandbox status' shows "
@@ -166,6 +166,13 @@ class Sandbox:
             self.down(force=True)
             raise
         return True
+
+    def _healthy(self) -> bool:
+        """True when every component answers (a stale state or lost credentials count as unhealthy)."""
+        try:
+            return all(c.healthy for c in self.status())
+        except SandboxError:
+            return False
 
     def _check_pipeline_modules(self) -> None:
         if not self.settings.with_pipeline:
@@ -211,7 +218,7 @@ class Sandbox:
         self._spawn_link(CACHE_LINK, ports.cache_link, ports.cache_primary)
         self.progress("initialising the PostgreSQL primary")
         primary, standby = (self._pg_node(r) for r in self.regions)
-        postgres.init_primary(binaries, primary, creds, s.replication_mode, run_as)
+        postgres.init_primary(binaries, primary, creds, run_as)
         postgres.start(binaries, self.table, primary, run_as)
         self._wait(
             lambda: postgres.accepts_connections(primary.port, creds), "PostgreSQL primary", primary.name
@@ -226,6 +233,8 @@ class Sandbox:
         self._wait(
             lambda: postgres.is_streaming(standby.port, creds), "PostgreSQL standby streaming", standby.name
         )
+        if s.replication_mode is ReplicationMode.SYNC:
+            postgres.require_sync_standby(primary.port, creds)
         self._wait(
             lambda: valkey.replica_in_sync(ports.cache_replica, creds),
             "cache replica",

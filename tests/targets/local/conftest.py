@@ -33,8 +33,9 @@ def state_root() -> Iterator[Path]:
 
 
 def settings_in(root: Path, port_base: int, **overrides: Any) -> SandboxSettings:
-    return SandboxSettings(state_dir=root / "state", outputs_path=root / "flat-outputs.json",
-                           port_base=port_base, **overrides)
+    return SandboxSettings(
+        state_dir=root / "state", outputs_path=root / "flat-outputs.json", port_base=port_base, **overrides
+    )
 
 
 @contextmanager
@@ -59,10 +60,15 @@ def events(count: int, devices: int = 50, seed: int = 11) -> list[SyntheticEvent
 def post(api_url: str, batch: list[SyntheticEvent]) -> dict[str, Any]:
     """POST one batch to the ingest API; returns its JSON answer (raises on HTTP errors)."""
     body = json.dumps({"events": [e.payload for e in batch]}).encode()
-    request = urllib.request.Request(api_url.rstrip("/") + "/events", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        api_url.rstrip("/") + "/events",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())  # type: ignore[no-any-return]
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
 
 
 def eventually(check: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.1) -> None:

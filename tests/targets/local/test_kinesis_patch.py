@@ -21,8 +21,10 @@ RECORDS = 50_000
 
 @pytest.fixture(scope="module")
 def patched() -> Iterator[None]:
-    originals = {n: getattr(Shard, n) for n in
-                 ("get_max_sequence_number", "get_min_sequence_number", "get_records", "put_record")}
+    originals = {
+        n: getattr(Shard, n)
+        for n in ("get_max_sequence_number", "get_min_sequence_number", "get_records", "put_record")
+    }
     kinesis_patch.apply()
     yield
     for name, method in originals.items():

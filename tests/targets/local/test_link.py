@@ -40,11 +40,24 @@ def echo() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def link(echo: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+def link(
+    echo: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     state_file = tmp_path_factory.mktemp("link") / "link.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "drills.targets.local.link", "--listen-port", str(LINK_PORT),
-         "--target-port", str(ECHO_PORT), "--latency-ms", str(LATENCY_MS), "--state-file", str(state_file)],
+        [
+            sys.executable,
+            "-m",
+            "drills.targets.local.link",
+            "--listen-port",
+            str(LINK_PORT),
+            "--target-port",
+            str(ECHO_PORT),
+            "--latency-ms",
+            str(LATENCY_MS),
+            "--state-file",
+            str(state_file),
+        ],
     )
     wait_until(lambda: is_listening(LINK_PORT), 15, "link")
     yield proc, state_file

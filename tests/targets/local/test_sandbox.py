@@ -19,7 +19,7 @@ from cdk_app.outputs_contract import all_keys
 from drills.cli import app
 from drills.targets.local import postgres, valkey
 from drills.targets.local.sandbox import CACHE_LINK, DB_LINK, Sandbox
-from tests.targets.local.conftest import eventually, events, post, running, settings_in, state_root
+from tests.targets.local.conftest import events, eventually, post, running, settings_in, state_root
 
 pytestmark = pytest.mark.sandbox
 PORT_BASE = 16000
@@ -94,7 +94,10 @@ def test_cut_db_link_stops_replication_and_restore_resumes_it(sandbox: Sandbox) 
 
 def test_cache_replicates_and_its_link_can_be_cut(sandbox: Sandbox) -> None:
     ports, creds = sandbox.settings.ports, sandbox.credentials()
-    with valkey.client(ports.cache_primary, creds) as primary, valkey.client(ports.cache_replica, creds) as replica:
+    with (
+        valkey.client(ports.cache_primary, creds) as primary,
+        valkey.client(ports.cache_replica, creds) as replica,
+    ):
         primary.set("probe:1", "a")
         eventually(lambda: replica.get("probe:1") == "a", 5, "cache replicated")
         sandbox.cut_link(CACHE_LINK)
@@ -124,7 +127,9 @@ def test_processor_killed_mid_batch_loses_and_duplicates_nothing(sandbox: Sandbo
     eventually(lambda: _count(ports.pg_primary, sandbox) >= len(batch), 120, "every event stored")
     assert written_at_kill < len(batch), "the kill must land mid-stream for this test to mean anything"
     with postgres.connect(ports.pg_primary, sandbox.credentials(), sandbox.settings.db_name) as conn:
-        stored = dict(conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall())
+        stored: dict[int, int] = dict(
+            conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
+        )
     assert stored == {e.event_key: e.digest for e in batch}
     actions = [a.action for a in sandbox.state().actions]
     assert actions[-2:] == ["kill", "start_processor"]
@@ -132,7 +137,9 @@ def test_processor_killed_mid_batch_loses_and_duplicates_nothing(sandbox: Sandbo
 
 def test_promotion_makes_the_dr_side_writable(sandbox: Sandbox) -> None:
     ports, creds = sandbox.settings.ports, sandbox.credentials()
-    eventually(lambda: _count(ports.pg_standby, sandbox) == _count(ports.pg_primary, sandbox), 30, "caught up")
+    eventually(
+        lambda: _count(ports.pg_standby, sandbox) == _count(ports.pg_primary, sandbox), 30, "caught up"
+    )
     sandbox.promote_standby()
     assert sandbox.writer_region() == sandbox.settings.dr_region
     assert postgres.in_recovery(ports.pg_standby, creds) is False
