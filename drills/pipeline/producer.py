@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -104,7 +104,7 @@ class Producer:
                 batch = [fleet.event(next_index + i, wall) for i in range(target)]
                 next_index += target
                 produced += target
-                self._deliver(batch, ledger, stop)
+                self._deliver(batch, ledger, lambda delay: _halted(stop, delay, deadline))
                 self._maybe_write_status()
         finally:
             self.status.running = False
@@ -115,8 +115,12 @@ class Producer:
                 client.close()
         return self.status
 
-    def _deliver(self, batch: Sequence[SyntheticEvent], ledger: LedgerWriter, stop: threading.Event) -> None:
-        """Post until every event is acknowledged or the producer stops (the rest stays in doubt)."""
+    def _deliver(self, batch: Sequence[SyntheticEvent], ledger: LedgerWriter,
+                 pause: Callable[[float], bool]) -> None:
+        """Post until every event is acknowledged or the producer stops (the rest stays in doubt).
+
+        ``pause(delay)`` sleeps between retries and says whether to give up (stop or deadline).
+        """
         ledger.record_sent(
             [LedgerEntry(e.event_key, e.device_id, e.seq, e.digest) for e in batch],
             self._routing.label, time.time(),
@@ -137,7 +141,7 @@ class Producer:
                     log.error("batch refused, left in doubt: %s", failures[0].error)
                     return
                 self._maybe_write_status()
-                if stop.wait(RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]):
+                if pause(RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]):
                     return
                 attempt += 1
                 continue
@@ -147,7 +151,7 @@ class Producer:
             self._count_acked(len(acked))
             self.status.rejected += len(rejected)
             pending = [pending[i] for i in sorted(rejected)]
-            if pending and stop.wait(RETRY_BACKOFF_S[0]):
+            if pending and pause(RETRY_BACKOFF_S[0]):
                 return
 
     def _post_all(self, body: bytes) -> list[PostOutcome]:
@@ -192,6 +196,12 @@ class Producer:
         tmp = self.status_path.with_name(self.status_path.name + ".tmp")
         tmp.write_text(json.dumps(asdict(self.status)))
         os.replace(tmp, self.status_path)
+
+
+def _halted(stop: threading.Event, delay: float, deadline: float) -> bool:
+    """Wait up to ``delay`` (never past ``deadline``); True when the producer must stop."""
+    remaining = deadline - time.monotonic()
+    return stop.wait(max(0.0, min(delay, remaining))) or remaining <= delay
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -133,15 +133,20 @@ def test_per_record_failures_are_reported_by_index(
 
 
 def throttle_put_records(client: Any, indexes: set[int], times: int = 1) -> None:
-    """Make the next ``times`` PutRecords calls fail ``indexes`` per record, like Kinesis throttling."""
+    """Make the next ``times`` full PutRecords calls fail ``indexes`` per record, like Kinesis throttling.
+
+    Calls too small to contain the indexes (the retries of throttled records) go through untouched.
+    """
     real = client.put_records
     remaining = [times]
 
     def put_records(**kwargs: Any) -> dict[str, Any]:
         if remaining[0] <= 0:
             return real(**kwargs)
-        remaining[0] -= 1
         records = kwargs["Records"]
+        if len(records) < len(indexes) + 1:  # a retry of the throttled ones: let it through
+            return real(**kwargs)
+        remaining[0] -= 1
         kept = [r for i, r in enumerate(records) if i not in indexes]
         result = iter(real(**{**kwargs, "Records": kept})["Records"])
         throttled = {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": "Rate exceeded"}
