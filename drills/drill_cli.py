@@ -1,0 +1,191 @@
+"""``htdr demo`` and ``htdr drill run | recover | list``: DR drills from a terminal.
+
+Options are read once here into ``DrillConfig`` and sandbox settings and passed down. Bad input is one
+red line naming the option and the fix; SIGINT/SIGTERM stop the drill gracefully (rollbacks run);
+after a SIGKILL, ``htdr drill recover`` restores the sandbox.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from drills.journal import DrillJournal
+from drills.runner import clear_inflight, read_inflight, run_drill
+from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
+from drills.scenarios.context import PreconditionFailed
+from drills.scenarios.registry import SCENARIOS
+from drills.targets.local.errors import SandboxError
+from drills.targets.local.settings import DEFAULT_PORT_BASE
+from drills.targets.local_session import local_target, sandbox_settings
+from drills.targets.local_target import LocalTarget
+
+app = typer.Typer(add_completion=False)
+drill = typer.Typer(no_args_is_help=True, add_completion=False, help="Run, list and recover DR drills.")
+app.add_typer(drill, name="drill")
+console = Console()
+errors = Console(stderr=True)
+
+StateDir = Annotated[Path, typer.Option("--state-dir", envvar="HTDR_SANDBOX_STATE_DIR", help="sandbox state")]
+PortBase = Annotated[int, typer.Option("--port-base", envvar="HTDR_SANDBOX_PORT_BASE", help="sandbox ports")]
+ReportsDir = Annotated[Path, typer.Option("--reports-dir", help="journals go to <dir>/drills/")]
+Params = Annotated[list[str] | None, typer.Option("--set", help="drill parameter KEY=VALUE (repeatable)")]
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Known user-facing failures become one red line and exit code 1 (no traceback)."""
+    try:
+        yield
+    except (DrillConfigError, PreconditionFailed, SandboxError, ValueError) as err:
+        errors.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _progress() -> Callable[[str], None]:
+    start = time.monotonic()
+    return lambda msg: console.print(f"[dim]{time.monotonic() - start:6.1f}s ·[/dim] {msg}", highlight=False)
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGINT/SIGTERM set the stop flag: the drill aborts at its next check and still rolls back."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _parse_params(pairs: list[str], base: dict[str, object]) -> DrillConfig:
+    raw = dict(base)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise DrillConfigError(f"--set {pair!r}: expected KEY=VALUE, e.g. --set rate_per_min=50000")
+        raw[key.strip()] = value.strip()
+    return parse_config(raw)
+
+
+@app.command()
+def demo(
+    state_dir: StateDir = Path(".sandbox"),
+    port_base: PortBase = DEFAULT_PORT_BASE,
+    reports_dir: ReportsDir = Path("reports"),
+    params: Params = None,
+) -> None:
+    """Sandbox up → region_outage under 100k events/min → measure → report → sandbox down."""
+    with _user_errors():
+        config = _parse_params(params or [], {"load_s": 35, "fault_after_s": 8})
+        progress, stop = _progress(), _stop_on_signals()
+        settings = sandbox_settings(state_dir, port_base)
+        with local_target(settings, manage=True, progress=progress) as target:
+            result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop)
+            report = _build_report(reports_dir, progress)
+        _summary(result.journal)
+        console.print(f"journal: {result.path}")
+        console.print(f"report:  {report or 'not built (report builder unavailable)'}")
+
+
+@drill.command("run")
+def run(
+    scenario: Annotated[str, typer.Argument(help=f"one of: {', '.join(SCENARIOS)}")],
+    state_dir: StateDir = Path(".sandbox"),
+    port_base: PortBase = DEFAULT_PORT_BASE,
+    reports_dir: ReportsDir = Path("reports"),
+    params: Params = None,
+    manage_sandbox: Annotated[bool, typer.Option(help="start the sandbox if needed, stop it after")] = False,
+) -> None:
+    """Run one drill against the local sandbox and write its journal."""
+    with _user_errors():
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r}: choose one of {', '.join(SCENARIOS)}")
+        config = _parse_params(params or [], {})
+        progress, stop = _progress(), _stop_on_signals()
+        with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress) as target:
+            result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop)
+        _summary(result.journal)
+        console.print(f"journal: {result.path}")
+        if result.journal.status.value != "passed":
+            raise typer.Exit(2)
+
+
+@drill.command("recover")
+def recover(
+    state_dir: StateDir = Path(".sandbox"),
+    port_base: PortBase = DEFAULT_PORT_BASE,
+    reports_dir: ReportsDir = Path("reports"),
+) -> None:
+    """Restore the sandbox after a drill process was killed mid-fault (its rollbacks never ran)."""
+    with _user_errors():
+        marker = read_inflight(reports_dir)
+        if marker is None:
+            console.print("no interrupted drill: nothing to recover")
+            return
+        pid = int(str(marker.get("pid", 0)))
+        if pid and _alive(pid):
+            raise ValueError(f"drill {marker.get('run_id')} is still running (pid {pid}): stop it first")
+        console.print(f"recovering after drill {marker.get('run_id')} ({marker.get('scenario')}) was killed")
+        LocalTarget(sandbox_settings(state_dir, port_base)).reset()
+        clear_inflight(reports_dir)
+        console.print("[green]sandbox restored to its original topology[/green]")
+
+
+@drill.command("list")
+def list_scenarios() -> None:
+    """The scenarios and what each does."""
+    table = Table("scenario", "description")
+    for name, cls in SCENARIOS.items():
+        table.add_row(name, cls.description)
+    console.print(table)
+
+
+def _summary(j: DrillJournal) -> None:
+    m, params = j.measurements, j.parameters
+    table = Table(title=f"drill {j.run_id}: {j.status.value.upper()}")
+    for col in ("scenario", "mode", "acknowledged", "lost", "in-doubt", "RPO data", "RPO metric", "RTO"):
+        table.add_column(col, justify="right" if col not in ("scenario", "mode") else "left")
+    table.add_row(j.scenario, f"{params.get('replication_mode')}/{params.get('ingest')}",
+                  str(m.loss.acknowledged), str(m.loss.lost + m.loss.digest_mismatches), str(m.loss.in_doubt),
+                  _fmt(m.rpo_data.value), _fmt(m.rpo_metric.value), _fmt(m.rto.value))
+    console.print(table)
+    objectives = Table("objective", "observed", "threshold", "result")
+    for o in j.objectives:
+        verdict = "[green]PASS[/green]" if o.passed else "[red]FAIL[/red]"
+        objectives.add_row(o.name, _fmt(o.observed, o.unit), f"{o.threshold:g} {o.unit}", verdict)
+    console.print(objectives)
+
+
+def _fmt(value: float | None, unit: str = "s") -> str:
+    return "not measured" if value is None else f"{value:.3f} {unit}" if unit == "s" else f"{value:g} {unit}"
+
+
+def _build_report(reports_dir: Path, progress: Callable[[str], None]) -> Path | None:
+    """REPORT's builder, imported lazily; None (with a line) when it is not available."""
+    try:
+        build = importlib.import_module("compliance.report.build").build_report
+    except (ImportError, AttributeError):
+        progress("report builder unavailable: journal only")
+        return None
+    progress("building the auditor report")
+    path: Path = build(reports_dir)
+    return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
