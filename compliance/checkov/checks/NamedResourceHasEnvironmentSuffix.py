@@ -3,14 +3,16 @@
 Two environments (a drill copy, a PR stack) must never collide on a physical name. The suffix is read
 from the resource's own ``Environment`` tag, which the CDK app sets to the ``environmentSuffix`` context,
 so the check needs no outside configuration. Resources without an explicit name get a generated, unique
-one and are not in scope.
+one and are not in scope; so are names built from another resource's generated id (a ``Ref``/``GetAtt``
+of a logical resource, e.g. API Gateway's ``API-Gateway-Execution-Logs_<api id>/<stage>``), which AWS
+dictates and which are unique per deployment already.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from cfn_values import ENVIRONMENT_TAG, TAG_PROPERTY, literal_strings, properties, tags
+from cfn_values import ENVIRONMENT_TAG, TAG_PROPERTY, literal_strings, properties, references_resource, tags
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
@@ -54,7 +56,7 @@ class NamedResourceHasEnvironmentSuffix(BaseResourceCheck):
         """Unnamed resources are out of scope; a named one must contain the Environment tag value."""
         resource_type = str(conf.get("Type"))
         name = properties(conf).get(NAME_PROPERTY.get(resource_type, ""))
-        if name is None:
+        if name is None or references_resource(name):
             return CheckResult.UNKNOWN
         suffix = (tags(conf, resource_type) or {}).get(ENVIRONMENT_TAG)
         if not isinstance(suffix, str) or not suffix:

@@ -84,6 +84,20 @@ def literal_strings(value: Any) -> Iterator[str]:
             yield from literal_strings(item)
 
 
+def references_resource(value: Any) -> bool:
+    """True when a value embeds a ``Ref``/``Fn::GetAtt`` of a logical resource (not a pseudo parameter)."""
+    if isinstance(value, dict):
+        ref = value.get("Ref")
+        if isinstance(ref, str) and not ref.startswith("AWS::"):
+            return True
+        if "Fn::GetAtt" in value:
+            return True
+        return any(references_resource(item) for item in value.values())
+    if isinstance(value, list):
+        return any(references_resource(item) for item in value)
+    return False
+
+
 def tags(conf: dict[str, Any], resource_type: str) -> dict[str, Any] | None:
     """The resource's tags as a mapping; None when the resource has no tag property at all."""
     raw = properties(conf).get(TAG_PROPERTY.get(resource_type, "Tags"))

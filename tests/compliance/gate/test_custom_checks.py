@@ -39,7 +39,7 @@ EXPECTED: dict[str, tuple[str, set[str], set[str]]] = {
     ),
     "EfsReplicatedTlsOnly": (
         "CKV_HT_4",
-        {"AWS::EFS::FileSystem.ReplicatedFs"},
+        {"AWS::EFS::FileSystem.ReplicatedFs", "AWS::EFS::FileSystem.ReplicaDestinationFs"},
         {
             "AWS::EFS::FileSystem.UnencryptedFs",
             "AWS::EFS::FileSystem.UnreplicatedFs",

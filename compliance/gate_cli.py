@@ -1,0 +1,81 @@
+"""``htdr gate run``: the compliance gate from the command line (CI, CodePipeline, people).
+
+Exit status: 0 every control passed, 1 a check failed, 2 bad input or a step could not run. Failures are
+printed as a table naming check, resource, control and HIPAA citation; evidence is in ``--out``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from compliance.checkov.tool import PROJECT_ROOT, CheckovUnavailable
+from compliance.controls.catalog import CatalogError
+from compliance.gate import EXIT_ERROR, GateConfig, GateInputError, run_gate
+from compliance.gate_summary import GateSummary
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="HIPAA compliance gate: checkov + cdk-nag")
+DEFAULT_OUT = PROJECT_ROOT / "reports" / "compliance"
+
+
+def _parse_context(pairs: list[str]) -> dict[str, str]:
+    """``key=value`` CDK context pairs; a malformed one is bad input."""
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise GateInputError(f"--context {pair!r}: expected key=value")
+        parsed[key] = value
+    return parsed
+
+
+def _failure_table(summary: GateSummary) -> Table:
+    """One row per failed check and resource, with the control and citation it endangers."""
+    table = Table(title=f"{len(summary.failures)} failed check(s)", show_lines=False)
+    for column in ("tool", "check", "resource", "control", "HIPAA citation"):
+        table.add_column(column, overflow="fold")
+    for failure in summary.failures:
+        controls = ", ".join(hit.control_id for hit in failure.controls) or "(not in catalog)"
+        citations = ", ".join(f"§{c}" for c in failure.citations) or "-"
+        table.add_row(failure.tool, failure.check_id, failure.resource, controls, citations)
+    return table
+
+
+@app.command("run")
+def run(
+    templates: Annotated[
+        Path | None, typer.Option(help="Scan this cdk.out instead of synthesizing the app")
+    ] = None,
+    environment_suffix: Annotated[
+        str | None, typer.Option("--environment-suffix", "-e", help="environmentSuffix to synthesize with")
+    ] = None,
+    context: Annotated[
+        list[str] | None, typer.Option("--context", "-c", help="Extra CDK context key=value (repeatable)")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where the evidence files go")] = DEFAULT_OUT,
+) -> None:
+    """Synthesize (or take --templates), run cdk-nag and checkov, write JSON/SARIF/JUnit and the summary."""
+    console = Console(stderr=True)
+    try:
+        config = GateConfig(
+            out_dir=out, templates_dir=templates, environment_suffix=environment_suffix,
+            context=_parse_context(context or []),
+        )
+        with console.status("compliance gate") as status:
+            summary = run_gate(config, progress=lambda message: status.update(f"gate: {message}"))
+    except (GateInputError, CatalogError, CheckovUnavailable) as error:
+        console.print(f"[red]gate:[/red] {error}")
+        raise typer.Exit(EXIT_ERROR) from None
+    if summary.failures:
+        Console().print(_failure_table(summary))
+    for error in summary.errors:
+        console.print(f"[red]gate error:[/red] {error}")
+    timing = {t.step: t.seconds for t in summary.timings}
+    verdict = "[green]PASSED[/green]" if summary.passed else "[red]FAILED[/red]"
+    console.print(f"gate {verdict} in {timing.get('total')} s (synth {timing.get('synth')} s, "
+                  f"checkov {timing.get('checkov')} s); evidence in {out}")
+    raise typer.Exit(summary.exit_code)

@@ -1,0 +1,55 @@
+"""Every check id the catalog references exists in the tool that is supposed to run it."""
+
+from __future__ import annotations
+
+import re
+import tarfile
+from pathlib import Path
+
+import cdk_nag
+import great_expectations.expectations as gx_expectations
+import yaml
+
+from compliance.checkov.tool import CONFIG_FILE, CheckovTool
+from compliance.controls.catalog import DRILL_CHECK_NAMES, load_catalog
+
+
+def _cdk_nag_rule_ids() -> set[str]:
+    """Rule ids as cdk-nag reports them (pack-RuleName), read from the installed jsii assembly."""
+    bundle = next((Path(cdk_nag.__file__).parent / "_jsii").glob("*.tgz"))
+    with tarfile.open(bundle) as archive:
+        member = archive.extractfile("package/RULES.md")
+        assert member is not None
+        text = member.read().decode()
+    return set(re.findall(r"\b((?:HIPAA\.Security|AwsSolutions)-[A-Za-z0-9]+)", text))
+
+
+def _ge_expectation_types() -> set[str]:
+    """``ExpectColumnValuesToBeBetween`` → ``expect_column_values_to_be_between``."""
+    return {
+        re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+        for name in dir(gx_expectations)
+        if name.startswith("Expect")
+    }
+
+
+def test_every_referenced_check_exists(checkov_tool: CheckovTool) -> None:
+    catalog = load_catalog()
+    known = {
+        "checkov": set(checkov_tool.known_check_ids()),
+        "cdk-nag": _cdk_nag_rule_ids(),
+        "drill": set(DRILL_CHECK_NAMES),
+        "great_expectations": _ge_expectation_types(),
+    }
+    assert len(known["cdk-nag"]) > 100 and len(known["checkov"]) > 100
+    missing = sorted(f"{ref.tool}:{ref.id}" for ref in catalog.check_refs() if ref.id not in known[ref.tool])
+    assert missing == []
+
+
+def test_checkov_config_runs_exactly_the_catalog_checks_and_mirrors_exceptions() -> None:
+    catalog = load_catalog()
+    config = yaml.safe_load(CONFIG_FILE.read_text())
+    catalog_checkov = {ref.id for ref in catalog.check_refs() if ref.tool == "checkov"}
+    assert set(config["check"]) == catalog_checkov
+    assert set(config.get("skip-check") or []) == {e.id for e in catalog.exceptions if e.tool == "checkov"}
+    assert config["skip-download"] is True and config["framework"] == ["cloudformation"]
