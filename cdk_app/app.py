@@ -1,0 +1,124 @@
+"""Entry point: build the whole app from CDK context, tag it, attach cdk-nag, synthesize.
+
+Stacks and deploy order: PrimaryFoundation → DrFoundation → PrimaryServices → DrServices, and
+DrDrillPipeline after PrimaryFoundation. Only three values cross regions (the multi-Region key ARN,
+the EFS replica id, the global datastore id); every other name is rebuilt from the suffix.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+
+from aws_cdk import App, Tags, Validations
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
+
+from cdk_app.config import AppConfig, ConfigError, load_config
+from cdk_app.nag_acknowledgements import acknowledge_all
+from cdk_app.naming import Naming
+from cdk_app.outputs_contract import Side
+from cdk_app.stacks.foundation_stack import FoundationStack
+from cdk_app.stacks.pipeline_stack import PipelineStack
+from cdk_app.stacks.services_stack import PrimaryLinks, ServicesStack
+
+#: CDK feature flags the app relies on, applied in code so cdk.json, tests and ``python -m`` agree.
+FEATURE_FLAGS: Mapping[str, object] = {
+    # access-log delivery through a bucket policy, not the legacy LogDeliveryWrite ACL
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+}
+
+
+def required_tags(config: AppConfig) -> dict[str, str]:
+    """Tags every resource carries (HIPAA asset inventory and cost attribution)."""
+    return {
+        "Project": "healthtech-dr",
+        "Environment": config.environment_suffix,
+        "DataClassification": "PHI",
+        "Compliance": "HIPAA",
+        "Owner": config.owner,
+    }
+
+
+def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesStack | PipelineStack]:
+    """Add every stack of the deployment to ``app`` and return them by role."""
+    naming = Naming(config.environment_suffix)
+    primary_fnd = FoundationStack(app, "PrimaryFoundation", config=config, naming=naming, side=Side.PRIMARY)
+    dr_fnd = FoundationStack(
+        app,
+        "DrFoundation",
+        config=config,
+        naming=naming,
+        side=Side.DR,
+        primary_data_key_arn=primary_fnd.keys.data_key_arn,
+    )
+    primary = ServicesStack(
+        app, "PrimaryServices", config=config, naming=naming, foundation=primary_fnd, dr_foundation=dr_fnd
+    )
+    primary.add_stack_dependency(dr_fnd, "S3 replication and EFS replication need the DR destinations")
+    assert primary.cache.global_datastore is not None
+    dr = ServicesStack(
+        app,
+        "DrServices",
+        config=config,
+        naming=naming,
+        foundation=dr_fnd,
+        primary=PrimaryLinks(
+            global_datastore_id=primary.cache.global_datastore.attr_global_replication_group_id
+        ),
+    )
+    dr.add_stack_dependency(
+        primary, "The secondary Aurora cluster and cache join the primary's global resources"
+    )
+    pipeline = PipelineStack(app, "DrDrillPipeline", config=config, naming=naming, foundation=primary_fnd)
+    for key, value in required_tags(config).items():
+        # the global datastore's CloudFormation schema has no Tags property
+        Tags.of(app).add(key, value, exclude_resource_types=["AWS::ElastiCache::GlobalReplicationGroup"])
+    acknowledge_all(app, config)
+    Validations.of(app).add_plugins(HIPAASecurityChecks(app), AwsSolutionsChecks(app))
+    return {
+        "PrimaryFoundation": primary_fnd,
+        "DrFoundation": dr_fnd,
+        "PrimaryServices": primary,
+        "DrServices": dr,
+        "DrDrillPipeline": pipeline,
+    }
+
+
+def create_app(context: Mapping[str, object] | None = None, outdir: str | None = None) -> App:
+    """Validate the configuration first (nothing is built on bad input), then build the app."""
+    app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
+    config = load_config(_context_of(app, context))
+    build(app, config)
+    return app
+
+
+def _context_of(app: App, given: Mapping[str, object] | None) -> Mapping[str, object]:
+    """Context from ``-c``/cdk.json (through the App) merged over what the caller passed."""
+    keys = (
+        "environmentSuffix",
+        "primaryRegion",
+        "drRegion",
+        "dbSecret",
+        "cacheSecret",
+        "production",
+        "alarmEmail",
+        "owner",
+        "processorImage",
+    )
+    merged: dict[str, object] = dict(given or {})
+    for key in keys:
+        value = app.node.try_get_context(key)
+        if value is not None:
+            merged[key] = value
+    return merged
+
+
+def main() -> int:
+    """``python -m cdk_app`` and cdk.json's app command: one clear line on bad input, exit 2."""
+    try:
+        app = create_app()
+    except ConfigError as error:
+        print(f"cdk_app: {error}", file=sys.stderr)
+        return 2
+    app.synth()
+    return 0

@@ -1,0 +1,178 @@
+"""One regional cluster of the Aurora PostgreSQL global database holding patient events.
+
+The primary side creates the global cluster and a multi-AZ writer + reader; the DR side joins the
+global cluster as a read-only secondary (one instance, promoted by the failover runbook). Both use
+a parameter group that forces TLS, loads pgaudit and sets ``rds.global_db_rpo`` so the primary
+blocks commits the secondary cannot cover within the RPO objective. Master credentials come from the
+imported secret through dynamic references: CloudFormation resolves them, nothing is generated.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_rds as rds
+from constructs import Construct
+
+from cdk_app.config import AppConfig, ExistingSecret
+from cdk_app.naming import Naming
+
+ENGINE = "aurora-postgresql"
+ENGINE_VERSION = "16.6"
+PARAMETER_FAMILY = "aurora-postgresql16"
+INSTANCE_CLASS = "db.r6g.large"
+DB_NAME = "patients"
+DB_PORT = 5432
+BACKUP_RETENTION_DAYS = 35
+GLOBAL_DB_RPO_SECONDS = 300  # well inside the 900 s objective; the minimum AWS accepts is 20
+
+CLUSTER_PARAMETERS = {
+    "rds.force_ssl": "1",
+    "rds.global_db_rpo": str(GLOBAL_DB_RPO_SECONDS),
+    "shared_preload_libraries": "pgaudit,pg_stat_statements",
+    "pgaudit.log": "ddl,role,write",
+    "pgaudit.log_parameter": "0",  # statement parameters may carry PHI: never log them
+    "pgaudit.role": "rds_pgaudit",
+    "log_connections": "1",
+    "log_disconnections": "1",
+}
+
+
+def secret_reference(secret: ExistingSecret, field: str) -> str:
+    """CloudFormation dynamic reference to one JSON field of an existing secret."""
+    return f"{{{{resolve:secretsmanager:{secret.name_or_arn}:SecretString:{field}}}}}"
+
+
+class PatientStore(Construct):
+    """A regional Aurora cluster; ``secondary=True`` joins the global cluster from the DR region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        naming: Naming,
+        side: str,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        key_arn: str,
+        secondary: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "Sg",
+            vpc=vpc,
+            security_group_name=naming.name(f"patients-{side}"),
+            description="Aurora: PostgreSQL from the processor and the drill runner only",
+            allow_all_outbound=False,
+        )
+        subnet_group = rds.CfnDBSubnetGroup(
+            self,
+            "Subnets",
+            db_subnet_group_name=naming.name(f"patients-{side}"),
+            db_subnet_group_description="Isolated data subnets",
+            subnet_ids=vpc.select_subnets(subnet_group_name=subnets.subnet_group_name).subnet_ids,
+        )
+        params = rds.CfnDBClusterParameterGroup(
+            self,
+            "Params",
+            db_cluster_parameter_group_name=naming.name(f"patients-{side}"),
+            description="TLS only, pgaudit, global RPO",
+            family=PARAMETER_FAMILY,
+            parameters=CLUSTER_PARAMETERS,
+        )
+        global_cluster = None if secondary else self._global_cluster(config, naming)
+        self.cluster = self._cluster(config, naming, side, key_arn, subnet_group, params, secondary)
+        if global_cluster is not None:
+            self.cluster.add_resource_dependency(global_cluster)
+        monitoring = iam.Role(
+            self,
+            "MonitoringRole",
+            assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonRDSEnhancedMonitoringRole")
+            ],
+        )
+        count = 1 if secondary else 2
+        self.instances = [
+            self._instance(config, naming, side, index, key_arn, monitoring) for index in range(1, count + 1)
+        ]
+        self.connections = ec2.Connections(
+            security_groups=[self.security_group], default_port=ec2.Port.tcp(DB_PORT)
+        )
+
+    def _global_cluster(self, config: AppConfig, naming: Naming) -> rds.CfnGlobalCluster:
+        glob = rds.CfnGlobalCluster(
+            self,
+            "Global",
+            global_cluster_identifier=naming.global_cluster_id(),
+            engine=ENGINE,
+            engine_version=ENGINE_VERSION,
+            storage_encrypted=True,
+            deletion_protection=config.production,
+        )
+        glob.cfn_options.deletion_policy = config.cfn_deletion_policy
+        return glob
+
+    def _cluster(
+        self,
+        config: AppConfig,
+        naming: Naming,
+        side: str,
+        key_arn: str,
+        subnet_group: rds.CfnDBSubnetGroup,
+        params: rds.CfnDBClusterParameterGroup,
+        secondary: bool,
+    ) -> rds.CfnDBCluster:
+        cluster = rds.CfnDBCluster(
+            self,
+            "Cluster",
+            db_cluster_identifier=naming.db_cluster_id(side),
+            global_cluster_identifier=naming.global_cluster_id(),
+            engine=ENGINE,
+            engine_version=ENGINE_VERSION,
+            port=DB_PORT,
+            storage_encrypted=True,
+            kms_key_id=key_arn,
+            enable_iam_database_authentication=True,
+            enable_cloudwatch_logs_exports=["postgresql"],
+            backup_retention_period=BACKUP_RETENTION_DAYS,
+            preferred_backup_window="05:00-06:00",
+            copy_tags_to_snapshot=True,
+            deletion_protection=config.production,
+            db_cluster_parameter_group_name=params.ref,
+            db_subnet_group_name=subnet_group.ref,
+            vpc_security_group_ids=[self.security_group.security_group_id],
+            # only the primary carries credentials and the database; a secondary inherits them
+            master_username=None if secondary else secret_reference(config.db_secret, "username"),
+            master_user_password=None if secondary else secret_reference(config.db_secret, "password"),
+            database_name=None if secondary else DB_NAME,
+        )
+        cluster.cfn_options.deletion_policy = config.cfn_deletion_policy
+        cluster.cfn_options.update_replace_policy = config.cfn_deletion_policy
+        return cluster
+
+    def _instance(
+        self, config: AppConfig, naming: Naming, side: str, index: int, key_arn: str, monitoring: iam.IRole
+    ) -> rds.CfnDBInstance:
+        instance = rds.CfnDBInstance(
+            self,
+            f"Instance{index}",
+            db_instance_identifier=naming.name(f"patients-{side}-{index}"),
+            db_cluster_identifier=self.cluster.ref,
+            engine=ENGINE,
+            db_instance_class=INSTANCE_CLASS,
+            publicly_accessible=False,
+            auto_minor_version_upgrade=True,
+            enable_performance_insights=True,
+            performance_insights_kms_key_id=key_arn,
+            performance_insights_retention_period=7,
+            monitoring_interval=60,
+            monitoring_role_arn=monitoring.role_arn,
+            ca_certificate_identifier="rds-ca-rsa2048-g1",
+        )
+        instance.cfn_options.deletion_policy = config.cfn_deletion_policy
+        instance.cfn_options.update_replace_policy = config.cfn_deletion_policy
+        return instance

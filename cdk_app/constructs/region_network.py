@@ -1,0 +1,116 @@
+"""The VPC of one region: three AZs, public / app / isolated-data tiers, flow logs, VPC endpoints.
+
+Data services (Aurora, ElastiCache, EFS) live in isolated subnets with no route out. The app tier
+(ECS processor, drill CodeBuild) reaches AWS APIs through interface endpoints, so PHI-bearing calls
+never traverse the NAT; the NAT only serves image pulls and package installs.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk_app.config import AppConfig
+from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
+from cdk_app.naming import Naming
+
+APP_SUBNETS = "app"
+DATA_SUBNETS = "data"
+VPC_CIDR = "10.40.0.0/16"
+_INTERFACE_ENDPOINTS = {
+    "Kinesis": ec2.InterfaceVpcEndpointAwsService.KINESIS_STREAMS,
+    "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    "Kms": ec2.InterfaceVpcEndpointAwsService.KMS,
+    "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+    "Monitoring": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
+    "Sts": ec2.InterfaceVpcEndpointAwsService.STS,
+    "EcrApi": ec2.InterfaceVpcEndpointAwsService.ECR,
+    "EcrDocker": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+    "Efs": ec2.InterfaceVpcEndpointAwsService.ELASTIC_FILESYSTEM,
+}
+
+
+class RegionNetwork(Construct):
+    """VPC over the region's three configured AZs (explicit, so synthesis needs no AZ look-up)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        naming: Naming,
+        region: str,
+        logs_key: kms.IKey,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        flow_logs = EncryptedLogGroup(
+            self, "FlowLogs", config=config, name=f"/htdr/{naming.suffix}/vpc-flow-logs", key=logs_key
+        )
+        flow_role = iam.Role(
+            self,
+            "FlowLogsRole",
+            role_name=naming.name(f"flowlogs-{region}"),
+            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+        )
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            vpc_name=naming.name("vpc"),
+            ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
+            availability_zones=list(config.azs(region)),
+            nat_gateways=3 if config.production else 1,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(
+                    name="public",
+                    subnet_type=ec2.SubnetType.PUBLIC,
+                    cidr_mask=24,
+                    map_public_ip_on_launch=False,
+                ),
+                ec2.SubnetConfiguration(
+                    name=APP_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
+                ),
+                ec2.SubnetConfiguration(
+                    name=DATA_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
+                ),
+            ],
+            flow_logs={
+                "All": ec2.FlowLogOptions(
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs.log_group, flow_role),
+                    traffic_type=ec2.FlowLogTrafficType.ALL,
+                )
+            },
+            restrict_default_security_group=True,
+        )
+        self.vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+        endpoints_sg = ec2.SecurityGroup(
+            self,
+            "EndpointsSg",
+            vpc=self.vpc,
+            security_group_name=naming.name("endpoints"),
+            description="Interface endpoints: HTTPS from inside the VPC only",
+            allow_all_outbound=False,
+        )
+        endpoints_sg.add_ingress_rule(ec2.Peer.ipv4(VPC_CIDR), ec2.Port.tcp(443), "HTTPS from the VPC")
+        app = ec2.SubnetSelection(subnet_group_name=APP_SUBNETS)
+        for endpoint_id, service in _INTERFACE_ENDPOINTS.items():
+            self.vpc.add_interface_endpoint(
+                endpoint_id,
+                service=service,
+                subnets=app,
+                private_dns_enabled=True,
+                open=False,
+                security_groups=[endpoints_sg],
+            )
+
+    @property
+    def app_subnets(self) -> ec2.SubnetSelection:
+        """Private subnets with egress: ECS tasks, CodeBuild."""
+        return ec2.SubnetSelection(subnet_group_name=APP_SUBNETS)
+
+    @property
+    def data_subnets(self) -> ec2.SubnetSelection:
+        """Isolated subnets: Aurora, ElastiCache, EFS mount targets."""
+        return ec2.SubnetSelection(subnet_group_name=DATA_SUBNETS)

@@ -1,0 +1,124 @@
+"""Session cache: one regional replication group of an ElastiCache global datastore.
+
+TLS required, at-rest encryption with the PHI key, AUTH token read from the imported secret through
+a dynamic reference, multi-AZ automatic failover, 15 days of snapshots. The primary side also
+creates the global datastore; the DR side joins it as the secondary (read-only until failover).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk_app.config import AppConfig
+from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
+from cdk_app.constructs.patient_store import secret_reference
+from cdk_app.naming import Naming
+
+ENGINE = "redis"
+ENGINE_VERSION = "7.1"
+NODE_TYPE = "cache.r7g.large"
+CACHE_PORT = 6379
+SNAPSHOT_RETENTION_DAYS = 15
+
+
+class SessionCache(Construct):
+    """A replication group; pass ``global_datastore_id`` to join an existing global datastore."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        naming: Naming,
+        side: str,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        data_key: kms.IKey,
+        logs_key: kms.IKey,
+        global_datastore_id: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "Sg",
+            vpc=vpc,
+            security_group_name=naming.name(f"sessions-{side}"),
+            description="Session cache: TLS Redis from the processor only",
+            allow_all_outbound=False,
+        )
+        subnet_group = elasticache.CfnSubnetGroup(
+            self,
+            "Subnets",
+            cache_subnet_group_name=naming.name(f"sessions-{side}"),
+            description="Isolated data subnets",
+            subnet_ids=vpc.select_subnets(subnet_group_name=subnets.subnet_group_name).subnet_ids,
+        )
+        slow_log = EncryptedLogGroup(
+            self, "SlowLog", config=config, name=f"/htdr/{naming.suffix}/cache-slow-log", key=logs_key
+        )
+        self.group = elasticache.CfnReplicationGroup(
+            self,
+            "Group",
+            replication_group_id=naming.cache_group_id(side),
+            replication_group_description=f"Session cache {side} ({naming.suffix})",
+            engine=ENGINE,
+            engine_version=ENGINE_VERSION,
+            cache_node_type=NODE_TYPE,
+            num_node_groups=1,
+            replicas_per_node_group=1,
+            automatic_failover_enabled=True,
+            multi_az_enabled=True,
+            at_rest_encryption_enabled=True,
+            kms_key_id=data_key.key_arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            auth_token=secret_reference(config.cache_secret, "authToken"),
+            port=CACHE_PORT,
+            snapshot_retention_limit=SNAPSHOT_RETENTION_DAYS,
+            snapshot_window="06:00-07:00",
+            cache_subnet_group_name=subnet_group.ref,
+            security_group_ids=[self.security_group.security_group_id],
+            global_replication_group_id=global_datastore_id,
+            log_delivery_configurations=[
+                elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty(
+                    destination_type="cloudwatch-logs",
+                    log_format="json",
+                    log_type="slow-log",
+                    destination_details=elasticache.CfnReplicationGroup.DestinationDetailsProperty(
+                        cloud_watch_logs_details=elasticache.CfnReplicationGroup.CloudWatchLogsDestinationDetailsProperty(
+                            log_group=slow_log.log_group.log_group_name
+                        )
+                    ),
+                )
+            ],
+        )
+        self.group.cfn_options.deletion_policy = config.cfn_deletion_policy
+        self.group.cfn_options.update_replace_policy = config.cfn_deletion_policy
+        self.connections = ec2.Connections(
+            security_groups=[self.security_group], default_port=ec2.Port.tcp(CACHE_PORT)
+        )
+        self.global_datastore: elasticache.CfnGlobalReplicationGroup | None = None
+        if global_datastore_id is None:
+            self.global_datastore = self._global_datastore(config, naming)
+
+    def _global_datastore(self, config: AppConfig, naming: Naming) -> elasticache.CfnGlobalReplicationGroup:
+        glob = elasticache.CfnGlobalReplicationGroup(
+            self,
+            "Global",
+            global_replication_group_id_suffix=naming.name("sessions"),
+            global_replication_group_description=f"Session cache global datastore ({naming.suffix})",
+            automatic_failover_enabled=True,
+            members=[
+                elasticache.CfnGlobalReplicationGroup.GlobalReplicationGroupMemberProperty(
+                    replication_group_id=self.group.ref,
+                    replication_group_region=config.primary_region,
+                    role="PRIMARY",
+                )
+            ],
+        )
+        glob.cfn_options.deletion_policy = config.cfn_deletion_policy
+        return glob
