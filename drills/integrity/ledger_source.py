@@ -60,12 +60,13 @@ class LedgerSource:
     def bucket_checksums(self, rng: KeyRange, buckets: int) -> dict[int, Checksum]:
         width = rng.bucket_width(buckets)
         where, params = self._where(rng)
+        group = "GROUP BY 1" if buckets > 1 else ""
         rows = self._query(
             "SELECT (event_key - ?) / ?, count(*), sum(digest >> 32), sum(digest & 4294967295) "
-            f"FROM ledger {where} GROUP BY 1",
+            f"FROM ledger {where} {group}",
             (rng.lo, width, *params),
         )
-        return {int(b): Checksum.from_hi_lo(c, hi, lo) for b, c, hi, lo in rows}
+        return {int(b): Checksum.from_hi_lo(c, hi, lo) for b, c, hi, lo in rows if c}
 
     def range_checksums(self, ranges: Sequence[KeyRange]) -> list[Checksum]:
         """One indexed query per range: in-process SQLite makes a round trip cost microseconds."""
