@@ -135,6 +135,16 @@ def store_rows(cluster: Postgres, dbname: str) -> dict[int, int]:
         return dict(conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall())
 
 
+def store_count(cluster: Postgres, dbname: str) -> int:
+    """Rows in a store (0 before the schema exists): cheap enough to poll."""
+    with cluster.admin(dbname) as conn:
+        exists = conn.execute("SELECT to_regclass('vitals_events')").fetchone()
+        if not exists or exists[0] is None:
+            return 0
+        row = conn.execute("SELECT count(*) FROM vitals_events").fetchone()
+        return int(row[0]) if row else 0
+
+
 def write_json(path: Path, doc: object) -> Path:
     path.write_text(json.dumps(doc, default=str))
     return path

@@ -42,12 +42,12 @@ def free_port() -> int:
     raise RuntimeError("no free port left in 17000-17999")
 
 
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_for(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
             return
-        time.sleep(0.05)
+        time.sleep(interval)
     raise TimeoutError(f"{what} not ready after {timeout} s")
 
 
@@ -70,14 +70,17 @@ class MotoServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+        self.state_dir = Path(tempfile.mkdtemp(prefix="htdr-moto-"))
+        self.proc = subprocess.Popen(  # the sandbox's launcher: moto with its Kinesis fixes applied
+            [sys.executable, "-m", "drills.targets.local.moto_server", "--port", str(self.port),
+             "--state-dir", str(self.state_dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_for(lambda: port_open(self.port), 30, "moto server")
 
     def stop(self) -> None:
         stop_process(self.proc)
+        shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
 class Valkey:
