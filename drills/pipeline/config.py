@@ -65,6 +65,7 @@ class ProducerConfig(_Config):
         default=None, description="status JSON a drill can watch; default: the ledger path + .status.json"
     )
     request_timeout_s: float = Field(default=5.0, gt=0, description="one POST; then it counts as failed")
+    in_flight: int = Field(default=4, gt=0, le=32, description="batches posted concurrently")
 
 
 def load_config(model: type[M], path: Path) -> M:

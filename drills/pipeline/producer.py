@@ -22,13 +22,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from drills.pipeline.config import ProducerConfig, load_config
 from drills.pipeline.device_fleet import DeviceFleet, SyntheticEvent
-from drills.pipeline.ingest_client import IngestClient, PostOutcome, Routing, RoutingError, load_routing
+from drills.pipeline.ingest_client import IngestClient, RoutingError, load_routing
 from drills.pipeline.ledger import LedgerEntry, LedgerWriter
 
 log = logging.getLogger("htdr.producer")
@@ -58,8 +58,20 @@ class ProducerStatus:
     running: bool = True
 
 
+@dataclass
+class _Delivery:
+    """What one batch's sender thread hands back: acknowledgement chunks with their t_ack."""
+
+    acks: list[tuple[list[int], float]] = field(default_factory=list)
+
+
 class Producer:
-    """Importable device simulator; ``run`` blocks until ``stop`` is set or ``duration_s`` elapses."""
+    """Importable device simulator; ``run`` blocks until ``stop`` is set or ``duration_s`` elapses.
+
+    The main thread generates batches and owns the ledger (SQLite is single-writer); up to
+    ``in_flight`` sender threads post batches concurrently, each with its own keep-alive connections,
+    and hand back acknowledgements for the main thread to record.
+    """
 
     def __init__(self, config: ProducerConfig) -> None:
         self.config = config
@@ -69,8 +81,9 @@ class Producer:
         self.status = ProducerStatus(target_rate_per_min=config.rate_per_min)
         self._routing = load_routing(config.routing_file)
         self._reroute = threading.Event()
-        self._clients = self._make_clients(self._routing)
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="post")
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._senders = ThreadPoolExecutor(max_workers=config.in_flight, thread_name_prefix="post")
         self._acked_window: deque[tuple[float, int]] = deque(maxlen=64)
         self._last_status = 0.0
 
@@ -88,97 +101,120 @@ class Producer:
         target = max(1, min(self.config.batch_size, math.ceil(per_s * BATCH_WINDOW_S)))
         started = time.monotonic()
         deadline = started + self.config.duration_s if self.config.duration_s else math.inf
+
+        def pause(delay: float) -> bool:
+            return _halted(stop, delay, deadline)
+
+        in_flight: deque[Future[_Delivery]] = deque()
         produced = 0
         log.info("producing %d events/min to %s", self.config.rate_per_min, ", ".join(self._routing.api_urls))
         try:
             while not stop.is_set() and time.monotonic() < deadline:
+                while in_flight and in_flight[0].done():
+                    self._settle(in_flight.popleft(), ledger)
                 now = time.monotonic()
                 due = per_s * (now - started)
                 if due - produced > per_s * MAX_DEBT_S + target:  # skip backlog older than MAX_DEBT_S
                     produced = int(due - per_s * MAX_DEBT_S)
                 if due - produced < target:
                     wait = (produced + target - due) / per_s
-                    stop.wait(min(wait, max(0.0, deadline - now), 0.25))
+                    stop.wait(min(wait, max(0.0, deadline - now), 0.05 if in_flight else 0.25))
+                    continue
+                if len(in_flight) >= self.config.in_flight:
+                    self._settle(in_flight.popleft(), ledger)  # back-pressure: wait for the oldest
                     continue
                 wall = time.time()
                 batch = [fleet.event(next_index + i, wall) for i in range(target)]
                 next_index += target
                 produced += target
-                self._deliver(batch, ledger, lambda delay: _halted(stop, delay, deadline))
+                ledger.record_sent(
+                    [LedgerEntry(e.event_key, e.device_id, e.seq, e.digest) for e in batch],
+                    self._routing.label, time.time(),
+                )
+                with self._lock:
+                    self.status.sent += len(batch)
+                    self.status.in_doubt += len(batch)
+                in_flight.append(self._senders.submit(self._deliver, batch, pause))
                 self._maybe_write_status()
         finally:
+            while in_flight:
+                self._settle(in_flight.popleft(), ledger)
+            self._senders.shutdown(wait=True)
             self.status.running = False
             self._write_status()
             ledger.close()
-            self._pool.shutdown(wait=True)
-            for client in self._clients:
-                client.close()
         return self.status
 
-    def _deliver(self, batch: Sequence[SyntheticEvent], ledger: LedgerWriter,
-                 pause: Callable[[float], bool]) -> None:
+    def _settle(self, future: Future[_Delivery], ledger: LedgerWriter) -> None:
+        """Record a finished batch's acknowledgements (main thread: the ledger's only writer)."""
+        for keys, t_ack in future.result().acks:
+            ledger.record_acked(keys, t_ack)
+            with self._lock:
+                self.status.acked += len(keys)
+                self.status.in_doubt -= len(keys)
+                self._acked_window.append((time.monotonic(), self.status.acked))
+        self._maybe_write_status()
+
+    def _deliver(self, batch: Sequence[SyntheticEvent], pause: Callable[[float], bool]) -> _Delivery:
         """Post until every event is acknowledged or the producer stops (the rest stays in doubt).
 
-        ``pause(delay)`` sleeps between retries and says whether to give up (stop or deadline).
+        Runs in a sender thread. ``pause(delay)`` sleeps between retries and says whether to give up.
         """
-        ledger.record_sent(
-            [LedgerEntry(e.event_key, e.device_id, e.seq, e.digest) for e in batch],
-            self._routing.label, time.time(),
-        )
-        self.status.sent += len(batch)
-        self.status.in_doubt += len(batch)
+        delivery = _Delivery()
         pending = list(batch)
         attempt = 0
         while pending:
             if self._reroute.is_set():
                 self._apply_routing()
-            outcomes = self._post_all(json.dumps({"events": [e.payload for e in pending]}).encode())
+            body = json.dumps({"events": [e.payload for e in pending]}).encode()
+            outcomes = [client.post(body) for client in self._thread_clients()]
             failures = [o for o in outcomes if not o.ok]
             if failures:
-                self.status.errors += 1
-                self.status.last_error = failures[0].error
+                with self._lock:
+                    self.status.errors += 1
+                    self.status.last_error = failures[0].error
                 if any(o.status is not None and 400 <= o.status < 500 for o in failures):
                     log.error("batch refused, left in doubt: %s", failures[0].error)
-                    return
-                self._maybe_write_status()
+                    return delivery
                 if pause(RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]):
-                    return
+                    return delivery
                 attempt += 1
                 continue
             rejected = frozenset().union(*(o.failed for o in outcomes))
             acked = [e.event_key for i, e in enumerate(pending) if i not in rejected]
-            ledger.record_acked(acked, time.time())
-            self._count_acked(len(acked))
-            self.status.rejected += len(rejected)
+            delivery.acks.append((acked, time.time()))
+            with self._lock:
+                self.status.rejected += len(rejected)
             pending = [pending[i] for i in sorted(rejected)]
             if pending and pause(RETRY_BACKOFF_S[0]):
-                return
+                return delivery
+        return delivery
 
-    def _post_all(self, body: bytes) -> list[PostOutcome]:
-        if len(self._clients) == 1:
-            return [self._clients[0].post(body)]
-        return list(self._pool.map(lambda c: c.post(body), self._clients))
+    def _thread_clients(self) -> list[IngestClient]:
+        """This sender thread's connections for the current routing (rebuilt after a reroute)."""
+        routing = self._routing
+        if getattr(self._local, "routing", None) is not routing:
+            for client in getattr(self._local, "clients", []):
+                client.close()
+            self._local.routing = routing
+            timeout = self.config.request_timeout_s
+            self._local.clients = [IngestClient(url, timeout) for url in routing.api_urls]
+        clients: list[IngestClient] = self._local.clients
+        return clients
 
     def _apply_routing(self) -> None:
-        self._reroute.clear()
-        try:
-            routing = load_routing(self.config.routing_file)
-        except RoutingError as err:
-            log.error("%s; keeping %s", err, ", ".join(self._routing.api_urls))
-            return
-        if routing != self._routing:
-            for client in self._clients:
-                client.close()
-            self._routing, self._clients = routing, self._make_clients(routing)
-            log.info("rerouted to %s", ", ".join(routing.api_urls))
-
-    def _make_clients(self, routing: Routing) -> list[IngestClient]:
-        return [IngestClient(url, self.config.request_timeout_s) for url in routing.api_urls]
-
-    def _count_acked(self, n: int) -> None:
-        self.status.acked += n
-        self.status.in_doubt -= n
-        self._acked_window.append((time.monotonic(), self.status.acked))
+        with self._lock:
+            if not self._reroute.is_set():
+                return  # another sender thread applied it
+            self._reroute.clear()
+            try:
+                routing = load_routing(self.config.routing_file)
+            except RoutingError as err:
+                log.error("%s; keeping %s", err, ", ".join(self._routing.api_urls))
+                return
+            if routing != self._routing:
+                self._routing = routing
+                log.info("rerouted to %s", ", ".join(routing.api_urls))
 
     def _maybe_write_status(self) -> None:
         if time.monotonic() - self._last_status >= STATUS_EVERY_S:
@@ -187,14 +223,16 @@ class Producer:
     def _write_status(self) -> None:
         """Atomic rewrite (temp file + rename) so a reader never sees half a document."""
         self._last_status = time.monotonic()
-        window = [(t, n) for t, n in self._acked_window if self._last_status - t <= 10.0]
-        if len(window) >= 2 and window[-1][0] > window[0][0]:
-            (t0, n0), (t1, n1) = window[0], window[-1]
-            self.status.rate_per_min = round((n1 - n0) / (t1 - t0) * 60.0, 1)
-        self.status.api_urls = list(self._routing.api_urls)
-        self.status.updated_at = time.time()
+        with self._lock:
+            window = [(t, n) for t, n in self._acked_window if self._last_status - t <= 10.0]
+            if len(window) >= 2 and window[-1][0] > window[0][0]:
+                (t0, n0), (t1, n1) = window[0], window[-1]
+                self.status.rate_per_min = round((n1 - n0) / (t1 - t0) * 60.0, 1)
+            self.status.api_urls = list(self._routing.api_urls)
+            self.status.updated_at = time.time()
+            document = json.dumps(asdict(self.status))
         tmp = self.status_path.with_name(self.status_path.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(self.status)))
+        tmp.write_text(document)
         os.replace(tmp, self.status_path)
 
 

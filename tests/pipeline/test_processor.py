@@ -63,7 +63,7 @@ def put_events(moto: MotoServer, targets: list[tuple[str, str]], start: int, cou
     """Put fleet events straight on each (stream, region) of ``targets`` — two targets is a
     dual-write of identical events — as the API would; returns event_key -> digest."""
     fleet = fleet or DeviceFleet(devices=100, seed=11)
-    expected = {}
+    expected: dict[int, int] = {}
     for offset in range(start, start + count, 500):
         batch = [fleet.event(i, time.time()) for i in range(offset, min(offset + 500, start + count))]
         records = [{"Data": json.dumps(e.payload).encode(), "PartitionKey": e.device_id} for e in batch]
