@@ -193,15 +193,20 @@ class ProcessTable:
             _wait_gone(pid, 5.0)
         self.pid_file(name).unlink(missing_ok=True)
 
-    def stop(self, name: str, sig: signal.Signals = signal.SIGTERM, grace_s: float = 5.0) -> None:
-        """Ask ``name`` to stop with ``sig``, SIGKILL its group after ``grace_s``, drop the pid file."""
-        pid = self.pid(name)
-        if pid is not None:
-            _signal_group(pid, sig)
-            if not _wait_gone(pid, grace_s):
+    def stop(self, signals: dict[str, signal.Signals], grace_s: float = 5.0) -> None:
+        """Ask every named process to stop with its signal at once, wait for all of them together,
+        SIGKILL the groups still alive after ``grace_s``, and drop the pid files."""
+        pids = {name: self.pid(name) for name in signals}
+        for name, pid in pids.items():
+            if pid is not None:
+                _signal_group(pid, signals[name])
+        deadline = time.monotonic() + grace_s
+        for pid in pids.values():
+            if pid is not None and not _wait_gone(pid, max(0.0, deadline - time.monotonic())):
                 _signal_group(pid, signal.SIGKILL)
                 _wait_gone(pid, 5.0)
-        self.pid_file(name).unlink(missing_ok=True)
+        for name in signals:
+            self.pid_file(name).unlink(missing_ok=True)
 
     def strays(self) -> list[int]:
         """Pids of live processes whose command line names this sandbox but have no pid file."""

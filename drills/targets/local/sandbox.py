@@ -40,8 +40,8 @@ from drills.targets.local.state import RegionRecord, SandboxState, load_state, s
 
 DB_LINK, CACHE_LINK = "link-db", "link-cache"
 PIPELINE_MODULES = ("drills.pipeline.ingest_api", "drills.pipeline.processor")
-#: Stop order for ``down``: consumers before what they consume, links last.
-_STOP_ORDER = ("processor-", "api-", "moto-", "valkey-", "pg-", "link-")
+#: Stop stages for ``down``: consumers before what they consume, links last; a stage stops together.
+_STOP_ORDER = (("processor-",), ("api-", "moto-"), ("valkey-", "pg-"), ("link-",))
 _PROJECT_ROOT = Path(__file__).resolve().parents[3]
 Progress = Callable[[str], None]
 
@@ -386,11 +386,11 @@ class Sandbox:
         """
         if not force:
             load_state(self.state_file)
-        for prefix in _STOP_ORDER:
-            for name in self.table.names():
-                if name.startswith(prefix):
-                    self.progress(f"stopping {name}")
-                    self.table.stop(name, signal.SIGINT if prefix == "pg-" else signal.SIGTERM)
+        for prefixes in _STOP_ORDER:
+            stage = [name for name in self.table.names() if name.startswith(prefixes)]
+            if stage:
+                self.progress(f"stopping {', '.join(stage)}")
+                self.table.stop({name: _stop_signal(name) for name in stage})
         for pid in self.table.strays():
             kill_pid(pid)
         root = self.settings.state_dir
@@ -571,6 +571,14 @@ class Sandbox:
     def _check_region(self, region: str) -> None:
         if region not in self.regions:
             raise SandboxError(f"unknown region {region!r}: the sandbox has {' and '.join(self.regions)}")
+
+
+def _stop_signal(name: str) -> signal.Signals:
+    """SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for clients to leave); moto keeps
+    nothing worth flushing and its interpreter teardown takes seconds, so it is killed outright."""
+    if name.startswith("pg-"):
+        return signal.SIGINT
+    return signal.SIGKILL if name.startswith("moto-") else signal.SIGTERM
 
 
 def _lag_text(sample: lag.ReplicationLag) -> str:
