@@ -82,7 +82,8 @@ def run_drill(
                 ctx.note(f"aborted: {reason}")
         if outcome is not None:
             progress("measuring loss (ledger vs surviving store)")
-            loss = outcome.loss or _measure_store(target, outcome.survivor)
+            loss = outcome.loss or _measure_store(target, outcome.survivor,
+                                                  phase_time(ctx.timeline, Phase.FAULT_INJECTED))
     finally:
         _safe_stop_load(target, ctx)
         records = _run_rollbacks(ctx.rollbacks, progress)
@@ -95,9 +96,9 @@ def run_drill(
     return DrillResult(journal=journal, path=path)
 
 
-def _measure_store(target: Target, region: str) -> LossResult:
+def _measure_store(target: Target, region: str, t0: float | None) -> LossResult:
     """Direct ledger-vs-store key comparison (the integrity issue's bucketed diff replaces it later)."""
-    return measure_loss(target.ledger_rows(), target.store_digests(region))
+    return measure_loss(target.ledger_rows(), target.store_digests(region), latency_until=t0)
 
 
 def _journal(
@@ -112,14 +113,17 @@ def _journal(
     if outcome is not None:
         sources = outcome.metric_sources if outcome.metric_sources is not None \
             else exposure_sources(outcome.dual_ingest)
+    fault_s = t0 - ctx.fault_started if t0 is not None and ctx.fault_started is not None else 0.0
     m = measurements(t0, loss, ctx.timeline, samples, sources, cfg.sample_interval_s,
-                     not_measured_reason=f"drill aborted: {reason}" if reason else "")
+                     not_measured_reason=f"drill aborted: {reason}" if reason else "",
+                     fault_duration_s=fault_s)
     objectives = evaluate(m, cfg.objectives)
     if status is Status.PASSED and not all(o.passed for o in objectives):
         status = Status.FAILED
     notes = [*ctx.notes, *_sampling_notes(samples), *(outcome.notes if outcome else [])]
     if loss is not None and loss.ack_latency_p99_s is not None:
-        notes.append(f"ack latency p99 {loss.ack_latency_p99_s * 1000:.1f} ms")
+        notes.append(f"ack latency p99 before t0 {loss.ack_latency_p99_s * 1000:.1f} ms")
+    notes.append(f"RPO (metric) components at t0: {m.rpo_metric.note}")
     integrity = [] if loss is None else [IntegrityResult(
         name="acknowledged_events_on_survivor",
         passed=loss.detail.lost == 0 and loss.detail.digest_mismatches == 0,

@@ -50,8 +50,7 @@ class CacheFailover(Scenario):
         writer.start()
         try:
             ctx.sleep(cfg.fault_after_s)
-            ctx.act(target.kill_cache_primary)
-            t0 = ctx.mark(Phase.FAULT_INJECTED, "cache primary killed")
+            t0 = ctx.inject(target.kill_cache_primary, "cache primary killed")
             ctx.wait_until("cache failure detected", lambda: writer.failures_since(t0) >= cfg.detect_failures,
                            cfg.recovery_timeout_s)
             ctx.mark(Phase.DETECTED, f"{cfg.detect_failures} failed session writes")

@@ -38,6 +38,7 @@ class DrillContext:
     notes: list[str] = field(default_factory=list)
     deadline: float = float("inf")
     sampler: LagSampler | None = None
+    fault_started: float | None = None
 
     @property
     def primary(self) -> str:
@@ -59,6 +60,14 @@ class DrillContext:
         rollback = action()
         self.rollbacks.append(rollback)
         return rollback
+
+    def inject(self, action: Callable[[], Rollback], detail: str) -> float:
+        """Run the fault action; t0 (returned) is the instant it completed (DESIGN §5)."""
+        self.fault_started = time.time()
+        self.act(action)
+        t0 = self.mark(Phase.FAULT_INJECTED, detail)
+        self.notes.append(f"fault action took {t0 - self.fault_started:.3f} s (start to t0)")
+        return t0
 
     def note(self, text: str) -> None:
         self.notes.append(text)

@@ -25,8 +25,7 @@ class PlannedSwitchover(Scenario):
     def run(self, ctx: DrillContext) -> Outcome:
         target, cfg, primary, dr = ctx.target, ctx.config, ctx.primary, ctx.dr
         t_load = warm_up(ctx)
-        ctx.act(lambda: target.repoint(dr))
-        t0 = ctx.mark(Phase.FAULT_INJECTED, f"handover started: producer repointed to {dr}")
+        t0 = ctx.inject(lambda: target.repoint(dr), f"handover started: producer repointed to {dr}")
         drained_at = _primary_drained(ctx, primary)
         ctx.act(lambda: target.stop_processor(primary, graceful=True))
         if not target.wait_replication_caught_up(cfg.recovery_timeout_s):

@@ -24,8 +24,8 @@ class ProcessorCrash(Scenario):
     def run(self, ctx: DrillContext) -> Outcome:
         target, primary = ctx.target, ctx.primary
         t_load = warm_up(ctx)
-        ctx.act(lambda: target.stop_processor(primary, graceful=False))
-        t0 = ctx.mark(Phase.FAULT_INJECTED, f"{primary} processor killed (SIGKILL)")
+        t0 = ctx.inject(lambda: target.stop_processor(primary, graceful=False),
+                        f"{primary} processor killed (SIGKILL)")
         detect_down(ctx, lambda: target.processor_alive(primary), f"{primary} processor")
         ctx.act(lambda: target.start_processor(primary))
         ctx.mark(Phase.PROMOTED, "replacement processor task started")

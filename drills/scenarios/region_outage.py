@@ -36,8 +36,7 @@ class RegionOutage(Scenario):
 def fail_over_region(ctx: DrillContext, t_load: float, what: str) -> Outcome:
     """Kill the primary region and recover in DR: shared with ``link_partition``."""
     target, primary, dr = ctx.target, ctx.primary, ctx.dr
-    ctx.act(lambda: target.kill_region(primary))
-    t0 = ctx.mark(Phase.FAULT_INJECTED, what)
+    t0 = ctx.inject(lambda: target.kill_region(primary), what)
     detect_down(ctx, lambda: target.writer_alive(primary), f"{primary} writer")
     ctx.act(lambda: target.promote_writer(dr))
     ctx.mark(Phase.PROMOTED, f"{dr} writer promoted")

@@ -11,6 +11,9 @@ from drills.scenarios.context import DrillAborted, DrillContext
 
 #: Pre-fault guard: more than this share of failed POST batches means the pipeline is not healthy.
 MAX_WARMUP_ERROR_SHARE = 0.2
+#: Drained: the newest acknowledged event is at most this much newer than the newest stored one
+#: (a store that merely paused for ``drain_settle_s`` under CPU pressure is not drained).
+DRAINED_LAG_S = 0.5
 
 
 def warm_up(ctx: DrillContext) -> float:
@@ -61,15 +64,18 @@ def wait_first_ack_readable(ctx: DrillContext, region: str, t0: float) -> float:
     target = ctx.target
 
     def ready() -> bool:
-        keys = target.acked_after(t0, limit=200)
-        return bool(keys) and bool(_safe(lambda: bool(target.readable(region, keys))))
+        def any_post_t0_ack() -> bool:
+            keys = target.newest_stored_keys(region, since=t0)
+            return any(t is not None and t > t0 for t in target.ack_times(keys).values())
+        return _safe(any_post_t0_ack)
 
     t = ctx.wait_until("first acknowledged write readable", ready, ctx.config.recovery_timeout_s)
     return ctx.mark(Phase.FIRST_ACK_WRITE_READABLE, f"read back from {region}", at=t)
 
 
 def finish_load_and_drain(ctx: DrillContext, region: str, t_load: float) -> float:
-    """Let the load run its course, stop it, then wait until ``region``'s store stops growing."""
+    """Let the load run its course, stop it, then wait until ``region``'s store stops growing and the
+    processor has caught up with the newest acknowledged event."""
     cfg, target = ctx.config, ctx.target
     ctx.sleep(max(0.0, t_load + cfg.load_s - time.time()))
     target.stop_load()
@@ -82,10 +88,21 @@ def finish_load_and_drain(ctx: DrillContext, region: str, t_load: float) -> floa
         if count != last["count"]:
             last["count"], last["changed"] = count if count is not None else -1, now
             return False
-        return now - last["changed"] >= cfg.drain_settle_s
+        if now - last["changed"] < cfg.drain_settle_s:
+            return False
+        lag = _safe_lag(lambda: target.consumer_lag_s(region))
+        return lag is None or lag <= DRAINED_LAG_S
 
     ctx.wait_until("backlog drained", settled, cfg.recovery_timeout_s)
     return ctx.mark(Phase.BACKLOG_DRAINED, f"{last['count']} rows in {region}'s store", at=last["changed"])
+
+
+def _safe_lag(probe: Callable[[], float | None]) -> float | None:
+    """A lag probe that raises is unreadable (None)."""
+    try:
+        return probe()
+    except Exception:
+        return None
 
 
 def _safe(check: Callable[[], bool]) -> bool:

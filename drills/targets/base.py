@@ -145,12 +145,16 @@ class Target(ABC):
         """Every ledger entry so far: the ground truth of what was sent and acknowledged."""
 
     @abstractmethod
-    def acked_after(self, t: float, limit: int = 200) -> list[int]:
-        """Keys of up to ``limit`` events acknowledged after epoch ``t`` (earliest first)."""
+    def newest_stored_keys(self, region: str, since: float, limit: int = 500) -> list[int]:
+        """Keys of the rows most recently written to ``region``'s store after epoch ``since``.
+
+        The RTO probe intersects them with the ledger: looking from the store side finds the first
+        post-t0 acknowledged event that became readable, whereas a ledger-side pick could wait on
+        events the dying region acknowledged in its last instant (lost) or on a growing backlog."""
 
     @abstractmethod
-    def readable(self, region: str, keys: Iterable[int]) -> set[int]:
-        """Which of ``keys`` can be read from the store of ``region`` right now."""
+    def ack_times(self, keys: Iterable[int]) -> dict[int, float | None]:
+        """Ledger ``t_ack`` of each key (None: sent, never acknowledged)."""
 
     @abstractmethod
     def store_count(self, region: str) -> int | None:

@@ -11,6 +11,7 @@ Probes may be called from the lag sampler threads: each call opens its own short
 
 from __future__ import annotations
 
+import bisect
 import json
 import signal
 import sqlite3
@@ -38,6 +39,7 @@ from drills.targets.base import (
     TopologySpec,
 )
 from drills.targets.local import postgres, valkey
+from drills.targets.local.credentials import Credentials
 from drills.targets.local.postgres import STANDBY_NAME
 from drills.targets.local.sandbox import DB_LINK, Sandbox, SandboxSettings
 from drills.targets.local.settings import ReplicationMode as SandboxReplication
@@ -57,6 +59,8 @@ class LocalTarget(Target):
         self._work = settings.state_dir / "drill"
         self._ledger: Path | None = None
         self._status: Path | None = None
+        self._wal_clock: _WalClock | None = None
+        self._consumer_clocks: dict[str, _ConsumerClock] = {}
 
     # ---- helpers --------------------------------------------------------------------------------
     @property
@@ -111,36 +115,22 @@ class LocalTarget(Target):
             return False
 
     def replication_lag_s(self) -> float | None:
-        return self.sandbox.replication_lag().time_lag_s
+        """WAL durability lag in seconds (the AuroraGlobalDBRPOLag analogue), see ``_WalClock``."""
+        if self._wal_clock is None:
+            self._wal_clock = _WalClock(self._s.ports.pg_primary, self._s.ports.pg_standby,
+                                        self.sandbox.credentials())
+        return self._wal_clock.lag_s()
 
     def consumer_lag_s(self, region: str) -> float | None:
-        """Newest acknowledged event's send time minus the newest stored event's device time.
-
-        The newest stored event is read from the last few heap pages (a TID range scan: the store
-        is insert-only, so new rows append), which keeps a 10 Hz probe cheap on a large table.
-        """
-        db = self._ledger_db()
-        if db is None:
+        """Newest acknowledged event's send time minus the newest stored event's device time."""
+        if self._ledger is None:
             return None
-        try:
-            row = db.execute("SELECT max(t_sent) FROM ledger WHERE t_ack IS NOT NULL").fetchone()
-        finally:
-            db.close()
-        if row is None or row[0] is None:
-            return None
-        try:
-            with self._store(region, timeout_s=1) as conn:
-                pages = conn.execute("SELECT pg_relation_size('vitals_events') / 8192").fetchone()
-                first = max(0, int(pages[0]) - TAIL_PAGES) if pages else 0
-                newest = conn.execute(
-                    "SELECT extract(epoch FROM max(ts))::float8 FROM vitals_events WHERE ctid >= %s::tid",
-                    (f"({first},0)",),
-                ).fetchone()
-        except psycopg.Error:
-            return None
-        if newest is None or newest[0] is None:
-            return None
-        return round(max(0.0, float(row[0]) - float(newest[0])), 4)
+        clock = self._consumer_clocks.get(region)
+        if clock is None or clock.ledger != self._ledger:
+            clock = _ConsumerClock(self._ledger, self._pg_port(region), self.sandbox.credentials(),
+                                   self._s.db_name)
+            self._consumer_clocks[region] = clock
+        return clock.lag_s()
 
     def processor_alive(self, region: str) -> bool:
         return self.sandbox.table.pid(f"processor-{region}") is not None
@@ -167,23 +157,25 @@ class LocalTarget(Target):
         return [LedgerRow(int(k), int(d), float(ts), None if ta is None else float(ta))
                 for k, d, ts, ta in rows]
 
-    def acked_after(self, t: float, limit: int = 200) -> list[int]:
-        db = self._ledger_db()
-        if db is None:
-            return []
-        try:
-            rows = db.execute("SELECT event_key FROM ledger WHERE t_ack > ? ORDER BY t_ack LIMIT ?",
-                              (t, limit)).fetchall()
-        finally:
-            db.close()
+    def newest_stored_keys(self, region: str, since: float, limit: int = 500) -> list[int]:
+        with self._store(region, timeout_s=1) as conn:
+            rows = conn.execute(
+                "SELECT event_key FROM vitals_events WHERE ingested_at > to_timestamp(%s) "
+                "ORDER BY ingested_at DESC LIMIT %s", (since, limit)).fetchall()
         return [int(r[0]) for r in rows]
 
-    def readable(self, region: str, keys: Iterable[int]) -> set[int]:
+    def ack_times(self, keys: Iterable[int]) -> dict[int, float | None]:
         wanted = list(keys)
-        with self._store(region) as conn:
-            rows = conn.execute("SELECT event_key FROM vitals_events WHERE event_key = ANY(%s)",
-                                (wanted,)).fetchall()
-        return {int(r[0]) for r in rows}
+        db = self._ledger_db()
+        if db is None or not wanted:
+            return {}
+        try:
+            marks = ",".join("?" * len(wanted))
+            rows = db.execute(f"SELECT event_key, t_ack FROM ledger WHERE event_key IN ({marks})",
+                              wanted).fetchall()
+        finally:
+            db.close()
+        return {int(k): None if t is None else float(t) for k, t in rows}
 
     def store_count(self, region: str) -> int | None:
         try:
@@ -260,7 +252,7 @@ class LocalTarget(Target):
         return Rollback("start_load", "stop the producer", self.stop_load)
 
     def stop_load(self) -> None:
-        self.sandbox.table.stop(PRODUCER, signal.SIGTERM, grace_s=10.0)
+        self.sandbox.table.stop({PRODUCER: signal.SIGTERM}, grace_s=10.0)
 
     def kill_region(self, region: str) -> Rollback:
         self.sandbox.kill_region(region)
@@ -273,7 +265,7 @@ class LocalTarget(Target):
     def stop_processor(self, region: str, graceful: bool) -> Rollback:
         name = f"processor-{region}"
         if graceful:
-            self.sandbox.table.stop(name, signal.SIGTERM, grace_s=10.0)
+            self.sandbox.table.stop({name: signal.SIGTERM}, grace_s=10.0)
         else:
             self.sandbox.kill_processor(region)
         return Rollback(f"stop_processor {region}", "start the processor again if it is not running",
@@ -324,6 +316,8 @@ class LocalTarget(Target):
         self.sandbox.settings = self._original
         self.sandbox.reset()
         self._ledger = self._status = None
+        self._wal_clock = None
+        self._consumer_clocks = {}
 
     def _ensure_processor(self, region: str) -> None:
         if not self.processor_alive(region):
@@ -334,3 +328,94 @@ class LocalTarget(Target):
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"api_urls": [self._api_url(r) for r in regions], "regions": regions}))
         tmp.replace(path)
+
+
+class _WalClock:
+    """How many seconds of the primary's WAL the DR standby has not yet received and flushed.
+
+    Each sample reads the primary's current LSN (kept as a history) and the standby's received LSN;
+    the lag is how long ago the primary was where the standby is now. Unlike the replay timestamp it
+    does not grow between sparse commits on a caught-up pair, and it keeps growing while the link is
+    cut. Once the primary is gone it is unreadable (None): the value at t0 is the last one before.
+    Used from one sampler thread only; connections are kept open and reopened after an error.
+    """
+
+    def __init__(self, primary_port: int, standby_port: int, creds: Credentials) -> None:
+        self._ports, self._creds = (primary_port, standby_port), creds
+        self._conns: list[psycopg.Connection | None] = [None, None]
+        self._times: list[float] = []
+        self._lsns: list[int] = []
+
+    def _query(self, side: int, sql: str) -> int | None:
+        conn = self._conns[side]
+        try:
+            if conn is None or conn.closed:
+                conn = postgres.connect(self._ports[side], self._creds, connect_timeout_s=1)
+                self._conns[side] = conn
+            row = conn.execute(sql).fetchone()
+        except psycopg.Error:
+            if conn is not None:
+                conn.close()
+            self._conns[side] = None
+            return None
+        return None if row is None or row[0] is None else int(row[0])
+
+    def lag_s(self) -> float | None:
+        now = time.time()
+        primary = self._query(0, "SELECT (pg_current_wal_lsn() - '0/0')::bigint")
+        if primary is None:
+            return None
+        self._times.append(now)
+        self._lsns.append(primary)
+        standby = self._query(1, "SELECT (pg_last_wal_receive_lsn() - '0/0')::bigint")
+        if standby is None:
+            return None
+        if standby >= primary:
+            return 0.0
+        i = bisect.bisect_left(self._lsns, standby)
+        return round(now - self._times[min(i, len(self._times) - 1)], 4)
+
+
+class _ConsumerClock:
+    """The processor's age behind the newest acknowledged event (the IteratorAge analogue).
+
+    The newest stored event is read from the last few heap pages (a TID range scan: the store is
+    insert-only, so new rows append), which keeps a 10 Hz probe cheap on a large table. Used from one
+    sampler thread; connections stay open and are reopened after an error.
+    """
+
+    def __init__(self, ledger: Path, port: int, creds: Credentials, db_name: str) -> None:
+        self.ledger, self._port, self._creds, self._db_name = ledger, port, creds, db_name
+        self._pg: psycopg.Connection | None = None
+        self._sqlite: sqlite3.Connection | None = None
+
+    def lag_s(self) -> float | None:
+        newest_ack = self._newest_acked_sent()
+        if newest_ack is None:
+            return None
+        try:
+            if self._pg is None or self._pg.closed:
+                self._pg = postgres.connect(self._port, self._creds, self._db_name, connect_timeout_s=1)
+            pages = self._pg.execute("SELECT pg_relation_size('vitals_events') / 8192").fetchone()
+            first = max(0, int(pages[0]) - TAIL_PAGES) if pages else 0
+            newest = self._pg.execute(
+                "SELECT extract(epoch FROM max(ts))::float8 FROM vitals_events WHERE ctid >= %s::tid",
+                (f"({first},0)",),
+            ).fetchone()
+        except psycopg.Error:
+            if self._pg is not None:
+                self._pg.close()
+            self._pg = None
+            return None
+        if newest is None or newest[0] is None:
+            return None
+        return round(max(0.0, newest_ack - float(newest[0])), 4)
+
+    def _newest_acked_sent(self) -> float | None:
+        if not self.ledger.exists():
+            return None
+        if self._sqlite is None:
+            self._sqlite = sqlite3.connect(f"{self.ledger.resolve().as_uri()}?mode=ro", uri=True, timeout=5,
+                                           check_same_thread=False)
+        row = self._sqlite.execute("SELECT max(t_sent) FROM ledger WHERE t_ack IS NOT NULL").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
