@@ -75,8 +75,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGINT (even when started in the background) unwind through ``finally``: sandbox down."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     root = Path(tempfile.mkdtemp(prefix="htdr-bench-"))
     os.chmod(root, 0o755)  # PostgreSQL runs as an unprivileged account when we are root
     settings = SandboxSettings(state_dir=root / "sandbox", outputs_path=root / "flat-outputs.json",
@@ -119,10 +126,12 @@ def run_benchmark(args: argparse.Namespace, sandbox: Sandbox, root: Path) -> Non
     )
     started = time.time()
     lag_samples: list[ReplicationLag] = []
+    loads: list[float] = [os.getloadavg()[0]]
     minutes: list[MinuteFigures] = []
     try:
         while producer.poll() is None:
             lag_samples.append(sandbox.replication_lag())
+            loads.append(os.getloadavg()[0])
             elapsed = time.time() - started
             done = int(elapsed // 60)
             while not args.max and len(minutes) < done:
@@ -144,6 +153,8 @@ def run_benchmark(args: argparse.Namespace, sandbox: Sandbox, root: Path) -> Non
                     - children_before.ru_utime - children_before.ru_stime)
     cpu_after["producer"] = cpu_before.get("producer", 0.0) + producer_cpu
     drained = drain(sandbox, creds, config.ledger_path, started)
+    console.print(f"machine load average (1 min) during the run: mean {statistics.fmean(loads):.1f}, "
+                  f"max {max(loads):.1f} on {os.cpu_count()} cores (other work shares the CPU)")
     if args.max:
         print_ceiling(config.ledger_path, produced_for, drained, cpu_before, cpu_after, args.rate)
     else:

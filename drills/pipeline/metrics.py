@@ -24,6 +24,13 @@ PUBLISH_EVERY_S = 3.0
 class MetricsPublisher:
     """Accumulates per-batch figures and flushes them as one ``PutMetricData`` per interval."""
 
+    _processed: int
+    _behind: int
+    _lat_count: int
+    _lat_sum: float
+    _lat_min: float
+    _lat_max: float
+
     def __init__(self, region: str, endpoint_url: str | None, namespace: str) -> None:
         self._client = boto3.client(
             "cloudwatch", region_name=region, endpoint_url=endpoint_url,
@@ -33,12 +40,7 @@ class MetricsPublisher:
         self._dimensions = [{"Name": "Region", "Value": region}]
         self._last_flush = time.monotonic()
         self._failing = False
-        self._processed = 0
-        self._behind = 0
-        self._lat_count = 0
-        self._lat_sum = 0.0
-        self._lat_min = float("inf")
-        self._lat_max = 0.0
+        self._reset()
 
     def record(self, processed: int, latencies_ms: Iterable[float], millis_behind_latest: int) -> None:
         self._processed += processed

@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -30,7 +31,7 @@ from drills.pipeline.credentials import SecretFormatError, SecretSource
 from drills.pipeline.metrics import MetricsPublisher
 from drills.pipeline.sessions import SessionCache
 from drills.pipeline.store_writer import StoreWriter
-from drills.pipeline.stream_reader import StreamReader
+from drills.pipeline.stream_reader import StreamBatch, StreamReader
 
 log = logging.getLogger("htdr.processor")
 
@@ -101,11 +102,26 @@ class Processor:
 
     def _consume(self, store: StoreWriter, reader: StreamReader, cache: SessionCache,
                  stop: threading.Event) -> None:
+        """Read round N+1 from the stream while round N is written (a read-ahead of one round).
+
+        Only committed rounds move the checkpoint, so a read-ahead lost to a crash or SIGTERM is
+        simply read again from the checkpoint by the next run.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as ahead:
+            try:
+                self._consume_rounds(store, reader, cache, stop, ahead)
+            finally:
+                reader.close()
+
+    def _consume_rounds(self, store: StoreWriter, reader: StreamReader, cache: SessionCache,
+                        stop: threading.Event, ahead: ThreadPoolExecutor) -> None:
         cfg = self.config
         last_progress, processed_at_progress = time.monotonic(), self.processed
+        upcoming: Future[StreamBatch] = ahead.submit(reader.read, cfg.batch_size)
         while not stop.is_set():
-            batch = reader.read(cfg.batch_size)
+            batch = upcoming.result()
             if batch.checkpoints:
+                upcoming = ahead.submit(reader.read, cfg.batch_size)
                 store.write_batch(cfg.stream_name, batch.events, batch.checkpoints)
                 committed = time.time()
                 self.processed += len(batch.events)
@@ -117,6 +133,7 @@ class Processor:
             else:
                 self._metrics.record(0, (), batch.millis_behind_latest)
                 stop.wait(cfg.poll_interval_s)
+                upcoming = ahead.submit(reader.read, cfg.batch_size)
             self._metrics.maybe_flush()
             if time.monotonic() - last_progress >= PROGRESS_EVERY_S:
                 done = self.processed - processed_at_progress

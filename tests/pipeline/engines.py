@@ -84,8 +84,8 @@ class MotoServer:
 
 
 class Valkey:
-    def __init__(self, password: str) -> None:
-        self.port = free_port()
+    def __init__(self, password: str, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.password = password
         self.dir = Path(tempfile.mkdtemp(prefix="htdr-valkey-"))
         self.proc = subprocess.Popen(
@@ -123,8 +123,7 @@ class Postgres:
         else:
             self._run([str(PG_BIN / "pg_basebackup"), "-D", str(self.data), "-h", str(primary.root),
                        "-p", str(primary.port), "-U", "postgres", "-R", "-X", "stream", "-c", "fast"])
-        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w",
-                   "-o", f"-p {self.port} -k {self.root}", "start"])
+        self.start()
         if primary is None:
             with self.admin() as conn:
                 conn.execute(f"CREATE ROLE {self.USER} LOGIN CREATEDB PASSWORD '{self.PASSWORD}'")
@@ -153,6 +152,14 @@ class Postgres:
     def create_database(self, name: str) -> None:
         with self.admin() as conn:
             conn.execute(f"CREATE DATABASE {name} OWNER {self.USER}")
+
+    def start(self) -> None:
+        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w",
+                   "-o", f"-p {self.port} -k {self.root}", "start"])
+
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: sessions are cut) but keep its data for ``start``."""
+        self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
 
     def promote(self) -> None:
         self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "promote"])
