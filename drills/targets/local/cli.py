@@ -1,4 +1,4 @@
-"""``htdr sandbox up | down | status | recover | cut | restore``: the local sandbox from a terminal.
+"""``htdr sandbox up | down | status | recover | cut | restore | latency``: the sandbox from a terminal.
 
 Options are read once here (flags or ``HTDR_SANDBOX_*`` variables) into :class:`SandboxSettings`;
 commands after ``up`` use the settings saved in the state dir, so ports always match. A
@@ -167,3 +167,14 @@ def restore(
     with _user_errors():
         Sandbox.attach(state_dir).restore_link(_link(which))
         console.print(f"link {which} restored")
+
+
+@app.command()
+def latency(
+    round_trip_ms: Annotated[float, typer.Argument(help="new round trip of both links, in ms")],
+    state_dir: StateDir = Path(".sandbox"),
+) -> None:
+    """Change the inter-region latency while running (no rebuild)."""
+    with _user_errors():
+        Sandbox.attach(state_dir).set_link_latency(round_trip_ms)
+        console.print(f"links now {round_trip_ms:g} ms round trip")

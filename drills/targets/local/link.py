@@ -4,7 +4,9 @@ Without latency, loopback hides every replication loss; with it, asynchronous re
 behind the way a cross-region link makes it. Every chunk is held for ``latency/2`` in each direction,
 order preserved and bandwidth not limited (chunks are queued, not serialised on the delay).
 
-Control: SIGUSR1 cuts (aborts every connection, refuses new ones), SIGUSR2 restores, SIGTERM stops.
+Control: SIGUSR1 cuts (aborts every connection, refuses new ones), SIGUSR2 restores, SIGHUP re-reads
+the round-trip latency from ``<state-file>.latency`` (chunks already queued keep their release time,
+so order is preserved), SIGTERM stops.
 The proxy publishes its state (cut, latency, open connections) in a small JSON file that ``status``
 reads and that a controller polls to know a cut has taken effect.
 
@@ -67,7 +69,7 @@ class Link:
 
     def __init__(self, config: LinkConfig) -> None:
         self.config = config
-        self.delay_s = config.latency_ms / 2000.0
+        self.latency_ms = config.latency_ms
         self.cut = False
         self.transports: set[asyncio.WriteTransport] = set()
         self.tasks: set[asyncio.Task[None]] = set()
@@ -76,7 +78,7 @@ class Link:
         """Atomically rewrite the state file (rename, so a reader never sees half a file)."""
         state = {
             "cut": self.cut,
-            "latency_ms": self.config.latency_ms,
+            "latency_ms": self.latency_ms,
             "connections": len(self.transports) // 2,
             "pid": os.getpid(),
             "updated": time.time(),
@@ -96,6 +98,16 @@ class Link:
     def restore(self) -> None:
         """Heal the partition: accept connections again (clients reconnect on their own)."""
         self.cut = False
+        self.publish()
+
+    def reload_latency(self) -> None:
+        """Apply the round trip written in ``<state-file>.latency``; a bad file keeps the old value."""
+        try:
+            latency_ms = float(latency_file(self.config.state_file).read_text())
+        except (OSError, ValueError):
+            return
+        if latency_ms >= 0:
+            self.latency_ms = latency_ms
         self.publish()
 
     async def handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
@@ -137,7 +149,7 @@ class Link:
                     data = await source.read(CHUNK)
                 except (ConnectionError, OSError):
                     data = b""
-                queue.put_nowait((loop.time() + self.delay_s, data))
+                queue.put_nowait((loop.time() + self.latency_ms / 2000.0, data))
                 if not data:
                     return
 
@@ -165,6 +177,7 @@ class Link:
         stop = asyncio.Event()
         loop.add_signal_handler(signal.SIGUSR1, self.cut_all)
         loop.add_signal_handler(signal.SIGUSR2, self.restore)
+        loop.add_signal_handler(signal.SIGHUP, self.reload_latency)
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         loop.add_signal_handler(signal.SIGINT, stop.set)
         server = await asyncio.start_server(
@@ -174,6 +187,11 @@ class Link:
         async with server:
             await stop.wait()
         self.cut_all()
+
+
+def latency_file(state_file: Path) -> Path:
+    """Where a controller writes a new round-trip latency before sending SIGHUP."""
+    return state_file.with_suffix(".latency")
 
 
 def parse_args(argv: list[str] | None = None) -> LinkConfig:

@@ -25,7 +25,7 @@ from drills.targets.local.binaries import Binaries, locate_binaries
 from drills.targets.local.component import ComponentStatus
 from drills.targets.local.credentials import Credentials
 from drills.targets.local.errors import SandboxError
-from drills.targets.local.link import LinkState
+from drills.targets.local.link import LinkState, latency_file
 from drills.targets.local.outputs import build_outputs, remove_if_ours, write_outputs
 from drills.targets.local.ports import is_listening, port_is_free, require_free_ports, wait_until
 from drills.targets.local.process import (
@@ -530,6 +530,26 @@ class Sandbox:
             return link is not None and link.cut == cut
 
         wait_until(applied, 5.0, f"link {name} {'cut' if cut else 'restore'}", interval_s=0.005)
+
+    def set_link_latency(self, latency_ms: float) -> None:
+        """Change the round trip of both links while running (no rebuild; replication keeps going)."""
+        if latency_ms < 0:
+            raise SandboxError(f"link latency {latency_ms} ms is negative: use >= 0")
+        for name in (DB_LINK, CACHE_LINK):
+            latency_file(self._link_state_file(name)).write_text(f"{latency_ms}\n")
+            if not self.table.send(name, signal.SIGHUP):
+                raise SandboxError(
+                    f"link {name} is not running: 'htdr sandbox status' shows the sandbox state"
+                )
+
+            def applied(link_name: str = name) -> bool:
+                link = LinkState.read(self._link_state_file(link_name))
+                return link is not None and link.latency_ms == latency_ms
+
+            wait_until(applied, 5.0, f"link {name} latency change", interval_s=0.005)
+        with self._changing_state() as st:
+            st.link_latency_ms = latency_ms
+            st.record("set_link_latency", f"{latency_ms:g} ms")
 
     def promote_standby(self) -> None:
         """Make the DR database the writer (pg_promote + clear ``synchronous_standby_names``)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from drills.targets.local.link import LinkState
+from drills.targets.local.link import LinkState, latency_file
 from drills.targets.local.ports import is_listening, wait_until
 
 LINK_PORT, ECHO_PORT = 16950, 16951
@@ -121,3 +121,18 @@ def test_cut_drops_connections_and_refuses_new_ones_until_restored(
     _wait_cut(state_file, False)
     with socket.create_connection(("127.0.0.1", LINK_PORT), timeout=5) as healed:
         assert _round_trip_s(healed) >= LATENCY_MS / 1000 * 0.95
+
+
+def test_latency_changes_at_run_time_on_sighup(link: tuple[subprocess.Popen[bytes], Path]) -> None:
+    proc, state_file = link
+    slower = LATENCY_MS * 3
+    latency_file(state_file).write_text(f"{slower}")
+    proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: (s := LinkState.read(state_file)) is not None and s.latency_ms == slower, 5, "reload")
+    with socket.create_connection(("127.0.0.1", LINK_PORT), timeout=5) as sock:
+        assert _round_trip_s(sock) >= slower / 1000 * 0.95
+    latency_file(state_file).write_text(f"{LATENCY_MS}")
+    proc.send_signal(signal.SIGHUP)
+    wait_until(
+        lambda: (s := LinkState.read(state_file)) is not None and s.latency_ms == LATENCY_MS, 5, "reload"
+    )

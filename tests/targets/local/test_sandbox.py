@@ -96,6 +96,21 @@ def test_cut_db_link_stops_replication_and_restore_resumes_it(sandbox: Sandbox) 
     assert sandbox.state().cut_links == []
 
 
+def test_link_latency_changes_while_running(sandbox: Sandbox) -> None:
+    ports, creds = sandbox.settings.ports, sandbox.credentials()
+    sandbox.set_link_latency(200.0)
+    assert {r.name: r.detail for r in sandbox.status()}["link-db"].startswith("200 ms RTT")
+    with postgres.connect(ports.pg_primary, creds, sandbox.settings.db_name) as conn:
+        conn.execute("INSERT INTO scratch VALUES (500000)")
+    committed = time.monotonic()
+    with postgres.connect(ports.pg_standby, creds, sandbox.settings.db_name) as standby:
+        while not standby.execute("SELECT 1 FROM scratch WHERE id = 500000").fetchone():
+            time.sleep(0.005)
+    assert time.monotonic() - committed >= 0.1 * 0.9, "one way through a 200 ms round trip takes >= 100 ms"
+    sandbox.set_link_latency(sandbox.settings.link_latency_ms)
+    assert sandbox.state().link_latency_ms == sandbox.settings.link_latency_ms
+
+
 def test_cache_replicates_and_its_link_can_be_cut(sandbox: Sandbox) -> None:
     ports, creds = sandbox.settings.ports, sandbox.credentials()
     with (
