@@ -86,10 +86,15 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
 
 def create_app(context: Mapping[str, object] | None = None, outdir: str | None = None) -> App:
     """Validate the configuration first (nothing is built on bad input), then build the app."""
-    app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
-    config = load_config(_context_of(app, context))
+    app, config = new_app(context, outdir)
     build(app, config)
     return app
+
+
+def new_app(context: Mapping[str, object] | None = None, outdir: str | None = None) -> tuple[App, AppConfig]:
+    """An empty App with the feature flags and its validated configuration (raises ConfigError)."""
+    app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
+    return app, load_config(_context_of(app, context))
 
 
 def _context_of(app: App, given: Mapping[str, object] | None) -> Mapping[str, object]:

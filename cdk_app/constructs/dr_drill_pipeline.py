@@ -27,6 +27,7 @@ from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
 from cdk_app.naming import Naming
 
 SOURCE_KEY = "source/htdr.zip"
+DRILL_SCENARIO = "planned_switchover"  # the non-destructive drill (switchover, RPO 0)
 WEEKLY = events.Schedule.cron(week_day="MON", hour="4", minute="0")
 
 
@@ -151,7 +152,7 @@ class DrDrillPipeline(Construct):
                 [
                     "./scripts/bootstrap.sh",
                     f"PATH=$PWD/.venv/bin:$PATH .tools/bin/cdk synth --quiet {context}",
-                    "./dev htdr gate --templates cdk.out --out reports/gate",
+                    "./dev htdr gate run --templates cdk.out --out reports/gate",
                 ],
                 reports="reports",
             ),
@@ -166,7 +167,8 @@ class DrDrillPipeline(Construct):
                     "./scripts/bootstrap.sh",
                     f".venv/bin/python -m cdk_app.flat_outputs --suffix {config.environment_suffix} "
                     f"--primary-region {config.primary_region} --dr-region {config.dr_region}",
-                    "./dev htdr drill run --target aws --outputs cfn-outputs/flat-outputs.json",
+                    # the drill locates the deployed stacks from cfn-outputs/flat-outputs.json
+                    f"HTDR_DRILL_TARGET=aws ./dev htdr drill run {DRILL_SCENARIO} --reports-dir reports",
                     f"aws s3 cp --recursive reports/ s3://{self.evidence.bucket_name}/drills/$CODEBUILD_BUILD_NUMBER/",
                 ],
             ),

@@ -106,6 +106,9 @@ class IngestApi(Construct):
                 throttling_burst_limit=10_000,
             ),
         )
+        # the RestApi's own "Endpoint" output would sit outside the outputs contract: the stack
+        # publishes the URL under its contract key instead
+        self.api.node.try_remove_child("Endpoint")
         self._execution_log_group(config, logs_key)
         self._events_resource(stream_name, stream_arn, data_key)
         self.web_acl = self._web_acl(config, naming, logs_key)
