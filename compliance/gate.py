@@ -256,5 +256,6 @@ def _checkov_counts(outcome: CheckovOutcome | None) -> ToolCounts | None:
 
 
 def _outputs(out_dir: Path) -> list[str]:
-    """The evidence files this run wrote, relative to the output folder."""
-    return sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+    """The evidence files this run wrote (the summary included), relative to the output folder."""
+    written = {str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file()}
+    return sorted(written | {SUMMARY_FILE})

@@ -22,6 +22,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="HIPAA compli
 DEFAULT_OUT = PROJECT_ROOT / "reports" / "compliance"
 
 
+@app.callback()
+def gate() -> None:
+    """HIPAA compliance gate: checkov + cdk-nag on the synthesized templates."""
+
+
 def _parse_context(pairs: list[str]) -> dict[str, str]:
     """``key=value`` CDK context pairs; a malformed one is bad input."""
     parsed: dict[str, str] = {}
@@ -72,8 +77,8 @@ def run(
         raise typer.Exit(EXIT_ERROR) from None
     if summary.failures:
         Console().print(_failure_table(summary))
-    for error in summary.errors:
-        console.print(f"[red]gate error:[/red] {error}")
+    for problem in summary.errors:
+        console.print(f"[red]gate error:[/red] {problem}")
     timing = {t.step: t.seconds for t in summary.timings}
     verdict = "[green]PASSED[/green]" if summary.passed else "[red]FAILED[/red]"
     console.print(f"gate {verdict} in {timing.get('total')} s (synth {timing.get('synth')} s, "
