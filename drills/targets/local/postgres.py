@@ -8,6 +8,8 @@ link proxy, so replication pays the emulated inter-region latency and can be par
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,3 +228,29 @@ def promote(port: int, creds: Credentials) -> None:
         conn.execute("SELECT pg_promote(true, 60)")
         conn.execute("ALTER SYSTEM SET synchronous_standby_names = ''")
         conn.execute("SELECT pg_reload_conf()")
+
+
+#: IPC_RMID for shmctl(2).
+_IPC_RMID = 0
+
+
+def release_orphaned_shared_memory(data_dir: Path) -> int:
+    """Remove the small SysV segment a SIGKILLed postmaster leaves behind; returns how many.
+
+    PostgreSQL keys that segment from the data directory's inode (trying the next key when one is
+    taken); a crash leaves it with no process attached. Only unattached segments with such a key
+    are removed, so a running cluster is never touched.
+    """
+    try:
+        inode = data_dir.stat().st_ino
+        lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except OSError:
+        return 0
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    removed = 0
+    for line in lines:
+        fields = line.split()
+        key, shmid, attached = int(fields[0]), int(fields[1]), int(fields[6])
+        if inode <= key <= inode + 16 and attached == 0 and libc.shmctl(shmid, _IPC_RMID, None) == 0:
+            removed += 1
+    return removed

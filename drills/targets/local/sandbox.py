@@ -394,6 +394,8 @@ class Sandbox:
         for pid in self.table.strays():
             kill_pid(pid)
         root = self.settings.state_dir
+        for region in self.regions:
+            postgres.release_orphaned_shared_memory(self._pg_node(region).data_dir)
         if root.is_dir():
             for child in root.iterdir():
                 if child.name != "logs":
@@ -594,11 +596,13 @@ class Sandbox:
 
 
 def _stop_signal(name: str) -> signal.Signals:
-    """SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for clients to leave); moto keeps
-    nothing worth flushing and its interpreter teardown takes seconds, so it is killed outright."""
+    """How ``down`` stops a component. Its state is deleted right after, so nothing needs flushing:
+    the Python processes (moto, ingest API, processor, links; their interpreter teardown takes
+    seconds on a loaded machine) are killed outright. PostgreSQL gets SIGINT, its fast shutdown
+    (SIGTERM would wait for clients), Valkey SIGTERM: both exit at once and release what they hold."""
     if name.startswith("pg-"):
         return signal.SIGINT
-    return signal.SIGKILL if name.startswith("moto-") else signal.SIGTERM
+    return signal.SIGTERM if name.startswith("valkey-") else signal.SIGKILL
 
 
 def _lag_text(sample: lag.ReplicationLag) -> str:

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,6 +24,7 @@ from tests.targets.local.conftest import events, eventually, post, running, sett
 
 pytestmark = pytest.mark.sandbox
 PORT_BASE = 16000
+KILLED_DATA_DIR_INODE: list[int] = []
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +176,15 @@ def test_promotion_makes_the_dr_side_writable(sandbox: Sandbox) -> None:
     assert lag.time_lag_s is None and lag.not_measured
 
 
+def _orphaned_segments(inode: int) -> int:
+    """Unattached SysV segments keyed like PostgreSQL keys the one of the data dir with ``inode``."""
+    lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    return sum(1 for f in map(str.split, lines) if inode <= int(f[0]) <= inode + 16 and f[6] == "0")
+
+
 def test_kill_region_kills_its_processes_and_cuts_the_links(sandbox: Sandbox) -> None:
+    primary_data = sandbox.settings.state_dir / "pg" / sandbox.settings.primary_region
+    KILLED_DATA_DIR_INODE.append(primary_data.stat().st_ino)
     killed = sandbox.kill_region(sandbox.settings.primary_region)
     assert set(killed) == {f"{k}-ca-central-1" for k in ("pg", "valkey", "moto", "api", "processor")}
     with pytest.raises(psycopg.OperationalError):
@@ -182,6 +192,7 @@ def test_kill_region_kills_its_processes_and_cuts_the_links(sandbox: Sandbox) ->
     rows = {r.name: r for r in sandbox.status()}
     assert rows["link-db"].role == "CUT" and not rows["pg-ca-central-1"].healthy
     assert rows["pg-ca-west-1"].healthy
+    assert _orphaned_segments(KILLED_DATA_DIR_INODE[0]) >= 1, "a SIGKILLed postmaster leaves its segment"
 
 
 def test_recover_rebuilds_the_healthy_topology_after_a_killed_drill(sandbox: Sandbox) -> None:
@@ -191,3 +202,4 @@ def test_recover_rebuilds_the_healthy_topology_after_a_killed_drill(sandbox: San
     assert all(r.healthy for r in rows.values()), [r for r in rows.values() if not r.healthy]
     assert rows["pg-ca-central-1"].role == "primary" and rows["pg-ca-west-1"].role == "standby"
     assert sandbox.writer_region() == sandbox.settings.primary_region and sandbox.state().cut_links == []
+    assert _orphaned_segments(KILLED_DATA_DIR_INODE[0]) == 0, "down releases the killed cluster's segment"
