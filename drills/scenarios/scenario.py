@@ -41,7 +41,7 @@ class Scenario(ABC):
         """Reasons to refuse the drill; empty when the target is healthy and replicating."""
         health = ctx.target.health()
         problems = health.failures()
-        if not ctx.target.replication_streaming():
+        if not problems and not ctx.target.replication_streaming():
             problems.append("replication: the DR database is not streaming from the primary")
         return problems
 

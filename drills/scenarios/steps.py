@@ -17,10 +17,13 @@ DRAINED_LAG_S = 0.5
 
 
 def warm_up(ctx: DrillContext) -> float:
-    """Configure the topology, start the load and let it run ``fault_after_s`` (abort guards on)."""
+    """Configure the topology, start the load and, once it flows (the producer process takes a moment
+    to start on a busy machine), let it run ``fault_after_s`` with the abort guards on."""
     cfg, target = ctx.config, ctx.target
     ctx.act(lambda: target.configure(cfg.topology()))
     ctx.act(lambda: target.start_load(cfg.load()))
+    ctx.wait_until("first acknowledged event (producer start-up)",
+                   lambda: target.load_stats().acknowledged > 0, cfg.recovery_timeout_s)
     t_load = ctx.mark(Phase.LOAD_STARTED, f"{cfg.rate_per_min} events/min, ingest {cfg.ingest_mode.value}, "
                       f"replication {cfg.replication_mode.value}, link {cfg.link_latency_ms:g} ms")
     ctx.deadline = t_load + cfg.load_s + cfg.recovery_timeout_s

@@ -17,7 +17,7 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -118,7 +118,7 @@ class LocalTarget(Target):
         """WAL durability lag in seconds (the AuroraGlobalDBRPOLag analogue), see ``_WalClock``."""
         if self._wal_clock is None:
             self._wal_clock = _WalClock(self._s.ports.pg_primary, self._s.ports.pg_standby,
-                                        self.sandbox.credentials())
+                                        self.sandbox.credentials)
         return self._wal_clock.lag_s()
 
     def consumer_lag_s(self, region: str) -> float | None:
@@ -127,7 +127,7 @@ class LocalTarget(Target):
             return None
         clock = self._consumer_clocks.get(region)
         if clock is None or clock.ledger != self._ledger:
-            clock = _ConsumerClock(self._ledger, self._pg_port(region), self.sandbox.credentials(),
+            clock = _ConsumerClock(self._ledger, self._pg_port(region), self.sandbox.credentials,
                                    self._s.db_name)
             self._consumer_clocks[region] = clock
         return clock.lag_s()
@@ -337,10 +337,11 @@ class _WalClock:
     the lag is how long ago the primary was where the standby is now. Unlike the replay timestamp it
     does not grow between sparse commits on a caught-up pair, and it keeps growing while the link is
     cut. Once the primary is gone it is unreadable (None): the value at t0 is the last one before.
-    Used from one sampler thread only; connections are kept open and reopened after an error.
+    Used from one sampler thread only; connections are kept open and reopened after an error, with
+    the credentials read again (a rebuilt sandbox has new ones).
     """
 
-    def __init__(self, primary_port: int, standby_port: int, creds: Credentials) -> None:
+    def __init__(self, primary_port: int, standby_port: int, creds: Callable[[], Credentials]) -> None:
         self._ports, self._creds = (primary_port, standby_port), creds
         self._conns: list[psycopg.Connection | None] = [None, None]
         self._times: list[float] = []
@@ -350,7 +351,7 @@ class _WalClock:
         conn = self._conns[side]
         try:
             if conn is None or conn.closed:
-                conn = postgres.connect(self._ports[side], self._creds, connect_timeout_s=1)
+                conn = postgres.connect(self._ports[side], self._creds(), connect_timeout_s=1)
                 self._conns[side] = conn
             row = conn.execute(sql).fetchone()
         except psycopg.Error:
@@ -384,7 +385,7 @@ class _ConsumerClock:
     sampler thread; connections stay open and are reopened after an error.
     """
 
-    def __init__(self, ledger: Path, port: int, creds: Credentials, db_name: str) -> None:
+    def __init__(self, ledger: Path, port: int, creds: Callable[[], Credentials], db_name: str) -> None:
         self.ledger, self._port, self._creds, self._db_name = ledger, port, creds, db_name
         self._pg: psycopg.Connection | None = None
         self._sqlite: sqlite3.Connection | None = None
@@ -395,7 +396,7 @@ class _ConsumerClock:
             return None
         try:
             if self._pg is None or self._pg.closed:
-                self._pg = postgres.connect(self._port, self._creds, self._db_name, connect_timeout_s=1)
+                self._pg = postgres.connect(self._port, self._creds(), self._db_name, connect_timeout_s=1)
             pages = self._pg.execute("SELECT pg_relation_size('vitals_events') / 8192").fetchone()
             first = max(0, int(pages[0]) - TAIL_PAGES) if pages else 0
             newest = self._pg.execute(

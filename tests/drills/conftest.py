@@ -1,0 +1,26 @@
+"""A real sandbox per test module (own port base in 18000-18999, own temporary state dir)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from drills.targets.local.sandbox import SandboxSettings
+from drills.targets.local_session import local_target, sandbox_settings
+from drills.targets.local_target import LocalTarget
+
+
+@contextmanager
+def drill_sandbox(port_base: int) -> Iterator[tuple[LocalTarget, SandboxSettings, Path]]:
+    """Up for the module, down afterwards; the root is traversable for PostgreSQL's OS user."""
+    root = Path(tempfile.mkdtemp(prefix="htdr-drills-test-"))
+    root.chmod(0o755)
+    settings = sandbox_settings(root / "sandbox", port_base, outputs_path=root / "flat-outputs.json")
+    try:
+        with local_target(settings, manage=True) as target:
+            yield target, settings, root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,94 @@
+"""Region-outage drills on one real sandbox: zero loss in sync/dual mode, measured loss in async mode.
+
+The sync drill runs through Dagster with a deliberately impossible RTO objective, so the same run
+proves that the evidence asset's checks carry the measurements and that a failed objective fails
+its check. Loads are kept short (the CI budget); the figures come from the run, never from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, materialize
+
+from drills.defs.assets import DRILL_ASSETS
+from drills.defs.resources import DrillTargetResource
+from drills.journal import DrillJournal, Phase, Status
+from drills.runner import read_inflight, run_drill
+from drills.scenarios.config import parse_config
+from drills.targets.local.sandbox import SandboxSettings
+from drills.targets.local_target import LocalTarget
+from tests.drills.conftest import drill_sandbox
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+PORT_BASE = 18000
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[tuple[LocalTarget, SandboxSettings, Path]]:
+    with drill_sandbox(PORT_BASE) as env:
+        yield env
+
+
+def _only_journal(reports: Path) -> DrillJournal:
+    paths = sorted((reports / "drills").glob("drill-*.json"))
+    assert len(paths) == 1, paths
+    return DrillJournal.read(paths[0])
+
+
+def test_sync_outage_loses_nothing_and_a_failed_objective_fails_its_check(
+    sandbox: tuple[LocalTarget, SandboxSettings, Path],
+) -> None:
+    _, settings, root = sandbox
+    reports = root / "reports-sync"
+    resource = DrillTargetResource(state_dir=str(settings.state_dir), port_base=PORT_BASE,
+                                   manage_sandbox=False, reports_dir=str(reports))
+    config = {"replication_mode": "sync", "link_latency_ms": 20.0, "rate_per_min": 30000,
+              "load_s": 16.0, "fault_after_s": 5.0, "rto_objective_s": 0.001}
+    result = materialize([DRILL_ASSETS[0]], resources={"drill_target": resource},
+                         instance=DagsterInstance.ephemeral(),
+                         run_config={"ops": {"region_outage_drill": {"config": config}}})
+    journal = _only_journal(reports)
+    loss = journal.measurements.loss
+    assert journal.parameters["ingest"] == "dual"
+    assert loss.acknowledged > 1000 and loss.lost == 0 and loss.digest_mismatches == 0
+    assert journal.measurements.rpo_data.value == 0.0
+    assert journal.measurements.rto.value is not None and journal.measurements.rto.value > 0.001
+    phases = [e.phase for e in journal.timeline]
+    for phase in (Phase.FAULT_INJECTED, Phase.DETECTED, Phase.PROMOTED, Phase.REPOINTED,
+                  Phase.FIRST_ACK_WRITE_READABLE, Phase.BACKLOG_DRAINED, Phase.ROLLED_BACK):
+        assert phase in phases
+    assert all(r.ok for r in journal.rollbacks)
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["rto_within_objective"].passed
+    assert checks["rto_within_objective"].metadata["threshold"].value == 0.001
+    assert checks["rto_within_objective"].metadata["unit"].value == "s"
+    assert checks["zero_acknowledged_loss"].passed and checks["rpo_within_objective"].passed
+    assert journal.status is Status.FAILED        # an objective failed
+    materialization = result.asset_materializations_for_node("region_outage_drill")[0]
+    assert materialization.metadata["lost"].value == 0
+    assert "lag_series_db_replication_lag" in materialization.metadata
+    assert read_inflight(reports) is None
+
+
+def test_async_outage_near_max_load_shows_loss_and_both_rpos_agree(
+    sandbox: tuple[LocalTarget, SandboxSettings, Path],
+) -> None:
+    target, _, root = sandbox
+    reports = root / "reports-async"
+    config = parse_config({"replication_mode": "async", "link_latency_ms": 20.0, "rate_per_min": 60000,
+                           "load_s": 16.0, "fault_after_s": 6.0})
+    journal = run_drill(target, "region_outage", config, reports).journal
+    m = journal.measurements
+    assert journal.parameters["ingest"] == "single"
+    assert m.loss.lost > 0 and len(m.loss.lost_event_ids) > 0
+    assert m.rpo_data.value is not None and m.rpo_data.value > 0
+    assert m.rpo_metric.value is not None, m.rpo_metric.note
+    assert m.rpo_agree is True, m.rpo_agreement_note
+    objectives = {o.name: o for o in journal.objectives}
+    assert not objectives["zero_acknowledged_loss"].passed
+    assert objectives["zero_acknowledged_loss"].observed == m.loss.lost + m.loss.digest_mismatches
+    assert any("Hz" in n and "BELOW" not in n for n in journal.notes)     # sampled >= 10 Hz
+    assert target.health().ok                                               # rolled back
