@@ -25,6 +25,8 @@ from cdk_app.stacks.services_stack import PrimaryLinks, ServicesStack
 FEATURE_FLAGS: Mapping[str, object] = {
     # access-log delivery through a bucket policy, not the legacy LogDeliveryWrite ACL
     "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+    # same-region exports stay "strong": a producer cannot drop what a consumer still uses
+    "@aws-cdk/core:defaultCrossStackReferences": "strong",
 }
 
 
