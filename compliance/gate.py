@@ -46,7 +46,7 @@ class GateConfig:
     templates_dir: Path | None = None  # scan this cloud assembly instead of synthesizing
     environment_suffix: str | None = None  # required to synthesize
     context: Mapping[str, str] = field(default_factory=dict)  # extra CDK context (-c key=value)
-    synth_dir: Path = PROJECT_ROOT / "cdk.out"
+    synth_dir: Path = PROJECT_ROOT / "reports" / "cdk.out"  # not ./cdk.out: shared with `cdk` users
     root: Path = PROJECT_ROOT
     python: Path = PROJECT_ROOT / ".venv/bin/python"
     checkov: CheckovTool = field(default_factory=CheckovTool.at)

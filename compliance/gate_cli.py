@@ -68,7 +68,7 @@ def run(
     try:
         config = GateConfig(
             out_dir=out, templates_dir=templates, environment_suffix=environment_suffix,
-            context=_parse_context(context or []),
+            context=_parse_context(context or []), synth_dir=out.parent / "cdk.out",
         )
         with console.status("compliance gate") as status:
             summary = run_gate(config, progress=lambda message: status.update(f"gate: {message}"))
