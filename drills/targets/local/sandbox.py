@@ -492,7 +492,7 @@ class Sandbox:
     def kill_region(self, region: str) -> list[str]:
         """SIGKILL every process of ``region`` (a region outage) and cut both links; returns what died."""
         self._check_region(region)
-        killed = [n for n in self.table.names() if n.endswith(region) and not n.startswith("link-")]
+        killed = [n for n in self.table.names() if n.partition("-")[2] == region]
         for name in killed:
             self.table.kill(name)
         for link in (DB_LINK, CACHE_LINK):
