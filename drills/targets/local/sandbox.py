@@ -157,8 +157,8 @@ class Sandbox:
         run_as = unprivileged_account(self.settings.pg_os_user)
         self._check_pipeline_modules()
         require_free_ports(self.settings.ports.named())
-        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
         require_traversable(self.settings.state_dir, run_as)
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start(binaries, run_as)
         except BaseException:
