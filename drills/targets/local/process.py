@@ -158,11 +158,15 @@ class ProcessTable:
             pid = int(self.pid_file(name).read_text().strip())
         except (OSError, ValueError):
             return None
+        _reap(pid)
         return pid if self.is_ours(pid) else None
 
     def is_ours(self, pid: int) -> bool:
-        """Alive (not a zombie) and started by this sandbox (marker in its command line)."""
-        _reap(pid)
+        """Alive (not a zombie) and started by this sandbox (marker in its command line or cwd).
+
+        Does not reap: ``strays`` calls it on every pid, and reaping someone else's exited child
+        would steal its exit status. Pids from our pid files are reaped in ``pid``.
+        """
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
