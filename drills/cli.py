@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from compliance.gate_cli import app as gate_app
+from compliance.report.cli import app as report_app
+from drills.drill_cli import app as drill_app
+from drills.targets.local.cli import app as sandbox_app
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="HealthTech DR harness")
-# Sub-command groups register below, one line each (sandbox, drill, gate, report, ...).
-app.add_typer(__import__("drills.targets.local.cli", fromlist=["app"]).app, name="sandbox")
-app.add_typer(__import__("compliance.report.cli", fromlist=["app"]).app, name="report")
-app.add_typer(__import__("compliance.gate_cli", fromlist=["app"]).app, name="gate")
-app.add_typer(__import__("drills.drill_cli", fromlist=["app"]).app)  # demo + drill
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(report_app, name="report")
+app.add_typer(gate_app, name="gate")
+app.add_typer(drill_app)  # demo + drill
