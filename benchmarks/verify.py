@@ -160,7 +160,7 @@ def _reladiff(args: argparse.Namespace, primary: PgCluster, replica: PgCluster, 
 
 
 def _plant(dsn: str, rows: int, devices: int, k: int) -> set[int]:
-    """k differences on the replica: a third deleted, a third changed (with digest), a third extra."""
+    """k differences on the replica: a third deleted, a third changed (digest recomputed), a third extra."""
     rng = random.Random(11)
     picks = rng.sample(range(rows), k)
     keys = [((i % devices + 1) << SEQ_BITS) | (i // devices) for i in picks]
@@ -168,10 +168,11 @@ def _plant(dsn: str, rows: int, devices: int, k: int) -> set[int]:
     extra = [key + (1 << (SEQ_BITS - 1)) for key in extra_src]  # far above any real seq
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("DELETE FROM vitals_events WHERE event_key = ANY(%s)", (deleted,))
-        conn.execute(
-            "UPDATE vitals_events SET heart_rate = heart_rate + 1, payload_digest = payload_digest # 1 "
-            "WHERE event_key = ANY(%s)", (changed,),
-        )
+        # as the processor would write a changed payload: with its recomputed digest
+        where = "WHERE event_key = ANY(%s)"
+        conn.execute(f"UPDATE vitals_events SET heart_rate = heart_rate + 1 {where}".encode(), (changed,))
+        digest = f"UPDATE vitals_events SET payload_digest = {CONTENT_DIGEST_SQL} {where}"
+        conn.execute(digest.encode(), (changed,))
         conn.execute("ALTER TABLE vitals_events DROP CONSTRAINT IF EXISTS vitals_events_device_id_seq_key")
         conn.execute(
             "INSERT INTO vitals_events SELECT event_key + %s, device_id, seq, patient_ref, ts, heart_rate, "

@@ -1,17 +1,18 @@
 """Checksum diff of two sources by key range (the reladiff/data-diff method, on stored digests).
 
-Each level asks both sides, concurrently, for ``(count, sum(digest))`` per bucket of the ranges still
-in question, in one grouped query per range computed inside each engine. Only buckets whose
-checksums differ are split further; a differing bucket small enough (``threshold`` rows) is fetched as
-``key -> digest`` from both sides and compared key by key, which names the exact missing, extra and
-changed rows. Equal data therefore costs one aggregate pass per side and no row transfer.
+Each level asks both sides, concurrently and with ONE query per side, for ``(count, sum(digest))``
+per bucket of all the ranges still in question, computed inside each engine. Only buckets whose
+checksums differ go on; a differing bucket small enough (``threshold`` rows) is fetched as
+``key -> digest`` from both sides (again one query per side for all of them) and compared key by
+key, which names the exact missing, extra and changed rows.
 
-Defaults follow reladiff (bisect in 32 segments) with three changes, measured in
-``benchmarks/verify.py``: the first level is one plain ``count, sum`` per side (no per-row grouping,
-so equal tables cost one cheap scan); a range whose row count is known is split in enough segments
-(up to ``max_segments``) that its differing buckets come back near the fetch size, because a grouped
-aggregate costs about the same whatever the number of groups; and rows are fetched below 2,048
-rows rather than 16,384, because aggregating inside the engine is far cheaper than moving rows.
+Differences from reladiff (32 segments, threshold 16,384, one query per segment), measured in
+``benchmarks/verify.py``: the first level is one plain ``count, sum`` per side (a parallel scan,
+no hashing), so equal tables cost one scan; when it differs, the next level is one grouped pass
+cut in up to ``max_segments`` buckets along the partitions' dense key spans
+(``drills.integrity.buckets``), so k scattered differences cost that pass plus a level or two of
+small indexed queries covering all of them, not k separate recursions; the sums are integer sums
+of the digest stored at write time, not a hash computed per row at query time.
 """
 
 from __future__ import annotations
@@ -22,21 +23,32 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from drills.integrity.buckets import buckets_of, cut
 from drills.integrity.errors import IntegrityError
 from drills.integrity.key_range import EMPTY, Checksum, KeyRange
 from drills.integrity.source import Source
 from drills.journal import IntegrityResult
-from drills.pipeline.events import split_event_key
+from drills.pipeline.events import SEQ_BITS, split_event_key
 
 Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
 class DiffOptions:
+    """Bisection knobs: buckets per level, and the row count below which rows are fetched.
+
+    ``first_segments``: buckets of the first (whole-table) level; ``segments`` .. ``max_segments``:
+    buckets per differing range below it (more when its row count is large); ``threshold``: fetch
+    a differing bucket's rows once the fuller side holds at most this many; ``partition_bits``:
+    ``key >> partition_bits`` names a partition (a device) whose keys are dense, 0 for none.
+    """
+
     segments: int = 32
     first_segments: int = 1
     max_segments: int = 4096
     threshold: int = 2048
+    partition_bits: int = SEQ_BITS
+    max_partitions: int = 100_000
 
     def __post_init__(self) -> None:
         if min(self.segments, self.max_segments, self.threshold) < 2 or self.first_segments < 1:
@@ -128,11 +140,16 @@ def diff_opened(
 ) -> DiffResult:
     """``diff_sources`` for sources the caller already opened (and will close)."""
     started = time.perf_counter()
+    opts = options or DiffOptions()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="integrity-diff") as pool:
-        run = _Run(reference, other, options or DiffOptions(), pool, progress)
-        rng = key_range or _union(*pool.map(lambda s: s.bounds(None), (reference, other)))
+        spans = _spans(pool, reference, other, opts)
+        if spans is None:
+            rng = key_range or _union(*pool.map(lambda s: s.bounds(None), (reference, other)))
+        else:
+            rng = key_range or (KeyRange(spans[0].lo, spans[-1].hi) if spans else None)
+        run = _Run(reference, other, opts, pool, progress, spans)
         if rng is not None:
-            run.compare([_Pending(rng, None)], top=True)
+            run.compare([_Pending(rng, None)], lambda p: cut(p.rng, opts.first_segments, spans))
     return run.result(time.perf_counter() - started, (rng,) if rng else ())
 
 
@@ -143,26 +160,33 @@ def diff_ranges(
     options: DiffOptions | None = None,
     progress: Progress | None = None,
 ) -> DiffResult:
-    """Compare only ``ranges`` (already-open sources): one indexed checksum per range, then bisect.
+    """Compare only ``ranges`` (already-open sources): one checksum per range, then bisect.
 
-    WHY: incremental verification hands over the unverified tail of every device; checking them with
-    index range scans costs what they hold, not what the table holds.
+    WHY: incremental verification hands over the unverified tail of every device; checking them
+    with index range scans costs what they hold, not what the table holds.
     """
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="integrity-diff") as pool:
-        run = _Run(reference, other, options or DiffOptions(), pool, progress)
-        ref_sums, other_sums = pool.map(lambda s: s.range_checksums(ranges), (reference, other))
-        run.queried += len(ranges)
-        run.reference_rows = sum(c.count for c in ref_sums)
-        run.other_rows = sum(c.count for c in other_sums)
-        pending = [
-            _Pending(rng, max(r.count, o.count))
-            for rng, r, o in zip(ranges, ref_sums, other_sums, strict=True)
-            if r != o
-        ]
-        run.report(f"{len(ranges)} ranges checked, {len(pending)} differ")
-        run.compare(pending, top=False)
+        run = _Run(reference, other, options or DiffOptions(), pool, progress, None)
+        run.compare([_Pending(rng, None) for rng in ranges], lambda p: [p.rng.lo, p.rng.hi])
     return run.result(time.perf_counter() - started, tuple(ranges))
+
+
+def _spans(
+    pool: ThreadPoolExecutor, reference: Source, other: Source, opts: DiffOptions
+) -> list[KeyRange] | None:
+    """Union of both sides' partition spans (sorted), or None when keys are not partitioned."""
+    if opts.partition_bits <= 0:
+        return None
+    bits, limit = opts.partition_bits, opts.max_partitions
+    found = list(pool.map(lambda s: s.partition_spans(bits, limit), (reference, other)))
+    if any(side is None for side in found):
+        return None
+    merged: dict[int, KeyRange] = {}
+    for span in (span for side in found for span in side or ()):
+        part = span.lo >> opts.partition_bits
+        merged[part] = merged[part].union(span) if part in merged else span
+    return [merged[part] for part in sorted(merged)]
 
 
 @contextmanager
@@ -220,6 +244,7 @@ class _Run:
     options: DiffOptions
     pool: ThreadPoolExecutor
     progress: Progress | None
+    spans: list[KeyRange] | None
     missing: list[int] = field(default_factory=list)
     extra: list[int] = field(default_factory=list)
     changed: list[int] = field(default_factory=list)
@@ -228,43 +253,46 @@ class _Run:
     queried: int = 0
     fetched: int = 0
 
-    def compare(self, pending: list[_Pending], top: bool) -> None:
+    def compare(self, pending: list[_Pending], first_cut: Callable[[_Pending], list[int]]) -> None:
+        """Level 0 cuts with ``first_cut`` (and counts the rows); deeper levels split by row count."""
         level = 0
         while pending:
-            pending = self._level(pending, top and level == 0)
+            pending = self._level(pending, first_cut if level == 0 else self._cut, top=level == 0)
             level += 1
             self.report(f"level {level}: {len(pending)} ranges differ")
 
-    def _level(self, pending: list[_Pending], top: bool) -> list[_Pending]:
-        fetch = [p.rng for p in pending if self._small(p)]
-        plans = [(p.rng, self._segments(p)) for p in pending if not self._small(p)]
-        ref_job = self.pool.submit(_side_work, self.reference, plans, fetch)
-        other_job = self.pool.submit(_side_work, self.other, plans, fetch)
-        (ref_buckets, ref_rows), (other_buckets, other_rows) = ref_job.result(), other_job.result()
-        self.queried += sum(n for _, n in plans)
+    def _level(
+        self, pending: list[_Pending], cutter: Callable[[_Pending], list[int]], top: bool
+    ) -> list[_Pending]:
+        fetch = [p.rng for p in pending if not top and self._small(p)]
+        split = [p for p in pending if top or not self._small(p)]
+        bounds = sorted({b for p in split if p.rng.width for b in cutter(p)})
+        within = [p.rng for p in split if p.rng.width]
+        ref_job = self.pool.submit(_side_work, self.reference, bounds, within, fetch)
+        other_job = self.pool.submit(_side_work, self.other, bounds, within, fetch)
+        (ref_sums, ref_rows), (other_sums, other_rows) = ref_job.result(), other_job.result()
+        self.queried += max(0, len(bounds) - 1)
         if top:
-            self.reference_rows = sum(c.count for b in ref_buckets for c in b.values())
-            self.other_rows = sum(c.count for b in other_buckets for c in b.values())
-        for ref, oth in zip(ref_rows, other_rows, strict=True):
-            self._compare_rows(ref, oth)
+            self.reference_rows = sum(c.count for c in ref_sums.values())
+            self.other_rows = sum(c.count for c in other_sums.values())
+        self._compare_rows(ref_rows, other_rows)
+        buckets = buckets_of(bounds)
         children = []
-        for (rng, n), ref_b, oth_b in zip(plans, ref_buckets, other_buckets, strict=True):
-            width = rng.bucket_width(n)
-            for index in sorted(ref_b.keys() | oth_b.keys()):
-                r, o = ref_b.get(index, EMPTY), oth_b.get(index, EMPTY)
-                if r != o:
-                    children.append(_Pending(rng.bucket(index, width), max(r.count, o.count)))
+        for index in sorted(ref_sums.keys() | other_sums.keys()):
+            r, o = ref_sums.get(index, EMPTY), other_sums.get(index, EMPTY)
+            if r != o:
+                children.append(_Pending(buckets[index], max(r.count, o.count)))
         return children
+
+    def _cut(self, p: _Pending) -> list[int]:
+        """More buckets for fuller ranges, so that differing buckets come back near fetch size."""
+        wanted = -(-(p.count or 0) * 4 // self.options.threshold)
+        parts = min(max(self.options.segments, wanted), self.options.max_segments, p.rng.width)
+        return cut(p.rng, parts, self.spans)
 
     def _small(self, p: _Pending) -> bool:
         limit = self.options.threshold
         return (p.count is not None and p.count <= limit) or p.rng.width <= limit
-
-    def _segments(self, p: _Pending) -> int:
-        if p.count is None:
-            return min(self.options.first_segments, p.rng.width)
-        wanted = -(-p.count * 4 // self.options.threshold)
-        return min(max(self.options.segments, wanted), self.options.max_segments, p.rng.width)
 
     def _compare_rows(self, ref: dict[int, int], oth: dict[int, int]) -> None:
         self.fetched += len(ref) + len(oth)
@@ -286,9 +314,9 @@ class _Run:
 
 
 def _side_work(
-    source: Source, plans: Sequence[tuple[KeyRange, int]], fetch: Sequence[KeyRange]
-) -> tuple[list[dict[int, Checksum]], list[dict[int, int]]]:
-    """All of one level's queries for one side, in order (one connection, no concurrent use)."""
-    buckets = [source.bucket_checksums(rng, n) for rng, n in plans]
-    rows = [source.digests(rng) for rng in fetch]
-    return buckets, rows
+    source: Source, bounds: Sequence[int], within: Sequence[KeyRange], fetch: Sequence[KeyRange]
+) -> tuple[dict[int, Checksum], dict[int, int]]:
+    """One level's queries for one side: at most one aggregate and one fetch (one connection)."""
+    sums = source.checksums(bounds, within) if within else {}
+    rows = source.range_digests(fetch) if fetch else {}
+    return sums, rows

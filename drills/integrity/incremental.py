@@ -57,13 +57,18 @@ def _verify(
     marks = {} if full else watermarks.load().verified
     with opened(reference, other):
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="integrity-marks") as pool:
-            ref_max, other_max = pool.map(lambda s: s.partition_maxima(bits), (reference, other))
+            ref_max, other_max = pool.map(lambda s: _maxima(s, bits), (reference, other))
         cutoffs = {**other_max, **ref_max}  # the reference decides; other-only devices count too
         ranges = _unverified(marks, cutoffs, bits)
         result = diff_ranges(reference, other, ranges, options, progress)
     verified = {**marks, **{part: max(cut, marks.get(part, cut)) for part, cut in cutoffs.items()}}
     watermarks.save(verified, full=full)
     return result
+
+
+def _maxima(source: Source, bits: int) -> dict[int, int]:
+    """``partition -> newest key`` of one side (loose index scan: cost ~ number of devices)."""
+    return {span.lo >> bits: span.hi - 1 for span in source.partition_spans(bits) or ()}
 
 
 def _unverified(marks: dict[int, int], cutoffs: dict[int, int], bits: int) -> list[KeyRange]:

@@ -8,11 +8,13 @@ It is opened read-only, so a producer still writing it is not disturbed.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from drills.integrity.buckets import bucket_index
 from drills.integrity.errors import IntegrityError
 from drills.integrity.key_range import Checksum, KeyRange
 
@@ -57,47 +59,49 @@ class LedgerSource:
         lo, hi = self._query(f"SELECT min(event_key), max(event_key) FROM ledger {where}", params)[0]
         return None if lo is None else KeyRange(int(lo), int(hi) + 1)
 
-    def bucket_checksums(self, rng: KeyRange, buckets: int) -> dict[int, Checksum]:
-        width = rng.bucket_width(buckets)
-        where, params = self._where(rng)
-        group = "GROUP BY 1" if buckets > 1 else ""
-        rows = self._query(
-            "SELECT (event_key - ?) / ?, count(*), sum(digest >> 32), sum(digest & 4294967295) "
-            f"FROM ledger {where} {group}",
-            (rng.lo, width, *params),
-        )
-        return {int(b): Checksum.from_hi_lo(c, hi, lo) for b, c, hi, lo in rows if c}
+    def checksums(self, bounds: Sequence[int], within: Sequence[KeyRange]) -> dict[int, Checksum]:
+        """One indexed aggregate per bucket: in-process SQLite makes a query cost microseconds.
 
-    def range_checksums(self, ranges: Sequence[KeyRange]) -> list[Checksum]:
-        """One indexed query per range: in-process SQLite makes a round trip cost microseconds."""
-        result = []
+        WHY per bucket: SQLite has no ``width_bucket``, and walking the rowid B-tree bucket by
+        bucket reads each row once, in key order.
+        """
+        sums: dict[int, Checksum] = {}
+        for rng in within:
+            inner = [b for b in bounds if rng.lo < b < rng.hi]
+            for lo, hi in itertools.pairwise([rng.lo, *inner, rng.hi]):
+                where, params = self._where(KeyRange(lo, hi))
+                query = f"SELECT count(*), sum(digest >> 32), sum(digest & 4294967295) FROM ledger {where}"
+                c, hi_sum, lo_sum = self._query(query, params)[0]
+                if c:
+                    sums[bucket_index(bounds, lo)] = Checksum.from_hi_lo(c, hi_sum, lo_sum)
+        return sums
+
+    def range_digests(self, ranges: Sequence[KeyRange]) -> dict[int, int]:
+        rows: dict[int, int] = {}
         for rng in ranges:
             where, params = self._where(rng)
-            c, hi, lo = self._query(
-                f"SELECT count(*), sum(digest >> 32), sum(digest & 4294967295) FROM ledger {where}", params
-            )[0]
-            result.append(Checksum.from_hi_lo(c, hi, lo))
-        return result
+            found = self._query(f"SELECT event_key, digest FROM ledger {where}", params)
+            rows.update((int(k), int(d)) for k, d in found)
+        return rows
 
-    def digests(self, rng: KeyRange) -> dict[int, int]:
-        where, params = self._where(rng)
-        rows = self._query(f"SELECT event_key, digest FROM ledger {where}", params)
-        return {int(k): int(d) for k, d in rows}
-
-    def partition_maxima(self, bits: int) -> dict[int, int]:
+    def partition_spans(self, bits: int, limit: int | None = None) -> list[KeyRange] | None:
+        """Loose index scan over the rowid (= event_key) B-tree, acknowledged rows only if asked."""
         acked = " AND t_ack IS NOT NULL" if self.acked_only else ""
         rows = self._query(
-            "WITH RECURSIVE walk(part) AS ("
-            f" SELECT (SELECT min(event_key) FROM ledger WHERE 1{acked}) >> ?1"
+            "WITH RECURSIVE walk(first) AS ("
+            f" SELECT (SELECT min(event_key) FROM ledger WHERE 1{acked})"
             " UNION ALL"
             " SELECT (SELECT min(event_key) FROM ledger"
-            f" WHERE event_key >= (walk.part + 1) << ?1{acked}) >> ?1"
-            " FROM walk WHERE walk.part IS NOT NULL)"
-            f" SELECT part, (SELECT max(event_key) FROM ledger WHERE event_key < (part + 1) << ?1{acked})"
-            " FROM walk WHERE part IS NOT NULL",
-            (bits,),
+            f" WHERE event_key >= ((walk.first >> ?1) + 1) << ?1{acked})"
+            " FROM walk WHERE walk.first IS NOT NULL)"
+            " SELECT first, (SELECT max(event_key) FROM ledger"
+            f" WHERE event_key < ((first >> ?1) + 1) << ?1{acked})"
+            " FROM walk WHERE first IS NOT NULL LIMIT ?2",
+            (bits, -1 if limit is None else limit + 1),
         )
-        return {int(p): int(m) for p, m in rows}
+        if limit is not None and len(rows) > limit:
+            return None
+        return [KeyRange(int(first), int(last) + 1) for first, last in rows]
 
     def acked_counts(self) -> tuple[int, int]:
         """``(acknowledged, sent)`` event counts: the bounds a store's row count must fall within."""

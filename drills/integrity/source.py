@@ -30,18 +30,20 @@ class Source(Protocol):
     def bounds(self, within: KeyRange | None = None) -> KeyRange | None:
         """``[min key, max key + 1)`` of the rows (inside ``within``), None when there are none."""
 
-    def bucket_checksums(self, rng: KeyRange, buckets: int) -> dict[int, Checksum]:
-        """Checksums of the non-empty equal-width buckets of ``rng`` in one grouped query."""
+    def checksums(self, bounds: Sequence[int], within: Sequence[KeyRange]) -> dict[int, Checksum]:
+        """Checksum per non-empty bucket of the rows inside ``within``, in one pass.
 
-    def range_checksums(self, ranges: Sequence[KeyRange]) -> list[Checksum]:
-        """Checksum of each given range (one indexed lookup each, one round trip in all)."""
+        Bucket ``i`` holds keys in ``[bounds[i-1], bounds[i])`` (SQL ``width_bucket`` numbering);
+        every range of ``within`` starts and ends on a bound, so no bucket straddles two ranges.
+        """
 
-    def digests(self, rng: KeyRange) -> dict[int, int]:
-        """``key -> digest`` of every row in ``rng`` (only called for small ranges)."""
+    def range_digests(self, ranges: Sequence[KeyRange]) -> dict[int, int]:
+        """``key -> digest`` of every row in ``ranges`` (only asked for small ranges), in one pass."""
 
-    def partition_maxima(self, bits: int) -> dict[int, int]:
-        """``key >> bits -> max key`` of each partition (a device), by a loose index scan.
+    def partition_spans(self, bits: int, limit: int | None = None) -> list[KeyRange] | None:
+        """``[first key, last key + 1)`` of each partition (``key >> bits``) by a loose index scan.
 
-        WHY: incremental verification needs each device's newest key without scanning the table,
-        so the cost follows the number of devices, not the number of rows.
+        WHY: the cost follows the number of partitions (devices), not rows; the diff cuts buckets
+        inside these spans and incremental verification takes each device's newest key from them.
+        None when there are more than ``limit`` partitions (then keys are not partitioned).
         """

@@ -80,8 +80,8 @@ def test_content_digest_in_sql_equals_python_event_digest(twins: Twins) -> None:
     for source in (stored, content):
         source.open()
     try:
-        assert content.digests(everything) == stored.digests(everything)
-        assert len(stored.digests(everything)) == 5000
+        assert content.range_digests([everything]) == stored.range_digests([everything])
+        assert len(stored.range_digests([everything])) == 5000
     finally:
         stored.close()
         content.close()
@@ -173,7 +173,7 @@ def test_ledger_sums_are_exact_beyond_64_bits(tmp_path: Path) -> None:
     source = LedgerSource(path)
     source.open()
     try:
-        (checksum,) = source.bucket_checksums(KeyRange(0, len(digests)), 1).values()
+        (checksum,) = source.checksums([0, len(digests)], [KeyRange(0, len(digests))]).values()
         assert (checksum.count, checksum.total) == (len(digests), sum(digests))
     finally:
         source.close()
@@ -251,3 +251,39 @@ def test_mismatched_schemas_name_the_side_and_column(twins: Twins) -> None:
 def test_missing_ledger_file_names_the_ledger(twins: Twins, tmp_path: Path) -> None:
     with pytest.raises(IntegrityError, match=r"^ledger: ledger file .*absent\.sqlite does not exist"):
         diff_sources(LedgerSource(tmp_path / "absent.sqlite"), PostgresSource(twins.dsn_b, name="b"))
+
+
+def test_partition_spans_agree_between_store_and_ledger(twins: Twins, tmp_path: Path) -> None:
+    ledger_path = tmp_path / "ledger.sqlite"
+    write_ledger(ledger_path, twins.events)
+    store, ledger = PostgresSource(twins.dsn_a, name="a"), LedgerSource(ledger_path)
+    for source in (store, ledger):
+        source.open()
+    try:
+        spans = store.partition_spans(32)
+        assert spans == ledger.partition_spans(32)
+        assert spans == [KeyRange(event_key(d, 0), event_key(d, 249) + 1) for d in range(1, 21)]
+        assert store.partition_spans(32, limit=19) is None, "too many partitions: not partitioned"
+        assert ledger.partition_spans(32, limit=19) is None
+    finally:
+        store.close()
+        ledger.close()
+
+
+def test_scattered_differences_narrow_in_few_levels_with_one_query_per_level(twins: Twins) -> None:
+    planted = sorted(event_key(d, s) for d, s in [(2, 3), (2, 4), (9, 200), (17, 77)])
+    _exec(twins.dsn_b, "DELETE FROM vitals_events WHERE event_key = ANY(%s)", (planted,))
+    levels: list[str] = []
+    result = diff_sources(
+        PostgresSource(twins.dsn_a, name="a"), PostgresSource(twins.dsn_b, name="b"),
+        options=DiffOptions(threshold=64, max_segments=256), progress=levels.append,
+    )
+    assert result.missing == tuple(planted)
+    assert len(levels) <= 3, levels
+    assert result.rows_fetched < 4 * 2 * 64, "only the differing buckets' rows travel"
+
+
+def test_unpartitioned_keys_fall_back_to_equal_width_buckets(twins: Twins) -> None:
+    _exec(twins.dsn_b, "DELETE FROM vitals_events WHERE event_key = %s", (event_key(11, 111),))
+    result = _diff(twins, DiffOptions(segments=4, max_segments=8, threshold=64, partition_bits=0))
+    assert (result.missing, result.extra, result.changed) == ((event_key(11, 111),), (), ())
