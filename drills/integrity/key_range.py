@@ -55,5 +55,9 @@ class Checksum:
         """
         return cls(count, ((hi_sum or 0) << 32) + (lo_sum or 0))
 
+    def plus(self, other: Checksum) -> Checksum:
+        """Checksum of the union of two disjoint row sets (sums are order-independent)."""
+        return Checksum(self.count + other.count, self.total + other.total)
+
 
 EMPTY = Checksum(0, 0)

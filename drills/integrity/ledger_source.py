@@ -16,7 +16,7 @@ from typing import Any
 
 from drills.integrity.buckets import bucket_index
 from drills.integrity.errors import IntegrityError
-from drills.integrity.key_range import Checksum, KeyRange
+from drills.integrity.key_range import EMPTY, Checksum, KeyRange
 
 _REQUIRED = ("event_key", "digest", "t_ack")
 
@@ -73,7 +73,8 @@ class LedgerSource:
                 query = f"SELECT count(*), sum(digest >> 32), sum(digest & 4294967295) FROM ledger {where}"
                 c, hi_sum, lo_sum = self._query(query, params)[0]
                 if c:
-                    sums[bucket_index(bounds, lo)] = Checksum.from_hi_lo(c, hi_sum, lo_sum)
+                    index = bucket_index(bounds, lo)
+                    sums[index] = sums.get(index, EMPTY).plus(Checksum.from_hi_lo(c, hi_sum, lo_sum))
         return sums
 
     def range_digests(self, ranges: Sequence[KeyRange]) -> dict[int, int]:

@@ -23,7 +23,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from drills.integrity.errors import IntegrityError
-from drills.integrity.key_range import Checksum, KeyRange
+from drills.integrity.key_range import EMPTY, Checksum, KeyRange
 
 
 class DigestMode(StrEnum):
@@ -140,8 +140,8 @@ class PostgresSource:
         one bitmap scan, so pages shared by many devices' rows are read once. Hash aggregation is
         forced because the planner, expecting few rows per narrow range, would otherwise sort.
         """
-        if len(bounds) == 2 and list(within) == [KeyRange(bounds[0], bounds[1])]:
-            return self._total(within[0])
+        if len(bounds) == 2:
+            return self._total(within)
         sums: dict[int, Checksum] = {}
         for batch in _batches(within):
             query = sql.SQL(
@@ -149,18 +149,23 @@ class PostgresSource:
             ).format(k=sql.Identifier(self.key), d=self._digest_sql(), t=self._table_sql(),
                      w=self._ranges_sql(batch))
             for bucket, count, total in self._query_unsorted(query, (list(bounds),)):
-                sums[int(bucket)] = Checksum(int(count), int(total))
+                sums[int(bucket)] = sums.get(int(bucket), EMPTY).plus(Checksum(int(count), int(total)))
         return sums
 
-    def _total(self, rng: KeyRange) -> dict[int, Checksum]:
+    def _total(self, within: Sequence[KeyRange]) -> dict[int, Checksum]:
         """One bucket: a plain aggregate, which PostgreSQL runs as a parallel scan with no hashing.
 
         WHY: the planner expects one group per row for ``width_bucket``, so it never aggregates in
-        parallel workers; equal tables are settled by this pass alone.
+        parallel workers; equal data is settled by this pass alone.
         """
-        query = "SELECT count(*), sum({d}) FROM {t} WHERE {k} >= %s AND {k} < %s"
-        count, total = self._query(self._fmt(query), (rng.lo, rng.hi))[0]
-        return {1: Checksum(int(count), int(total))} if count else {}
+        result = EMPTY
+        for batch in _batches(within):
+            query = sql.SQL("SELECT count(*), sum({d}) FROM {t} WHERE {w}").format(
+                d=self._digest_sql(), t=self._table_sql(), w=self._ranges_sql(batch)
+            )
+            count, total = self._query(query)[0]
+            result = result.plus(Checksum(int(count), int(total or 0)))
+        return {1: result} if result.count else {}
 
     def range_digests(self, ranges: Sequence[KeyRange]) -> dict[int, int]:
         rows: dict[int, int] = {}

@@ -82,3 +82,20 @@ def test_corrupt_watermark_file_is_one_clear_line(tmp_path: Path) -> None:
     marks.path.write_text("{not json")
     with pytest.raises(IntegrityError, match=r"^watermarks: .*w\.json is not a watermark file .* delete it"):
         marks.load()
+
+
+def test_ledger_vs_store_incremental_sums_every_device_tail(twins: Twins, tmp_path: Path) -> None:
+    from drills.integrity import LedgerSource
+    from tests.integrity.data import write_ledger
+
+    ledger = tmp_path / "ledger.sqlite"
+    write_ledger(ledger, twins.events)
+    marks = Watermarks.for_pair(tmp_path, "ledger", "region-b")
+    store = PostgresSource(twins.dsn_b, name="region-b")
+    first = verify_incremental(LedgerSource(ledger), store, marks)
+    assert first.ok and (first.reference_rows, first.other_rows) == (5000, 5000)
+    with psycopg.connect(twins.dsn_b, autocommit=True) as conn:
+        conn.execute("DELETE FROM vitals_events WHERE event_key = %s", (event_key(13, 249),))
+    marks.save({part: key - 1 for part, key in marks.load().verified.items()}, full=False)
+    again = verify_incremental(LedgerSource(ledger), store, marks)
+    assert again.missing == (event_key(13, 249),) and again.reference_rows == 20
