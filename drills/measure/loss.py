@@ -37,6 +37,7 @@ class LossResult:
     oldest_lost_ack: float | None
     newest_lost_ack: float | None
     ack_latency_p99_s: float | None
+    lost_acked_after: int = 0
 
 
 def event_id(key: int) -> str:
@@ -74,6 +75,7 @@ def measure_loss(
         newest_lost_ack=max(acks) if acks else None,
         ack_latency_p99_s=ack_latency_p99(
             [r for r in acked if latency_until is None or (r.t_ack or 0.0) <= latency_until]),
+        lost_acked_after=0 if latency_until is None else sum(1 for t in acks if t > latency_until),
     )
 
 

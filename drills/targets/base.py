@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from drills.journal import TargetInfo
+from drills.journal import IntegrityResult, TargetInfo
 from drills.measure.loss import LedgerRow
 
 __all__ = ["LedgerRow"]  # re-exported: targets return it, measure consumes it
@@ -163,6 +163,11 @@ class Target(ABC):
     @abstractmethod
     def store_digests(self, region: str) -> dict[int, int]:
         """``event_key -> payload_digest`` of every row in the store of ``region``."""
+
+    @abstractmethod
+    def checksum_diff(self, region: str) -> IntegrityResult | None:
+        """Bucketed checksum diff of the acknowledged ledger against ``region``'s store (DESIGN §5);
+        None when this target cannot run one."""
 
     @abstractmethod
     def cache_replication_offsets(self) -> tuple[int, int] | None:

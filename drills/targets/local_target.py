@@ -25,7 +25,10 @@ import psycopg
 import psycopg.sql
 import redis
 
-from drills.journal import TargetInfo
+from drills.integrity.diff import diff_sources
+from drills.integrity.ledger_source import LedgerSource
+from drills.integrity.postgres_source import PostgresSource
+from drills.journal import IntegrityResult, TargetInfo
 from drills.pipeline.config import ProducerConfig
 from drills.targets.base import (
     ComponentHealth,
@@ -61,6 +64,7 @@ class LocalTarget(Target):
         self._status: Path | None = None
         self._wal_clock: _WalClock | None = None
         self._consumer_clocks: dict[str, _ConsumerClock] = {}
+        self._session_clients: dict[int, redis.Redis] = {}
 
     # ---- helpers --------------------------------------------------------------------------------
     @property
@@ -190,6 +194,14 @@ class LocalTarget(Target):
             rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
         return {int(k): int(d) for k, d in rows}
 
+    def checksum_diff(self, region: str) -> IntegrityResult | None:
+        if self._ledger is None or not self._ledger.exists():
+            return None
+        with self._store(region, timeout_s=5) as conn:
+            result = diff_sources(LedgerSource(self._ledger, acked_only=True, name="ledger (acknowledged)"),
+                                  PostgresSource(conn, name=f"store {region}"))
+        return result.to_integrity_result("ledger_vs_surviving_store")
+
     def cache_replication_offsets(self) -> tuple[int, int] | None:
         creds = self.sandbox.credentials()
         primary = valkey.replication_info(self._s.ports.cache_primary, creds)
@@ -285,9 +297,22 @@ class LocalTarget(Target):
         return False
 
     def promote_writer(self, region: str) -> Rollback:
+        """Promote the DR database, then let the DR processor start on its own stream's positions.
+
+        The ``stream_checkpoints`` rows on the DR side were replicated from the primary: they hold
+        sequence numbers of the PRIMARY region's stream under the same stream name and shard ids, and
+        resuming the DR stream from them can skip events (seen in the soak: whole acknowledged
+        batches lost in sync/dual mode). So the DR processor is held while the rows are cleared and
+        then resumes from the newest stored event minus its replay margin, as designed for failover.
+        """
         if region != self._s.dr_region:
             raise ValueError(f"the local target can only promote the DR region ({self._s.dr_region})")
+        name = f"processor-{region}"
+        self.sandbox.table.stop({name: signal.SIGTERM}, grace_s=10.0)
         self.sandbox.promote_standby()
+        with self._store(region, timeout_s=5) as conn:
+            conn.execute("DELETE FROM stream_checkpoints")
+        self._ensure_processor(region)
         return self._reset_rollback(f"promote_writer {region}")
 
     def repoint(self, region: str) -> Rollback:
@@ -296,9 +321,13 @@ class LocalTarget(Target):
         return self._reset_rollback(f"repoint {region}")
 
     def write_session(self, key: str) -> SessionWrite:
+        """One SET on the cache writer; the client is kept per port (the writer changes on promotion)."""
+        port = self._cache_port(writer=True)
         try:
-            with valkey.client(self._cache_port(writer=True), self.sandbox.credentials(), 0.3) as conn:
-                conn.set(f"drill:{key}", "1")
+            client = self._session_clients.get(port)
+            if client is None:
+                client = self._session_clients[port] = valkey.client(port, self.sandbox.credentials(), 0.3)
+            client.set(f"drill:{key}", "1")
             return SessionWrite(key=key, t_ack=time.time())
         except redis.RedisError:
             return SessionWrite(key=key, t_ack=None)
@@ -318,6 +347,7 @@ class LocalTarget(Target):
         self._ledger = self._status = None
         self._wal_clock = None
         self._consumer_clocks = {}
+        self._session_clients = {}
 
     def _ensure_processor(self, region: str) -> None:
         if not self.processor_alive(region):

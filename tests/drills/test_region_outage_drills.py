@@ -61,6 +61,9 @@ def test_sync_outage_loses_nothing_and_a_failed_objective_fails_its_check(
                   Phase.FIRST_ACK_WRITE_READABLE, Phase.BACKLOG_DRAINED, Phase.ROLLED_BACK):
         assert phase in phases
     assert all(r.ok for r in journal.rollbacks)
+    proofs = {i.name: i for i in journal.integrity}
+    assert proofs["ledger_vs_surviving_store"].passed          # the bucketed checksum diff
+    assert any("checksum diff confirms" in n for n in journal.notes)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert not checks["rto_within_objective"].passed
     assert checks["rto_within_objective"].metadata["threshold"].value == 0.001
@@ -89,6 +92,8 @@ def test_async_outage_near_max_load_shows_loss_and_both_rpos_agree(
     assert m.rpo_agree is True, m.rpo_agreement_note
     objectives = {o.name: o for o in journal.objectives}
     assert not objectives["zero_acknowledged_loss"].passed
+    checksum = {i.name: i for i in journal.integrity}["ledger_vs_surviving_store"]
+    assert not checksum.passed and checksum.details["missing"] == m.loss.lost
     assert objectives["zero_acknowledged_loss"].observed == m.loss.lost + m.loss.digest_mismatches
     assert any("Hz" in n and "BELOW" not in n for n in journal.notes)     # sampled >= 10 Hz
     assert target.health().ok                                               # rolled back
