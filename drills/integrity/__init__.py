@@ -21,6 +21,10 @@ Stable API for drills (loss proof) and the CLI::
   ``DigestMode.STORED`` sums the digest written at insert time (fast; misses a payload edited behind
   its digest); ``DigestMode.CONTENT`` recomputes the digest from the row in SQL (catches that too).
 - ``LedgerSource(path, acked_only=True)``: the producer's SQLite ledger (read-only).
+- Cost: equal data costs one plain ``count, sum`` scan per side (both sides concurrently); k
+  differences add one grouped pass and a level or two of small indexed queries, one query per
+  side per level (``DiffOptions``; buckets are cut along each device's key span, see
+  ``drills.integrity.buckets``).
 - Incremental verification: ``verify_incremental(reference, other, Watermarks.for_pair(state_dir,
   reference.name, other.name))`` compares only each device's keys above its watermark and advances
   it; ``verify_full(...)`` re-checks everything and resets the watermarks; ``Watermarks.full_due(s)``

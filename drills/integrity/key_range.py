@@ -4,6 +4,9 @@ A range is half-open ``[lo, hi)`` over the integer key (``event_key``). Its chec
 and the exact (unbounded Python int) sum of the rows' 64-bit digests. Sums are order-independent, so
 each engine computes them with one aggregate, and two sides agree exactly when they hold the same
 set of (key, digest) pairs, up to a sum collision that random 64-bit digests make negligible.
+Non-random edits can cancel out: two rows of one bucket whose digests were nudged by +1 and -1
+keep the sum. ``event_digest`` values are SHA-256 prefixes, so that takes deliberate tampering with
+the stored digest; ``DigestMode.CONTENT`` recomputes digests from the rows and is not fooled.
 """
 
 from __future__ import annotations
