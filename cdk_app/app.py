@@ -14,9 +14,11 @@ from aws_cdk import App, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 
 from cdk_app.config import AppConfig, ConfigError, load_config
+from cdk_app.data_classification import CLASSIFICATION_TAG, PHI
 from cdk_app.nag_acknowledgements import acknowledge_all
 from cdk_app.naming import Naming
 from cdk_app.outputs_contract import Side
+from cdk_app.provider_tags import tag_providers
 from cdk_app.stacks.foundation_stack import FoundationStack
 from cdk_app.stacks.pipeline_stack import PipelineStack
 from cdk_app.stacks.services_stack import PrimaryLinks, ServicesStack
@@ -35,7 +37,7 @@ def required_tags(config: AppConfig) -> dict[str, str]:
     return {
         "Project": "healthtech-dr",
         "Environment": config.environment_suffix,
-        "DataClassification": "PHI",
+        CLASSIFICATION_TAG: PHI,  # the default; non-PHI stores are relabelled (data_classification)
         "Compliance": "HIPAA",
         "Owner": config.owner,
     }
@@ -75,6 +77,7 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
     for key, value in required_tags(config).items():
         # the global datastore's CloudFormation schema has no Tags property
         Tags.of(app).add(key, value, exclude_resource_types=["AWS::ElastiCache::GlobalReplicationGroup"])
+    tag_providers(app, required_tags(config))
     acknowledge_all(app, config)
     Validations.of(app).add_plugins(HIPAASecurityChecks(app), AwsSolutionsChecks(app))
     return {
