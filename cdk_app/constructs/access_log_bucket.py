@@ -11,13 +11,14 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_app.config import AppConfig
+from cdk_app.data_classification import mark_internal
 from cdk_app.naming import Naming
 
 LOG_RETENTION_DAYS = 2_192  # six years, HIPAA §164.316(b)(2)(i)
 
 
 class AccessLogBucket(Construct):
-    """Versioned, SSL-only, private bucket for server access logs, kept six years."""
+    """Versioned, SSL-only, private bucket for server access logs, kept six years; classified Internal."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: AppConfig, naming: Naming, region: str
@@ -36,3 +37,4 @@ class AccessLogBucket(Construct):
             removal_policy=config.removal_policy,
             auto_delete_objects=not config.production,
         )
+        mark_internal(self.bucket)  # request metadata, never object contents

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
+from cdk_app.data_classification import mark_internal
 from cdk_app.naming import Naming
 
 
@@ -47,6 +48,7 @@ class AuditTrail(Construct):
             removal_policy=config.removal_policy,
             auto_delete_objects=not config.production,
         )
+        mark_internal(self.bucket)  # API activity records: who did what, not patient data
         logs = EncryptedLogGroup(
             self, "Logs", config=config, name=f"/htdr/{naming.suffix}/cloudtrail", key=logs_key
         )

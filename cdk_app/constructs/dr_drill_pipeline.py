@@ -24,6 +24,7 @@ from constructs import Construct
 
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
+from cdk_app.data_classification import mark_internal
 from cdk_app.naming import Naming
 
 SOURCE_KEY = "source/htdr.zip"
@@ -68,7 +69,9 @@ class DrillPermissions:
 def _bucket(
     scope: Construct, construct_id: str, *, name: str, config: AppConfig, key: kms.IKey, logs: s3.IBucket
 ) -> s3.Bucket:
-    return s3.Bucket(
+    """A pipeline bucket: source, artifacts and drill evidence are code, templates and measurements,
+    never PHI (drill evidence carries no PHI-like values by design), hence classified Internal."""
+    bucket = s3.Bucket(
         scope,
         construct_id,
         bucket_name=name,
@@ -84,6 +87,8 @@ def _bucket(
         removal_policy=config.removal_policy,
         auto_delete_objects=not config.production,
     )
+    mark_internal(bucket)
+    return bucket
 
 
 def _build_spec(commands: list[str], reports: str | None = None) -> codebuild.BuildSpec:

@@ -16,6 +16,7 @@ from cdk_app.constructs.raw_archive import RawArchive
 from cdk_app.constructs.region_keys import RegionKeys
 from cdk_app.constructs.region_network import RegionNetwork
 from cdk_app.constructs.shared_file_system import SharedFileSystem
+from cdk_app.data_classification import mark_replica
 from cdk_app.naming import Naming
 from cdk_app.outputs import emit, emit_regional
 from cdk_app.outputs_contract import OutputKey, RegionalKey, Side
@@ -73,6 +74,7 @@ class FoundationStack(Stack):
             data_key=self.keys.data_key,
             access_logs=self.access_logs.bucket,
         )
+        mark_replica(self.archive.bucket)  # the destination of the primary archive's replication
         self.shared_fs = SharedFileSystem(
             self,
             "SharedFs",

@@ -104,19 +104,90 @@ def test_everything_is_destroyable(synthesized: Synthesized) -> None:
         assert any(t["Key"] == "aws-cdk:auto-delete-objects" for t in bucket["Properties"]["Tags"])
 
 
+def _tags(resource: dict[str, Any]) -> dict[str, Any] | None:
+    tags = resource.get("Properties", {}).get("Tags")
+    if tags is None:
+        return None
+    return dict(tags) if isinstance(tags, dict) else {t["Key"]: t["Value"] for t in tags}
+
+
 def test_required_tags_on_every_taggable_resource(synthesized: Synthesized) -> None:
     wanted = required_tags(synthesized.config)
     tagged = 0
     for template in synthesized.templates.values():
-        for resource in template["Resources"].values():
-            tags = resource.get("Properties", {}).get("Tags")
-            if tags is None:
+        for logical_id, resource in template["Resources"].items():
+            as_map = _tags(resource)
+            if as_map is None:
                 continue
-            as_map = tags if isinstance(tags, dict) else {t["Key"]: t["Value"] for t in tags}
-            assert {k: as_map.get(k) for k in wanted} == wanted, resource["Type"]
+            expected = dict(wanted)
+            if logical_id in INTERNAL_BUCKETS:
+                expected["DataClassification"] = "Internal"
+            assert {k: as_map.get(k) for k in wanted} == expected, f"{resource['Type']} {logical_id}"
             tagged += 1
     assert tagged > 100
     assert wanted["DataClassification"] == "PHI" and wanted["Compliance"] == "HIPAA"
+
+
+#: CDK's built-in provider resources, which Tags.of(app) cannot reach (raw CfnResource), per stack
+_AUTO_DELETE, _RESTRICT_SG = "CustomS3AutoDeleteObjects", "CustomVpcRestrictDefaultSG"
+_READER, _WRITER = "CustomCrossRegionExportReader", "CustomCrossRegionExportWriter"
+PROVIDERS = {
+    "PrimaryFoundation": {_AUTO_DELETE, _RESTRICT_SG, _WRITER},
+    "DrFoundation": {_AUTO_DELETE, _RESTRICT_SG, _READER, _WRITER},
+    "PrimaryServices": {_AUTO_DELETE, _READER, _WRITER},
+    "DrServices": {_READER},
+    "DrDrillPipeline": {_AUTO_DELETE},
+}
+
+
+def test_custom_resource_providers_carry_the_required_tags(synthesized: Synthesized) -> None:
+    """Including the cross-region export providers, which CDK adds only after aspects have run."""
+    wanted = required_tags(synthesized.config)
+    for stack, providers in PROVIDERS.items():
+        for provider in providers:
+            for part, resource_type in (("Role", "AWS::IAM::Role"), ("Handler", "AWS::Lambda::Function")):
+                found = [
+                    r
+                    for logical_id, r in synthesized.resources(resource_type, stack).items()
+                    if logical_id.startswith(f"{provider}CustomResourceProvider{part}")
+                ]
+                assert len(found) == 1, f"{stack}: {provider} {part}"
+                assert _tags(found[0]) == wanted, f"{stack}: {provider} {part}"
+    for resource_type in ("AWS::IAM::Role", "AWS::Lambda::Function"):
+        for name, resource in synthesized.resources(resource_type).items():
+            as_map = _tags(resource) or {}
+            assert {k: as_map.get(k) for k in wanted} == wanted, name
+
+
+#: stores holding no PHI: access logs, audit trail, the drill pipeline's buckets (logical ids)
+INTERNAL_BUCKETS = {
+    "AccessLogsBucketCD784A59",
+    "AuditTrailBucketA91FD435",
+    "DrDrillEvidence8F823887",
+    "DrDrillSource4CC37E34",
+    "DrDrillArtifacts3C45FE0D",
+}
+
+
+def test_buckets_are_classified_and_phi_sources_replicate(synthesized: Synthesized) -> None:
+    """PHI only where PHI lives; every PHI bucket either replicates (with RTC) or is the DR replica."""
+    classes: dict[str, tuple[str, str | None]] = {}
+    for name, bucket in synthesized.resources("AWS::S3::Bucket").items():
+        tags = _tags(bucket) or {}
+        classes[name] = (tags["DataClassification"], tags.get("DrRole"))
+        if tags["DataClassification"] == "PHI" and tags.get("DrRole") != "replica":
+            rules = bucket["Properties"]["ReplicationConfiguration"]["Rules"]
+            assert rules[0]["Destination"]["ReplicationTime"]["Status"] == "Enabled", name
+    assert classes == {
+        "PrimaryFoundation/AccessLogsBucketCD784A59": ("Internal", None),
+        "DrFoundation/AccessLogsBucketCD784A59": ("Internal", None),
+        "DrFoundation/RawArchiveBucket3CBB4637": ("PHI", "replica"),
+        "PrimaryServices/RawArchiveBucket3CBB4637": ("PHI", None),
+        "PrimaryServices/AuditTrailBucketA91FD435": ("Internal", None),
+        "DrDrillPipeline/DrDrillEvidence8F823887": ("Internal", None),
+        "DrDrillPipeline/DrDrillSource4CC37E34": ("Internal", None),
+        "DrDrillPipeline/DrDrillArtifacts3C45FE0D": ("Internal", None),
+    }
 
 
 def test_every_physical_name_carries_the_suffix(synthesized: Synthesized) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, CfnResource, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from cdk_app.config import IngestSizing, load_config
@@ -16,7 +18,17 @@ from cdk_app.constructs.failover_runbook import FailoverTargets, runbook_content
 from cdk_app.constructs.patient_store import PatientStore, secret_reference
 from cdk_app.constructs.region_keys import RegionKeys
 from cdk_app.constructs.shared_file_system import tls_only_policy
+from cdk_app.data_classification import (
+    CLASSIFICATION_TAG,
+    DR_ROLE_TAG,
+    INTERNAL,
+    PHI,
+    REPLICA,
+    mark_internal,
+    mark_replica,
+)
 from cdk_app.naming import Naming
+from cdk_app.provider_tags import tag_providers
 
 CONTEXT = {"environmentSuffix": "unit", "dbSecret": "htdr/unit/db", "cacheSecret": "htdr/unit/cache"}
 
@@ -139,3 +151,43 @@ def test_secrets_are_imported_by_arn(value: str, expected_arn_end: str) -> None:
 
     secret = import_secret(_stack(), "S", ExistingSecret("dbSecret", value))
     assert secret.secret_arn.endswith(expected_arn_end)
+
+
+def test_provider_tags_reach_raw_resources_and_leave_tag_managed_ones_alone() -> None:
+    app = App()
+    stack = Stack(app, "Unit")
+    CfnResource(stack, "RawRole", type="AWS::IAM::Role", properties={"AssumeRolePolicyDocument": {}})
+    CfnResource(stack, "RawTopic", type="AWS::SNS::Topic")
+    managed = iam.Role(stack, "Managed", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    Tags.of(managed).add("Only", "here")
+    tag_providers(app, {"Project": "p", "Owner": "o"})
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    assert resources["RawRole"]["Properties"]["Tags"] == [
+        {"Key": "Owner", "Value": "o"},
+        {"Key": "Project", "Value": "p"},
+    ]
+    assert "Properties" not in resources["RawTopic"]  # only the provider types are touched
+    managed_id = stack.get_logical_id(managed.node.default_child)  # type: ignore[arg-type]
+    assert resources[managed_id]["Properties"]["Tags"] == [{"Key": "Only", "Value": "here"}]
+
+
+def test_relabelled_bucket_overrides_the_app_wide_classification() -> None:
+    app = App()
+    stack = Stack(app, "Unit")
+    internal, replica = s3.Bucket(stack, "Logs"), s3.Bucket(stack, "Replica")
+    mark_internal(internal)
+    mark_replica(replica)
+    Tags.of(app).add(CLASSIFICATION_TAG, PHI)  # added last, still loses to the higher priority
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    tags = {
+        logical_id: {t["Key"]: t["Value"] for t in r["Properties"]["Tags"]}
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::S3::Bucket"
+    }
+    assert tags[stack.get_logical_id(internal.node.default_child)] == {  # type: ignore[arg-type]
+        CLASSIFICATION_TAG: INTERNAL
+    }
+    assert tags[stack.get_logical_id(replica.node.default_child)] == {  # type: ignore[arg-type]
+        CLASSIFICATION_TAG: PHI,
+        DR_ROLE_TAG: REPLICA,
+    }
