@@ -161,3 +161,9 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--templates" in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_gate_passes_on_the_app_templates(baseline: GateSummary) -> None:
+    """The unmutated app meets every control: nothing failed, nothing errored, exit status 0."""
+    assert [(f.check_id, f.resource) for f in baseline.failures] == []
+    assert baseline.errors == [] and baseline.passed and baseline.exit_code == 0
