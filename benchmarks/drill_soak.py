@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
                       f"{loss.in_doubt:>8} {'n/m' if rto is None else f'{rto:.3f}':>7} "
                       f"{time.monotonic() - start:>7.1f}", flush=True)
     finally:
-        if args.reports_dir is None:
+        if args.reports_dir is None and lost_total == 0:
             shutil.rmtree(root, ignore_errors=True)
+        elif lost_total:
+            print(f"journals kept for inspection: {reports / 'drills'}")
     print(f"runs: {args.runs}, acknowledged events lost in total: {lost_total}")
     if rtos:
         print(f"RTO p50 {statistics.median(rtos):.3f} s, max {max(rtos):.3f} s "
