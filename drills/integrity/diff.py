@@ -45,7 +45,7 @@ class DiffOptions:
 
     segments: int = 32
     first_segments: int = 1
-    max_segments: int = 4096
+    max_segments: int = 16384
     threshold: int = 2048
     partition_bits: int = SEQ_BITS
     max_partitions: int = 100_000
