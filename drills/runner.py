@@ -38,9 +38,11 @@ from drills.scenarios.context import DrillAborted, DrillContext, PreconditionFai
 from drills.scenarios.registry import scenario as make_scenario
 from drills.scenarios.sampler import LagSampler
 from drills.scenarios.scenario import Outcome
-from drills.targets.base import Rollback, Target
+from drills.targets.base import Rollback, SurvivorState, Target
 
 INFLIGHT_FILE = ".inflight.json"
+#: Key comparison + checksum diff pairs taken at most before a disagreement is reported as such.
+MEASURE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -82,12 +84,10 @@ def run_drill(
                 status, reason = Status.ABORTED, str(err)
                 ctx.note(f"aborted: {reason}")
         if outcome is not None:
-            progress("measuring loss (ledger vs surviving store)")
-            loss = outcome.loss or _measure_store(target, outcome.survivor,
-                                                  phase_time(ctx.timeline, Phase.FAULT_INJECTED))
-            if outcome.loss is None:
-                progress("proving it with the bucketed checksum diff")
-                checksum = _checksum(target, outcome.survivor, ctx)
+            loss = outcome.loss
+            if loss is None:
+                progress("measuring loss: key comparison and bucketed checksum diff on one store state")
+                loss, checksum = _measure_survivor(target, outcome.survivor, ctx)
     finally:
         _safe_stop_load(target, ctx)
         records = run_rollbacks(ctx.rollbacks, progress)
@@ -100,9 +100,41 @@ def run_drill(
     return DrillResult(journal=journal, path=path)
 
 
-def _measure_store(target: Target, region: str, t0: float | None) -> LossResult:
-    """Direct ledger-vs-store key comparison (the integrity issue's bucketed diff replaces it later)."""
-    return measure_loss(target.ledger_rows(), target.store_digests(region), latency_until=t0)
+def _measure_survivor(target: Target, region: str, ctx: DrillContext
+                      ) -> tuple[LossResult, IntegrityResult | None]:
+    """Loss by key comparison and its checksum proof, taken on the same state of the store.
+
+    The target reads both in one snapshot when it can; if the two still disagree (a store that kept
+    changing, or a target without snapshots) both are taken again, ``MEASURE_ATTEMPTS`` times at most.
+    A disagreement that remains is left for the journal to state (and fails the drill).
+    """
+    t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
+    ledger = target.ledger_rows()
+    for attempt in range(1, MEASURE_ATTEMPTS + 1):
+        state = _survivor_state(target, region, ctx)
+        loss = measure_loss(ledger, state.digests, latency_until=t0)
+        if state.checksum is None or _agrees(state.checksum, loss):
+            return loss, state.checksum
+        if attempt < MEASURE_ATTEMPTS:
+            ctx.note(f"measurement {attempt}: checksum diff ({state.checksum.summary}) and key comparison "
+                     f"({loss.detail.lost} lost) disagree; measuring again")
+            time.sleep(ctx.config.drain_settle_s)
+    return loss, state.checksum
+
+
+def _survivor_state(target: Target, region: str, ctx: DrillContext) -> SurvivorState:
+    """The integrity issue's proof of loss; its failure is noted, never fatal to the key comparison."""
+    try:
+        return target.survivor_state(region)
+    except Exception as err:
+        ctx.note(f"checksum diff not run: {type(err).__name__}: {str(err)[:200]}")
+        return SurvivorState(digests=target.store_digests(region), checksum=None, one_snapshot=False)
+
+
+def _agrees(checksum: IntegrityResult, loss: LossResult) -> bool:
+    """The diff's missing/changed counts equal the key comparison's lost/digest-mismatch counts."""
+    return (checksum.details.get("missing"), checksum.details.get("changed")) == (
+        loss.detail.lost, loss.detail.digest_mismatches)
 
 
 def _journal(
@@ -144,10 +176,14 @@ def _journal(
         # Rows the store has beyond the acknowledged ledger are in-doubt events, not a defect.
         passed = checksum.details.get("missing") == 0 and checksum.details.get("changed") == 0
         integrity.append(checksum.model_copy(update={"passed": passed}))
-        agrees = (checksum.details.get("missing"), checksum.details.get("changed")) == (
-            loss.detail.lost, loss.detail.digest_mismatches)
+        agrees = _agrees(checksum, loss)
         notes.append("bucketed checksum diff " + ("confirms" if agrees else "DISAGREES with")
                      + f" the key comparison: {checksum.summary}")
+        if not agrees:
+            notes.append(f"loss not proven: key comparison and checksum diff still disagree after "
+                         f"{MEASURE_ATTEMPTS} measurements; the drill cannot pass")
+            if status is Status.PASSED:
+                status = Status.FAILED
     return DrillJournal(
         run_id=run_id, scenario=scenario_name, description=description, target=ctx.target.info(),
         parameters=cfg.parameters(), started_at=started, finished_at=utcnow(),
@@ -167,15 +203,6 @@ def _sampling_notes(samples: list[LagSample]) -> list[str]:
         out.append(f"{source}: {q.count} samples at {q.rate_hz:.1f} Hz (max gap {q.max_gap_s:.3f} s)"
                    + ("" if q.meets_minimum else " — BELOW the 10 Hz requirement"))
     return out
-
-
-def _checksum(target: Target, region: str, ctx: DrillContext) -> IntegrityResult | None:
-    """The integrity issue's proof of loss; its failure is noted, never fatal to the evidence."""
-    try:
-        return target.checksum_diff(region)
-    except Exception as err:
-        ctx.note(f"checksum diff not run: {type(err).__name__}: {str(err)[:200]}")
-        return None
 
 
 def run_rollbacks(rollbacks: list[Rollback], progress: Callable[[str], None]) -> list[RollbackRecord]:

@@ -11,9 +11,6 @@ from drills.scenarios.context import DrillAborted, DrillContext
 
 #: Pre-fault guard: more than this share of failed POST batches means the pipeline is not healthy.
 MAX_WARMUP_ERROR_SHARE = 0.2
-#: Drained: the newest acknowledged event is at most this much newer than the newest stored one
-#: (a store that merely paused for ``drain_settle_s`` under CPU pressure is not drained).
-DRAINED_LAG_S = 0.5
 
 
 def warm_up(ctx: DrillContext) -> float:
@@ -77,31 +74,49 @@ def wait_first_ack_readable(ctx: DrillContext, region: str, t0: float) -> float:
 
 
 def finish_load_and_drain(ctx: DrillContext, region: str, t_load: float) -> float:
-    """Let the load run its course, stop it, then wait until ``region``'s store stops growing and the
-    processor has caught up with the newest acknowledged event."""
+    """Let the load run its course, stop it, then wait until ``region``'s backlog has drained.
+
+    Drained means, on every poll of a ``drain_settle_s`` window: the processor is running, its
+    committed stream positions are at the end of its stream as it stands after the producer stopped
+    (``stream_backlog`` is 0: every record is in the store) and the store count did not change. A
+    store that merely paused (a processor restarting, a replay not yet started) is not drained.
+    After ``recovery_timeout_s`` the drill aborts with a "not drained" reason instead of measuring
+    loss on a store that is still filling.
+    """
     cfg, target = ctx.config, ctx.target
     ctx.sleep(max(0.0, t_load + cfg.load_s - time.time()))
     target.stop_load()
     ctx.progress("load stopped; draining the backlog")
-    last = {"count": -1, "changed": time.time()}
+    state: dict[str, float | int | None] = {"count": -1, "since": None, "backlog": None}
 
     def settled() -> bool:
-        count = target.store_count(region)
+        backlog = _safe_count(lambda: target.stream_backlog(region))
+        count = _safe_count(lambda: target.store_count(region))
+        running = _safe(lambda: target.processor_alive(region))
+        state["backlog"] = backlog
         now = time.time()
-        if count != last["count"]:
-            last["count"], last["changed"] = count if count is not None else -1, now
+        if not running or backlog != 0 or count is None or count != state["count"]:
+            state["count"], state["since"] = count, None
             return False
-        if now - last["changed"] < cfg.drain_settle_s:
-            return False
-        lag = _safe_lag(lambda: target.consumer_lag_s(region))
-        return lag is None or lag <= DRAINED_LAG_S
+        if state["since"] is None:
+            state["since"] = now
+        return now - float(state["since"] or now) >= cfg.drain_settle_s
 
-    ctx.wait_until("backlog drained", settled, cfg.recovery_timeout_s)
-    return ctx.mark(Phase.BACKLOG_DRAINED, f"{last['count']} rows in {region}'s store", at=last["changed"])
+    try:
+        ctx.wait_until("backlog drained", settled, cfg.recovery_timeout_s)
+    except DrillAborted:
+        if ctx.stop.is_set():
+            raise
+        left = "unreadable" if state["backlog"] is None else state["backlog"]
+        raise DrillAborted(f"backlog not drained within {cfg.recovery_timeout_s:.0f} s "
+                           f"(unconsumed stream records: {left}, store rows "
+                           f"{state['count']}): loss not measured") from None
+    return ctx.mark(Phase.BACKLOG_DRAINED, f"{state['count']} rows in {region}'s store, its stream fully "
+                    "consumed", at=float(state["since"] or time.time()))
 
 
-def _safe_lag(probe: Callable[[], float | None]) -> float | None:
-    """A lag probe that raises is unreadable (None)."""
+def _safe_count(probe: Callable[[], int | None]) -> int | None:
+    """A count probe that raises is unreadable (None)."""
     try:
         return probe()
     except Exception:

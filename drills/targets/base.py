@@ -35,6 +35,15 @@ class IngestMode(StrEnum):
 
 
 @dataclass(frozen=True)
+class SurvivorState:
+    """What loss is measured on: ``event_key -> digest`` and the checksum diff of the same rows."""
+
+    digests: dict[int, int]
+    checksum: IntegrityResult | None
+    one_snapshot: bool
+
+
+@dataclass(frozen=True)
 class Rollback:
     """How to undo one action. ``undo`` must be safe to call after a partial failure of the action.
 
@@ -168,6 +177,22 @@ class Target(ABC):
     def checksum_diff(self, region: str) -> IntegrityResult | None:
         """Bucketed checksum diff of the acknowledged ledger against ``region``'s store (DESIGN §5);
         None when this target cannot run one."""
+
+    def survivor_state(self, region: str) -> SurvivorState:
+        """The store's keys/digests and the checksum diff, taken on ONE state of ``region``'s store.
+
+        Loss figures and their proof must describe the same rows: a store still growing between two
+        separate reads makes them disagree. This default reads twice; targets override it with one
+        consistent snapshot when they can.
+        """
+        return SurvivorState(digests=self.store_digests(region), checksum=self.checksum_diff(region),
+                             one_snapshot=False)
+
+    @abstractmethod
+    def stream_backlog(self, region: str) -> int | None:
+        """Records in ``region``'s stream after the position its processor has COMMITTED (the
+        checkpoint stored with the rows), at least 1 when any; None when unreadable. 0 after the
+        producer stopped = every record of that stream is in the store (the backlog drained)."""
 
     @abstractmethod
     def cache_replication_offsets(self) -> tuple[int, int] | None:

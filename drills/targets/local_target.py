@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import psycopg.sql
@@ -38,14 +39,16 @@ from drills.targets.base import (
     LoadStats,
     Rollback,
     SessionWrite,
+    SurvivorState,
     Target,
     TopologySpec,
 )
-from drills.targets.local import postgres, valkey
+from drills.targets.local import aws_seed, postgres, valkey
 from drills.targets.local.credentials import Credentials
 from drills.targets.local.postgres import STANDBY_NAME
 from drills.targets.local.sandbox import DB_LINK, Sandbox, SandboxSettings
 from drills.targets.local.settings import ReplicationMode as SandboxReplication
+from drills.targets.local.state import RegionRecord
 
 PRODUCER = "producer"
 RESET = "reset"
@@ -201,6 +204,35 @@ class LocalTarget(Target):
             result = diff_sources(LedgerSource(self._ledger, acked_only=True, name="ledger (acknowledged)"),
                                   PostgresSource(conn, name=f"store {region}"))
         return result.to_integrity_result("ledger_vs_surviving_store")
+
+    def survivor_state(self, region: str) -> SurvivorState:
+        """Key map and checksum diff inside ONE repeatable-read transaction: the same rows."""
+        if self._ledger is None or not self._ledger.exists():
+            return SurvivorState(digests=self.store_digests(region), checksum=None, one_snapshot=False)
+        with self._store(region, timeout_s=5) as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
+            result = diff_sources(LedgerSource(self._ledger, acked_only=True, name="ledger (acknowledged)"),
+                                  PostgresSource(conn, name=f"store {region}"))
+        return SurvivorState(digests={int(k): int(d) for k, d in rows}, one_snapshot=True,
+                             checksum=result.to_integrity_result("ledger_vs_surviving_store"))
+
+    def stream_backlog(self, region: str) -> int | None:
+        """Per shard, read after the committed checkpoint (or from the oldest record without one)."""
+        record = self.sandbox.state().regions.get(region)
+        if record is None:
+            return None
+        try:
+            with self._store(region, timeout_s=2) as conn:
+                rows = conn.execute("SELECT shard_id, sequence_number FROM stream_checkpoints "
+                                    "WHERE stream_name = %s", (_checkpoint_stream(record),)).fetchall()
+            kinesis = aws_seed.client("kinesis", region, record.endpoint_url)
+            shards = [s["ShardId"] for s in kinesis.list_shards(StreamName=record.stream_name)["Shards"]]
+            checkpoints = {str(shard): str(seq) for shard, seq in rows}
+            return sum(_records_after(kinesis, record.stream_name, shard, checkpoints.get(shard))
+                       for shard in shards)
+        except Exception:  # unreachable store or stream: unreadable, never "drained"
+            return None
 
     def cache_replication_offsets(self) -> tuple[int, int] | None:
         creds = self.sandbox.credentials()
@@ -358,6 +390,23 @@ class LocalTarget(Target):
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"api_urls": [self._api_url(r) for r in regions], "regions": regions}))
         tmp.replace(path)
+
+
+def _checkpoint_stream(record: RegionRecord) -> str:
+    """The ``stream_checkpoints.stream_name`` under which this region's processor commits."""
+    return record.stream_name
+
+
+def _records_after(kinesis: Any, stream: str, shard: str, checkpoint: str | None) -> int:
+    """Records of ``shard`` after ``checkpoint`` (1000 at most: only "any left?" matters)."""
+    kwargs: dict[str, Any] = {"StreamName": stream, "ShardId": shard}
+    if checkpoint is None:
+        kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+    else:
+        kwargs |= {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": checkpoint}
+    iterator = kinesis.get_shard_iterator(**kwargs)["ShardIterator"]
+    response = kinesis.get_records(ShardIterator=iterator, Limit=1000)
+    return len(response["Records"]) or int(response.get("MillisBehindLatest", 0) > 0)
 
 
 class _WalClock:
