@@ -10,7 +10,6 @@ Run: ``python -m drills.pipeline.ingest_api --config PATH`` (``IngestApiConfig``
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import signal
@@ -19,7 +18,6 @@ import threading
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -27,8 +25,9 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import TypeAdapter, ValidationError
 
-from drills.pipeline.config import IngestApiConfig, load_config
+from drills.pipeline.config import IngestApiConfig
 from drills.pipeline.events import VitalsEvent
+from drills.pipeline.process_startup import config_from_cli
 
 log = logging.getLogger("htdr.ingest_api")
 
@@ -193,11 +192,7 @@ def build_server(config: IngestApiConfig) -> IngestServer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drills.pipeline.ingest_api", description=__doc__)
-    parser.add_argument("--config", type=Path, required=True, help="IngestApiConfig JSON file")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    config = load_config(IngestApiConfig, args.config)
+    config = config_from_cli(IngestApiConfig, "drills.pipeline.ingest_api", __doc__, argv)
     try:
         server = build_server(config)
     except OSError as err:

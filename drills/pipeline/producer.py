@@ -11,7 +11,6 @@ Run: ``python -m drills.pipeline.producer --config PATH`` (``ProducerConfig`` JS
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -24,12 +23,12 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-from drills.pipeline.config import ProducerConfig, load_config
+from drills.pipeline.config import ProducerConfig
 from drills.pipeline.device_fleet import DeviceFleet, SyntheticEvent
 from drills.pipeline.ingest_client import IngestClient, RoutingError, load_routing
 from drills.pipeline.ledger import LedgerEntry, LedgerWriter
+from drills.pipeline.process_startup import config_from_cli
 
 log = logging.getLogger("htdr.producer")
 
@@ -243,11 +242,7 @@ def _halted(stop: threading.Event, delay: float, deadline: float) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drills.pipeline.producer", description=__doc__)
-    parser.add_argument("--config", type=Path, required=True, help="ProducerConfig JSON file")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    config = load_config(ProducerConfig, args.config)
+    config = config_from_cli(ProducerConfig, "drills.pipeline.producer", __doc__, argv)
     try:
         producer = Producer(config)
     except RoutingError as err:
