@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_app.config import AppConfig
+from cdk_app.constructs.encrypted_bucket import encrypted_bucket
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
 from cdk_app.data_classification import mark_internal
 from cdk_app.naming import Naming
@@ -32,21 +33,14 @@ class AuditTrail(Construct):
         access_logs: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
+        self.bucket = encrypted_bucket(
             self,
             "Bucket",
-            bucket_name=naming.bucket("trail", region),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=logs_key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="trail/",
-            removal_policy=config.removal_policy,
-            auto_delete_objects=not config.production,
+            config=config,
+            name=naming.bucket("trail", region),
+            key=logs_key,
+            access_logs=access_logs,
+            log_prefix="trail/",
         )
         mark_internal(self.bucket)  # API activity records: who did what, not patient data
         logs = EncryptedLogGroup(

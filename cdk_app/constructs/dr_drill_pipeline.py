@@ -23,6 +23,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_app.config import AppConfig
+from cdk_app.constructs.encrypted_bucket import encrypted_bucket
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
 from cdk_app.data_classification import mark_internal
 from cdk_app.naming import Naming
@@ -71,21 +72,14 @@ def _bucket(
 ) -> s3.Bucket:
     """A pipeline bucket: source, artifacts and drill evidence are code, templates and measurements,
     never PHI (drill evidence carries no PHI-like values by design), hence classified Internal."""
-    bucket = s3.Bucket(
+    bucket = encrypted_bucket(
         scope,
         construct_id,
-        bucket_name=name,
-        encryption=s3.BucketEncryption.KMS,
-        encryption_key=key,
-        bucket_key_enabled=True,
-        enforce_ssl=True,
-        versioned=True,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        server_access_logs_bucket=logs,
-        server_access_logs_prefix=f"{construct_id.lower()}/",
-        removal_policy=config.removal_policy,
-        auto_delete_objects=not config.production,
+        config=config,
+        name=name,
+        key=key,
+        access_logs=logs,
+        log_prefix=f"{construct_id.lower()}/",
     )
     mark_internal(bucket)
     return bucket
@@ -116,29 +110,20 @@ class DrDrillPipeline(Construct):
         permissions: DrillPermissions,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.evidence = _bucket(
-            self,
-            "Evidence",
-            name=naming.bucket("evidence", region),
-            config=config,
-            key=logs_key,
-            logs=access_logs,
-        )
-        source_bucket = _bucket(
-            self,
-            "Source",
-            name=naming.bucket("pipeline-source", region),
-            config=config,
-            key=logs_key,
-            logs=access_logs,
-        )
-        artifacts = _bucket(
-            self,
-            "Artifacts",
-            name=naming.bucket("pipeline-artifacts", region),
-            config=config,
-            key=logs_key,
-            logs=access_logs,
+        self.evidence, source_bucket, artifacts = (
+            _bucket(
+                self,
+                construct,
+                name=naming.bucket(purpose, region),
+                config=config,
+                key=logs_key,
+                logs=access_logs,
+            )
+            for construct, purpose in (
+                ("Evidence", "evidence"),
+                ("Source", "pipeline-source"),
+                ("Artifacts", "pipeline-artifacts"),
+            )
         )
         build_logs = EncryptedLogGroup(
             self, "BuildLogs", config=config, name=f"/htdr/{naming.suffix}/dr-pipeline", key=logs_key

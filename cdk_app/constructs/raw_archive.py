@@ -17,6 +17,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_app.config import AppConfig
+from cdk_app.constructs.encrypted_bucket import encrypted_bucket
 from cdk_app.naming import Naming
 
 REPLICATION_RULE_ID = "raw-events-to-dr"
@@ -47,21 +48,14 @@ class RawArchive(Construct):
         replica: ReplicaTarget | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
+        self.bucket = encrypted_bucket(
             self,
             "Bucket",
-            bucket_name=naming.bucket("raw-archive", region),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=data_key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="raw-archive/",
-            removal_policy=config.removal_policy,
-            auto_delete_objects=not config.production,
+            config=config,
+            name=naming.bucket("raw-archive", region),
+            key=data_key,
+            access_logs=access_logs,
+            log_prefix="raw-archive/",
         )
         if replica is not None:
             self._replicate(naming, region, data_key, replica)
