@@ -2,7 +2,8 @@
 
 Loop: while the region's database is a standby it idles (polls ``pg_is_in_recovery()`` ~5x/s). Once
 writable it creates the schema if missing, opens every shard of the region's stream at its checkpoint
-(or, without one, at the newest stored event minus ``replay_margin_s`` — how the DR side recovers
+(keyed by the stream's ARN, so a promoted DR store never resumes from the primary's positions; or,
+without one, at the newest stored event minus ``replay_margin_s`` — how the DR side recovers
 dual-written events after a failover), and per round writes the records and the checkpoints in ONE
 transaction, then updates device sessions in the cache and publishes metrics. Any lost dependency
 (database, stream, Secrets Manager) ends the round: one log line, backoff, reconnect, resume from the
@@ -79,13 +80,13 @@ class Processor:
                 return
             store.ensure_schema()
             reader = StreamReader(cfg.region, cfg.endpoint_url, cfg.stream_name)
-            shards = reader.shard_ids()
-            positions = store.start_positions(cfg.stream_name, shards, cfg.replay_margin_s)
+            shards, stream_key = reader.shard_ids(), reader.stream_arn()
+            positions = store.start_positions(stream_key, shards, cfg.replay_margin_s)
             reader.seek(positions)
             resumed = sum(p.after_sequence is not None for p in positions.values())
             log.info("%s: consuming %s (%d shards, %d from checkpoint)",
                      cfg.region, cfg.stream_name, len(shards), resumed)
-            self._consume(store, reader, cache, stop)
+            self._consume(store, reader, cache, stop, stream_key)
         finally:
             store.close()
             cache.close()
@@ -101,7 +102,7 @@ class Processor:
         return True
 
     def _consume(self, store: StoreWriter, reader: StreamReader, cache: SessionCache,
-                 stop: threading.Event) -> None:
+                 stop: threading.Event, stream_key: str) -> None:
         """Read round N+1 from the stream while round N is written (a read-ahead of one round).
 
         Only committed rounds move the checkpoint, so a read-ahead lost to a crash or SIGTERM is
@@ -109,12 +110,12 @@ class Processor:
         """
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as ahead:
             try:
-                self._consume_rounds(store, reader, cache, stop, ahead)
+                self._consume_rounds(store, reader, cache, stop, ahead, stream_key)
             finally:
                 reader.close()
 
     def _consume_rounds(self, store: StoreWriter, reader: StreamReader, cache: SessionCache,
-                        stop: threading.Event, ahead: ThreadPoolExecutor) -> None:
+                        stop: threading.Event, ahead: ThreadPoolExecutor, stream_key: str) -> None:
         cfg = self.config
         last_progress, processed_at_progress = time.monotonic(), self.processed
         upcoming: Future[StreamBatch] = ahead.submit(reader.read, cfg.batch_size)
@@ -122,7 +123,7 @@ class Processor:
             batch = upcoming.result()
             if batch.checkpoints:
                 upcoming = ahead.submit(reader.read, cfg.batch_size)
-                store.write_batch(cfg.stream_name, batch.events, batch.checkpoints)
+                store.write_batch(stream_key, batch.events, batch.checkpoints)
                 committed = time.time()
                 self.processed += len(batch.events)
                 self._metrics.record(len(batch.events), ((committed - e.ts) * 1000 for e in batch.events),

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS vitals_events (
     UNIQUE (device_id, seq)
 );
 CREATE TABLE IF NOT EXISTS stream_checkpoints (
-    stream_name     text NOT NULL,
+    stream_name     text NOT NULL,                -- the stream's ARN: names repeat across regions
+    -- and this table replicates, so the region in the ARN keeps each processor on its own positions
     shard_id        text NOT NULL,
     sequence_number text NOT NULL,
     updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),

@@ -55,9 +55,10 @@ class StoreWriter:
                         ) -> dict[str, StartPosition]:
         """Per shard: its checkpoint; else replay from the newest stored event minus the margin.
 
-        A region's stream has no checkpoint in a store that was just promoted (the old primary
-        checkpointed ITS stream), so the DR processor replays the dual-written events it may lack;
-        an empty store means the stream's beginning.
+        ``stream`` is the checkpoint key, the stream's ARN: a store that was just promoted holds the
+        old primary's checkpoints under ITS stream's ARN (same stream name, other region), so the DR
+        stream has none and the DR processor replays the dual-written events it may lack; an empty
+        store means the stream's beginning.
         """
         rows = self._conn.execute(
             "SELECT shard_id, sequence_number FROM stream_checkpoints WHERE stream_name = %s", (stream,)

@@ -45,6 +45,13 @@ class StreamReader:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
+    def stream_arn(self) -> str:
+        """The stream's ARN: the checkpoint key. Both regions' streams share a NAME, and the store
+        (checkpoints included) replicates from the primary, so only the ARN (region in it) tells the
+        DR processor's positions from the primary's."""
+        summary = self._client.describe_stream_summary(StreamName=self.stream)
+        return str(summary["StreamDescriptionSummary"]["StreamARN"])
+
     def shard_ids(self) -> list[str]:
         shards: list[str] = []
         kwargs: dict[str, Any] = {"StreamName": self.stream}

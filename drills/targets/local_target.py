@@ -329,22 +329,14 @@ class LocalTarget(Target):
         return False
 
     def promote_writer(self, region: str) -> Rollback:
-        """Promote the DR database, then let the DR processor start on its own stream's positions.
+        """Promote the DR database; its processor, idling on the standby, starts consuming by itself.
 
-        The ``stream_checkpoints`` rows on the DR side were replicated from the primary: they hold
-        sequence numbers of the PRIMARY region's stream under the same stream name and shard ids, and
-        resuming the DR stream from them can skip events (seen in the soak: whole acknowledged
-        batches lost in sync/dual mode). So the DR processor is held while the rows are cleared and
-        then resumes from the newest stored event minus its replay margin, as designed for failover.
+        It resumes from its own stream's checkpoints (keyed by stream ARN, so the primary's
+        replicated rows never apply), or replays from the newest stored event minus its margin.
         """
         if region != self._s.dr_region:
             raise ValueError(f"the local target can only promote the DR region ({self._s.dr_region})")
-        name = f"processor-{region}"
-        self.sandbox.table.stop({name: signal.SIGTERM}, grace_s=10.0)
         self.sandbox.promote_standby()
-        with self._store(region, timeout_s=5) as conn:
-            conn.execute("DELETE FROM stream_checkpoints")
-        self._ensure_processor(region)
         return self._reset_rollback(f"promote_writer {region}")
 
     def repoint(self, region: str) -> Rollback:
@@ -393,8 +385,8 @@ class LocalTarget(Target):
 
 
 def _checkpoint_stream(record: RegionRecord) -> str:
-    """The ``stream_checkpoints.stream_name`` under which this region's processor commits."""
-    return record.stream_name
+    """The ``stream_checkpoints.stream_name`` key of this region's processor: the stream's ARN."""
+    return record.stream_arn
 
 
 def _records_after(kinesis: Any, stream: str, shard: str, checkpoint: str | None) -> int:
