@@ -14,6 +14,8 @@ from typing import Any
 
 import boto3
 
+from drills.targets.local.state import RegionRecord
+
 #: moto accepts any credentials; real AWS is never reached from here (endpoint_url is loopback).
 _FAKE_CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
 
@@ -32,20 +34,6 @@ class RegionSeed:
     evidence_bucket: str | None = None
 
 
-@dataclass(frozen=True)
-class RegionResources:
-    """Identifiers of what was created, for the outputs file and the pipeline configs."""
-
-    region: str
-    endpoint_url: str
-    kms_key_arn: str
-    stream_name: str
-    stream_arn: str
-    archive_bucket: str
-    db_secret_arn: str
-    cache_secret_arn: str
-
-
 def client(service: str, region: str, endpoint_url: str) -> Any:
     """A boto3 client bound to the sandbox endpoint of ``region``."""
     factory: Any = boto3.client  # the stubs' per-service overloads need a literal service name
@@ -59,7 +47,7 @@ def _bucket(s3: Any, name: str, region: str) -> None:
 
 def seed_region(
     seed: RegionSeed, db_secret: dict[str, object], cache_secret: dict[str, object]
-) -> RegionResources:
+) -> RegionRecord:
     """Create the region's resources; the secret values are passed in and never logged."""
     kms = client("kms", seed.region, seed.endpoint_url)
     key_arn = kms.create_key(Description=f"htdr sandbox {seed.region}", MultiRegion=False)["KeyMetadata"][
@@ -83,7 +71,7 @@ def seed_region(
     cache_arn = sm.create_secret(
         Name=seed.cache_secret_name, SecretString=json.dumps(cache_secret), KmsKeyId=key_arn
     )["ARN"]
-    return RegionResources(
+    return RegionRecord(
         region=seed.region,
         endpoint_url=seed.endpoint_url,
         kms_key_arn=key_arn,

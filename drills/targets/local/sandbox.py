@@ -50,6 +50,42 @@ def _quiet(_: str) -> None:
     """Default progress sink (the CLI passes a rich one)."""
 
 
+#: Settings state.json keeps as they are, so ``attach`` rebuilds exactly what ``up`` was given
+#: (``outputs_path`` and ``replication_mode`` are kept too, converted to and from text).
+_KEPT_SETTINGS = (
+    "port_base",
+    "link_latency_ms",
+    "primary_region",
+    "dr_region",
+    "environment_suffix",
+    "db_name",
+    "stream_shards",
+    "with_pipeline",
+    "pg_os_user",
+)
+
+
+def _initial_state(s: SandboxSettings) -> SandboxState:
+    """The state ``up`` starts from: its settings, both writers in the primary region."""
+    return SandboxState(
+        outputs_path=str(s.outputs_path),
+        replication_mode=s.replication_mode.value,
+        db_writer_region=s.primary_region,
+        cache_writer_region=s.primary_region,
+        **{name: getattr(s, name) for name in _KEPT_SETTINGS},
+    )
+
+
+def _settings_of(state_dir: Path, state: SandboxState) -> SandboxSettings:
+    """The settings a sandbox was started with, read back from its state."""
+    return SandboxSettings(
+        state_dir=state_dir,
+        outputs_path=Path(state.outputs_path),
+        replication_mode=ReplicationMode.parse(state.replication_mode),
+        **{name: getattr(state, name) for name in _KEPT_SETTINGS},
+    )
+
+
 class Sandbox:
     """One sandbox, identified by its state dir; all methods are safe to call from a fresh process."""
 
@@ -67,21 +103,7 @@ class Sandbox:
         state = load_state(state_dir.absolute() / "state.json")
         if state is None:
             raise SandboxError(f"no sandbox in {state_dir}: run 'htdr sandbox up' first")
-        settings = SandboxSettings(
-            state_dir=state_dir,
-            outputs_path=Path(state.outputs_path),
-            port_base=state.port_base,
-            link_latency_ms=state.link_latency_ms,
-            replication_mode=ReplicationMode.parse(state.replication_mode),
-            primary_region=state.primary_region,
-            dr_region=state.dr_region,
-            environment_suffix=state.environment_suffix,
-            db_name=state.db_name,
-            stream_shards=state.stream_shards,
-            with_pipeline=state.with_pipeline,
-            pg_os_user=state.pg_os_user,
-        )
-        return cls(settings, progress)
+        return cls(_settings_of(state_dir, state), progress)
 
     # ----------------------------------------------------------------- names and paths
     @property
@@ -188,24 +210,7 @@ class Sandbox:
         t0 = time.monotonic()
         creds = Credentials.generate()
         creds.save(self.credentials_file)
-        save_state(
-            self.state_file,
-            SandboxState(
-                port_base=s.port_base,
-                link_latency_ms=s.link_latency_ms,
-                replication_mode=s.replication_mode.value,
-                primary_region=s.primary_region,
-                dr_region=s.dr_region,
-                outputs_path=str(s.outputs_path),
-                environment_suffix=s.environment_suffix,
-                db_name=s.db_name,
-                stream_shards=s.stream_shards,
-                with_pipeline=s.with_pipeline,
-                pg_os_user=s.pg_os_user,
-                db_writer_region=s.primary_region,
-                cache_writer_region=s.primary_region,
-            ),
-        )
+        save_state(self.state_file, _initial_state(s))
         self._record("up", f"mode={s.replication_mode.value} latency_ms={s.link_latency_ms}")
         self.progress("starting AWS API endpoints and links")
         for region in self.regions:
@@ -333,7 +338,7 @@ class Sandbox:
             seeds.append((seed, db_secret, cache_secret))
         with ThreadPoolExecutor(max_workers=2) as pool:
             created = list(pool.map(lambda a: aws_seed.seed_region(*a), seeds))
-        return {r.region: RegionRecord(**r.__dict__) for r in created}
+        return {r.region: r for r in created}
 
     def _start_pipeline(self, records: dict[str, RegionRecord]) -> None:
         for region in self.regions:

@@ -24,7 +24,7 @@ class Action(BaseModel):
 
 
 class RegionRecord(BaseModel):
-    """Identifiers of one region's seeded AWS resources (no secret values)."""
+    """Identifiers of one region's seeded AWS resources (no secret values), as ``aws_seed`` returns them."""
 
     region: str
     endpoint_url: str
