@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from aws_cdk import CfnDeletionPolicy, RemovalPolicy
 
+from cdk_app.outputs_contract import Side
+
 #: Regions the app can deploy to, with the three AZs the VPC spans. Listing AZs here (instead of a
 #: context look-up) keeps synthesis offline and deterministic.
 REGION_AZS: Mapping[str, tuple[str, str, str]] = {
@@ -74,6 +76,10 @@ class AppConfig:
     owner: str = "platform-team"
     processor_image: str = "public.ecr.aws/docker/library/python:3.11-slim"
     sizing: IngestSizing = IngestSizing()
+
+    def region_of(self, side: Side) -> str:
+        """The region ``side`` deploys to."""
+        return self.primary_region if side is Side.PRIMARY else self.dr_region
 
     def azs(self, region: str) -> tuple[str, str, str]:
         """The three AZs of ``region`` (validated to be known at load time)."""

@@ -22,6 +22,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_app.arns import GLOBAL, account_arn
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_bucket import encrypted_bucket
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
@@ -31,10 +32,6 @@ from cdk_app.naming import Naming
 SOURCE_KEY = "source/htdr.zip"
 DRILL_SCENARIO = "planned_switchover"  # the non-destructive drill (switchover, RPO 0)
 WEEKLY = events.Schedule.cron(week_day="MON", hour="4", minute="0")
-
-
-def _arn(service: str, region: str, resource: str) -> str:
-    return f"arn:{Aws.PARTITION}:{service}:{region}:{Aws.ACCOUNT_ID}:{resource}"
 
 
 @dataclass(frozen=True)
@@ -53,16 +50,16 @@ class DrillPermissions:
         its leading wildcard; task ids are random, hence ``task/<cluster>/*``."""
         n = self.naming
         arns = [
-            f"arn:{Aws.PARTITION}:rds::{Aws.ACCOUNT_ID}:global-cluster:{n.global_cluster_id()}",
-            f"arn:{Aws.PARTITION}:elasticache::{Aws.ACCOUNT_ID}:globalreplicationgroup:*{n.name('sessions')}",
+            account_arn("rds", GLOBAL, f"global-cluster:{n.global_cluster_id()}"),
+            account_arn("elasticache", GLOBAL, f"globalreplicationgroup:*{n.name('sessions')}"),
         ]
         for side, region in (("primary", self.primary_region), ("dr", self.dr_region)):
             arns += [
-                _arn("rds", region, f"cluster:{n.db_cluster_id(side)}"),
-                _arn("elasticache", region, f"replicationgroup:{n.cache_group_id(side)}"),
-                _arn("ecs", region, f"service/{n.name('processing')}/{n.name('processor')}"),
-                _arn("ecs", region, f"task/{n.name('processing')}/*"),
-                _arn("kinesis", region, f"stream/{n.name('events')}"),
+                account_arn("rds", region, f"cluster:{n.db_cluster_id(side)}"),
+                account_arn("elasticache", region, f"replicationgroup:{n.cache_group_id(side)}"),
+                account_arn("ecs", region, f"service/{n.name('processing')}/{n.name('processor')}"),
+                account_arn("ecs", region, f"task/{n.name('processing')}/*"),
+                account_arn("kinesis", region, f"stream/{n.name('events')}"),
             ]
         return arns
 

@@ -19,6 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from cdk_app.arns import GLOBAL, account_arn
 from cdk_app.config import AppConfig
 from cdk_app.naming import Naming
 
@@ -38,13 +39,9 @@ class FailoverTargets:
     active_tasks: int
 
 
-def _arn(service: str, resource: str, region: str = Aws.REGION) -> str:
-    return f"arn:{Aws.PARTITION}:{service}:{region}:{Aws.ACCOUNT_ID}:{resource}"
-
-
 def runbook_content(targets: FailoverTargets, dr_region: str, parameter_name: str, role_arn: str) -> dict:
     """The Automation document (schema 0.3): branch on Mode, then promote DB, cache, ECS, endpoint."""
-    dr_cluster_arn = _arn("rds", f"cluster:{targets.dr_cluster_id}")
+    dr_cluster_arn = account_arn("rds", Aws.REGION, f"cluster:{targets.dr_cluster_id}")
     return {
         "schemaVersion": "0.3",
         "description": "Promote the DR region: Aurora global DB, cache global datastore, ECS, endpoint",
@@ -179,9 +176,7 @@ class FailoverRunbook(Construct):
             role_name=naming.name("failover-runbook"),
             assumed_by=iam.ServicePrincipal("ssm.amazonaws.com"),
         )
-        global_cluster = (
-            f"arn:{Aws.PARTITION}:rds::{Aws.ACCOUNT_ID}:global-cluster:{targets.global_cluster_id}"
-        )
+        global_cluster = account_arn("rds", GLOBAL, f"global-cluster:{targets.global_cluster_id}")
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=[
@@ -191,8 +186,8 @@ class FailoverRunbook(Construct):
                 ],
                 resources=[
                     global_cluster,
-                    _arn("rds", f"cluster:{targets.primary_cluster_id}", config.primary_region),
-                    _arn("rds", f"cluster:{targets.dr_cluster_id}", config.dr_region),
+                    account_arn("rds", config.primary_region, f"cluster:{targets.primary_cluster_id}"),
+                    account_arn("rds", config.dr_region, f"cluster:{targets.dr_cluster_id}"),
                 ],
             )
         )
@@ -200,20 +195,28 @@ class FailoverRunbook(Construct):
             iam.PolicyStatement(
                 actions=["elasticache:FailoverGlobalReplicationGroup"],
                 resources=[
-                    f"arn:{Aws.PARTITION}:elasticache::{Aws.ACCOUNT_ID}:globalreplicationgroup:{targets.global_datastore_id}",
-                    _arn(
-                        "elasticache",
-                        f"replicationgroup:{targets.primary_cache_group_id}",
-                        config.primary_region,
+                    account_arn(
+                        "elasticache", GLOBAL, f"globalreplicationgroup:{targets.global_datastore_id}"
                     ),
-                    _arn("elasticache", f"replicationgroup:{targets.dr_cache_group_id}", config.dr_region),
+                    account_arn(
+                        "elasticache",
+                        config.primary_region,
+                        f"replicationgroup:{targets.primary_cache_group_id}",
+                    ),
+                    account_arn(
+                        "elasticache", config.dr_region, f"replicationgroup:{targets.dr_cache_group_id}"
+                    ),
                 ],
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["ecs:UpdateService"],
-                resources=[_arn("ecs", f"service/{targets.ecs_cluster_name}/{targets.ecs_service_name}")],
+                resources=[
+                    account_arn(
+                        "ecs", Aws.REGION, f"service/{targets.ecs_cluster_name}/{targets.ecs_service_name}"
+                    )
+                ],
             )
         )
         role.add_to_policy(
@@ -223,7 +226,7 @@ class FailoverRunbook(Construct):
 
     def _trigger_rule(self, naming: Naming, trigger: cw.IAlarm, document_name: str, role: iam.Role) -> None:
         events_role = iam.Role(self, "EventsRole", assumed_by=iam.ServicePrincipal("events.amazonaws.com"))
-        definition = _arn("ssm", f"automation-definition/{document_name}:$DEFAULT")
+        definition = account_arn("ssm", Aws.REGION, f"automation-definition/{document_name}:$DEFAULT")
         events_role.add_to_policy(
             iam.PolicyStatement(actions=["ssm:StartAutomationExecution"], resources=[definition])
         )

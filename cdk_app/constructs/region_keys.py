@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_app.arns import account_arn
 from cdk_app.config import AppConfig
 from cdk_app.naming import Naming
 
@@ -49,6 +50,11 @@ class RegionKeys(Construct):
         self.data_key_arn, self.data_key_id = self._data_key(config, naming, primary_data_key_arn)
         self.data_key: kms.IKey = kms.Key.from_key_arn(self, "DataKeyRef", self.data_key_arn)
         self.logs_key = self._logs_key(config, naming)
+
+    def data_key_arn_in(self, region: str) -> str:
+        """The data key's ARN in ``region``: a multi-Region replica keeps the primary's key id, so the
+        ARN is rebuilt from it rather than exported across regions."""
+        return account_arn("kms", region, f"key/{self.data_key_id}")
 
     def _data_key(self, config: AppConfig, naming: Naming, primary_arn: str | None) -> tuple[str, str]:
         description = f"PHI data key ({naming.suffix})"

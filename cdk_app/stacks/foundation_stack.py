@@ -35,7 +35,7 @@ class FoundationStack(Stack):
         side: Side,
         primary_data_key_arn: str | None = None,
     ) -> None:
-        region = config.primary_region if side is Side.PRIMARY else config.dr_region
+        region = config.region_of(side)
         super().__init__(
             scope,
             construct_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Environment, Stack
+from aws_cdk import Environment, Stack
 from constructs import Construct
 
 from cdk_app.config import AppConfig
@@ -37,7 +37,6 @@ class PipelineStack(Stack):
             import_secret(self, name, s)
             for name, s in (("Db", config.db_secret), ("Cache", config.cache_secret))
         ]
-        key_id = foundation.keys.data_key_id
         self.drill = DrDrillPipeline(
             self,
             "DrDrill",
@@ -56,7 +55,7 @@ class PipelineStack(Stack):
                     f"{s.secret_arn}-??????" if not config.db_secret.is_arn else s.secret_arn for s in secrets
                 ],
                 data_key_arns=[
-                    f"arn:{Aws.PARTITION}:kms:{region}:{Aws.ACCOUNT_ID}:key/{key_id}"
+                    foundation.keys.data_key_arn_in(region)
                     for region in (config.primary_region, config.dr_region)
                 ],
             ),

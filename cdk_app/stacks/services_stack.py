@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Environment, Stack
+from aws_cdk import Environment, Stack
 from constructs import Construct
 
+from cdk_app.arns import account_arn
 from cdk_app.config import AppConfig
 from cdk_app.constructs.archive_delivery import ArchiveDelivery
 from cdk_app.constructs.audit_trail import AuditTrail
@@ -59,12 +60,11 @@ class ServicesStack(Stack):
         primary: PrimaryLinks | None = None,
     ) -> None:
         side = foundation.side
-        region = config.primary_region if side is Side.PRIMARY else config.dr_region
         super().__init__(
             scope,
             construct_id,
             stack_name=naming.stack(f"{side.value}Services"),
-            env=Environment(region=region),
+            env=Environment(region=config.region_of(side)),
             cross_region_references=True,
             description=f"HealthTech DR {naming.suffix}: {side.value} ingest, processing and data stores",
         )
@@ -162,9 +162,6 @@ class ServicesStack(Stack):
         self._regional_outputs(foundation)
 
     def _primary_archive(self, foundation: FoundationStack, dr: FoundationStack) -> RawArchive:
-        # a multi-Region replica keeps the primary's key id: the DR key ARN is rebuilt, not looked up
-        key_id = foundation.keys.data_key_id
-        dr_key_arn = f"arn:{Aws.PARTITION}:kms:{self.config.dr_region}:{Aws.ACCOUNT_ID}:key/{key_id}"
         return RawArchive(
             self,
             "RawArchive",
@@ -174,7 +171,8 @@ class ServicesStack(Stack):
             data_key=foundation.keys.data_key,
             access_logs=foundation.access_logs.bucket,
             replica=ReplicaTarget(
-                bucket_name=self.naming.bucket("raw-archive", self.config.dr_region), key_arn=dr_key_arn
+                bucket_name=self.naming.bucket("raw-archive", self.config.dr_region),
+                key_arn=foundation.keys.data_key_arn_in(self.config.dr_region),
             ),
         )
 
@@ -203,7 +201,7 @@ class ServicesStack(Stack):
             access_logs=foundation.access_logs.bucket,
         )
         cluster_id = self.naming.db_cluster_id(self.label)
-        cluster_arn = f"arn:{Aws.PARTITION}:rds:{self.region}:{Aws.ACCOUNT_ID}:cluster:{cluster_id}"
+        cluster_arn = account_arn("rds", self.region, f"cluster:{cluster_id}")
         BackupProtection(
             self,
             "Backup",
