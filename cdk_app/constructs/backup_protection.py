@@ -7,11 +7,12 @@ region's vault (name rebuilt from the suffix, so no cross-region reference is ne
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_events as events
 from constructs import Construct
 
+from cdk_app.arns import account_arn
 from cdk_app.config import AppConfig
 from cdk_app.constructs.backup_vault import vault_name
 from cdk_app.naming import Naming
@@ -36,8 +37,7 @@ class BackupProtection(Construct):
         dr_vault = backup.BackupVault.from_backup_vault_arn(
             self,
             "DrVault",
-            f"arn:{Aws.PARTITION}:backup:{config.dr_region}:{Aws.ACCOUNT_ID}:"
-            f"backup-vault:{vault_name(naming, 'dr')}",
+            account_arn("backup", config.dr_region, f"backup-vault:{vault_name(naming, 'dr')}"),
         )
         self.plan = backup.BackupPlan(
             self,

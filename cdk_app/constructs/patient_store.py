@@ -15,6 +15,7 @@ from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from cdk_app.config import AppConfig, ExistingSecret
+from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.naming import Naming
 
 ENGINE = "aurora-postgresql"
@@ -60,13 +61,12 @@ class PatientStore(Construct):
         secondary: bool,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = ec2.SecurityGroup(
+        self.security_group = inbound_only_security_group(
             self,
             "Sg",
             vpc=vpc,
-            security_group_name=naming.name(f"patients-{side}"),
+            name=naming.name(f"patients-{side}"),
             description="Aurora: PostgreSQL from the processor and the drill runner only",
-            allow_all_outbound=False,
         )
         subnet_group = rds.CfnDBSubnetGroup(
             self,

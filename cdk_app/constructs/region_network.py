@@ -14,6 +14,7 @@ from constructs import Construct
 
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
+from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.naming import Naming
 
 APP_SUBNETS = "app"
@@ -85,13 +86,12 @@ class RegionNetwork(Construct):
             restrict_default_security_group=True,
         )
         self.vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
-        endpoints_sg = ec2.SecurityGroup(
+        endpoints_sg = inbound_only_security_group(
             self,
             "EndpointsSg",
             vpc=self.vpc,
-            security_group_name=naming.name("endpoints"),
+            name=naming.name("endpoints"),
             description="Interface endpoints: HTTPS from inside the VPC only",
-            allow_all_outbound=False,
         )
         endpoints_sg.add_ingress_rule(ec2.Peer.ipv4(VPC_CIDR), ec2.Port.tcp(443), "HTTPS from the VPC")
         app = ec2.SubnetSelection(subnet_group_name=APP_SUBNETS)

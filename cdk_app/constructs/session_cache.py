@@ -14,6 +14,7 @@ from constructs import Construct
 
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
+from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.constructs.patient_store import secret_reference
 from cdk_app.naming import Naming
 
@@ -42,13 +43,12 @@ class SessionCache(Construct):
         global_datastore_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = ec2.SecurityGroup(
+        self.security_group = inbound_only_security_group(
             self,
             "Sg",
             vpc=vpc,
-            security_group_name=naming.name(f"sessions-{side}"),
+            name=naming.name(f"sessions-{side}"),
             description="Session cache: TLS Redis from the processor only",
-            allow_all_outbound=False,
         )
         subnet_group = elasticache.CfnSubnetGroup(
             self,

@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_app.config import AppConfig
+from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.naming import Naming
 
 
@@ -72,13 +73,12 @@ class SharedFileSystem(Construct):
             performance_mode=efs.PerformanceMode.GENERAL_PURPOSE,
             throughput_mode=efs.ThroughputMode.ELASTIC,
             removal_policy=config.removal_policy,
-            security_group=ec2.SecurityGroup(
+            security_group=inbound_only_security_group(
                 self,
                 "Sg",
                 vpc=vpc,
-                security_group_name=naming.name(f"shared-{side}"),
+                name=naming.name(f"shared-{side}"),
                 description="EFS: NFS over TLS from the processor only",
-                allow_all_outbound=False,
             ),
             replication_overwrite_protection=(
                 efs.ReplicationOverwriteProtection.DISABLED
