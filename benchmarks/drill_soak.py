@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     root.chmod(0o755)
     reports = args.reports_dir or root / "reports"
     rtos: list[float] = []
-    lost_total = 0
+    lost_total = unmeasured = 0
     print(f"{'run':>3} {'status':>8} {'acked':>7} {'lost':>5} {'in-doubt':>8} {'RTO s':>7} {'wall s':>7}")
     try:
         settings = sandbox_settings(root / "sandbox", args.port_base, root / "outputs.json")
@@ -46,26 +46,33 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.monotonic()
                 j = run_drill(target, "region_outage", config, reports).journal
                 loss, rto = j.measurements.loss, j.measurements.rto.value
-                lost_total += loss.lost + loss.digest_mismatches
+                bad = loss.lost_or_changed
+                lost_total += bad or 0
+                unmeasured += bad is None
                 if rto is not None:
                     rtos.append(rto)
-                bad = loss.lost + loss.digest_mismatches
-                print(f"{i:>3} {j.status.value:>8} {loss.acknowledged:>7} {bad:>5} "
-                      f"{loss.in_doubt:>8} {'n/m' if rto is None else f'{rto:.3f}':>7} "
+                print(f"{i:>3} {j.status.value:>8} {_n(loss.acknowledged):>7} {_n(bad):>5} "
+                      f"{_n(loss.in_doubt):>8} {'n/m' if rto is None else f'{rto:.3f}':>7} "
                       f"{time.monotonic() - start:>7.1f}", flush=True)
     finally:
         if args.reports_dir is None and lost_total == 0:
             shutil.rmtree(root, ignore_errors=True)
         elif lost_total:
             print(f"journals kept for inspection: {reports / 'drills'}")
-    print(f"runs: {args.runs}, acknowledged events lost in total: {lost_total}")
+    print(f"runs: {args.runs}, acknowledged events lost in total: {lost_total}"
+          + (f" ({unmeasured} runs not measured)" if unmeasured else ""))
     if rtos:
         print(f"RTO p50 {statistics.median(rtos):.3f} s, max {max(rtos):.3f} s "
               f"({len(rtos)} of {args.runs} runs measured)")
     else:
         print("RTO: not measured in any run")
-    return 0 if lost_total == 0 else 1
+    return 0 if lost_total == 0 and unmeasured == 0 else 1
 
+
+
+def _n(value: int | None) -> str:
+    """A count, or n/m when the run did not measure it (aborted)."""
+    return "n/m" if value is None else str(value)
 
 if __name__ == "__main__":
     raise SystemExit(main())

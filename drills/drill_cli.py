@@ -155,7 +155,7 @@ def _summary(j: DrillJournal) -> None:
     for col in ("scenario", "mode", "acknowledged", "lost", "in-doubt", "RPO data", "RPO metric", "RTO"):
         table.add_column(col, justify="right" if col not in ("scenario", "mode") else "left")
     table.add_row(j.scenario, f"{params.get('replication_mode')}/{params.get('ingest')}",
-                  str(m.loss.acknowledged), str(m.loss.lost + m.loss.digest_mismatches), str(m.loss.in_doubt),
+                  _count(m.loss.acknowledged), _count(m.loss.lost_or_changed), _count(m.loss.in_doubt),
                   _fmt(m.rpo_data.value), _fmt(m.rpo_metric.value), _fmt(m.rto.value))
     console.print(table)
     objectives = Table("objective", "observed", "threshold", "result")
@@ -163,6 +163,11 @@ def _summary(j: DrillJournal) -> None:
         verdict = "[green]PASS[/green]" if o.passed else "[red]FAIL[/red]"
         objectives.add_row(o.name, _fmt(o.observed, o.unit), f"{o.threshold:g} {o.unit}", verdict)
     console.print(objectives)
+
+
+def _count(value: int | None) -> str:
+    """An event count, or 'not measured' (an aborted drill has no loss figure, never a 0)."""
+    return "not measured" if value is None else str(value)
 
 
 def _fmt(value: float | None, unit: str = "s") -> str:

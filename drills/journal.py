@@ -68,12 +68,28 @@ class Measurement(_Model):
 
 
 class LossDetail(_Model):
-    acknowledged: int
-    lost: int
-    digest_mismatches: int
-    in_doubt: int = Field(description="Committed to the store but never acknowledged to the producer")
+    """Loss counts; each is None when it was not measured (``not_measured`` says why), never a 0."""
+
+    acknowledged: int | None = None
+    lost: int | None = None
+    digest_mismatches: int | None = None
+    in_doubt: int | None = Field(default=None,
+                                 description="Committed to the store but never acknowledged to the producer")
     lost_event_ids: list[str] = Field(default_factory=list, description="First ids only (device:seq)")
-    method: str = Field(description="How loss was proven, e.g. 'bucketed checksum diff'")
+    method: str = Field(default="not measured",
+                        description="How loss was proven, e.g. 'bucketed checksum diff'")
+    not_measured: str = Field(default="", description="Why the counts are None; empty when measured")
+
+    @property
+    def measured(self) -> bool:
+        return self.lost is not None and self.digest_mismatches is not None
+
+    @property
+    def lost_or_changed(self) -> int | None:
+        """Acknowledged events missing or digest-different; None when not measured."""
+        if self.lost is None or self.digest_mismatches is None:
+            return None
+        return self.lost + self.digest_mismatches
 
 
 class Measurements(_Model):

@@ -160,7 +160,7 @@ def _journal(
     if loss is not None and loss.ack_latency_p99_s is not None:
         notes.append(f"ack latency p99 before t0 {loss.ack_latency_p99_s * 1000:.1f} ms")
     notes.append(f"RPO (metric) components at t0: {m.rpo_metric.note}")
-    if loss is not None and loss.detail.lost + loss.detail.digest_mismatches:
+    if loss is not None and loss.detail.lost_or_changed:
         notes.append(f"of the lost events, {loss.lost_acked_after} were acknowledged after t0 (by the dying "
                      "region in its last instant, or never processed after recovery)")
     integrity = [] if loss is None else [IntegrityResult(

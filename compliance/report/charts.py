@@ -110,16 +110,21 @@ def rpo_rto_trend(history: list[HistoryRow], rpo_objective_s: float, rto_objecti
     )
 
 
+def _height(count: int | None) -> float:
+    """No bar (NaN) for a count that was not measured: an empty slot, never a zero."""
+    return float("nan") if count is None else float(count)
+
+
 def loss_trend(history: list[HistoryRow]) -> Chart | None:
     """Lost and in-doubt acknowledged events per drill."""
     if not history:
         return None
     fig, ax = _figure()
     runs = list(range(1, len(history) + 1))
-    ax.bar([r - 0.2 for r in runs], [h.lost for h in history], width=0.4, color="#b22222", label="lost")
-    ax.bar(
-        [r + 0.2 for r in runs], [h.in_doubt for h in history], width=0.4, color="#888888", label="in doubt"
-    )
+    lost = [_height(h.lost) for h in history]
+    in_doubt = [_height(h.in_doubt) for h in history]
+    ax.bar([r - 0.2 for r in runs], lost, width=0.4, color="#b22222", label="lost")
+    ax.bar([r + 0.2 for r in runs], in_doubt, width=0.4, color="#888888", label="in doubt")
     _run_axis(ax, history)
     ax.set_ylabel("events")
     ax.legend(loc="upper left", fontsize=8)

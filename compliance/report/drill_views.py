@@ -60,6 +60,7 @@ def drill_view(journal: DrillJournal, evidence: str) -> DrillView:
             in_doubt=m.loss.in_doubt,
             first_lost_ids=m.loss.lost_event_ids[:MAX_LOST_IDS],
             method=m.loss.method,
+            not_measured=m.loss.not_measured,
         ),
         timeline=[
             PhaseMark(phase=e.phase.value, offset_s=round(e.t - t0, 3), detail=e.detail)
@@ -86,7 +87,7 @@ def history_row(journal: DrillJournal, evidence: str) -> HistoryRow:
         rpo_data_s=m.rpo_data.value,
         rpo_metric_s=m.rpo_metric.value,
         rto_s=m.rto.value,
-        lost=m.loss.lost + m.loss.digest_mismatches,
+        lost=m.loss.lost_or_changed,
         in_doubt=m.loss.in_doubt,
         evidence=evidence,
     )

@@ -111,10 +111,13 @@ class LagPoint(_Model):
 
 
 class LossCounts(_Model):
-    acknowledged: int
-    lost: int
-    digest_mismatches: int
-    in_doubt: int
+    """Counts are None when the drill did not measure loss (``not_measured`` says why)."""
+
+    acknowledged: int | None
+    lost: int | None
+    digest_mismatches: int | None
+    in_doubt: int | None
+    not_measured: str = ""
     first_lost_ids: list[str] = Field(default_factory=list, description="device:seq, at most ten")
     method: str
 
@@ -163,8 +166,8 @@ class HistoryRow(_Model):
     rpo_data_s: float | None
     rpo_metric_s: float | None
     rto_s: float | None
-    lost: int
-    in_doubt: int
+    lost: int | None
+    in_doubt: int | None
     evidence: str
 
 

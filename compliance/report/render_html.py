@@ -43,6 +43,7 @@ def render_html(report: Report, data_docs: list[str] | None = None) -> str:
         data_docs=data_docs or [],
         cls=status_class,
         num=number,
+        count=count,
         chart=chart_html,
     )
 
@@ -57,6 +58,11 @@ def number(value: float | None, unit: str) -> str:
     if value is None:
         return "not measured"
     return f"{value:,.3f}".rstrip("0").rstrip(".") + (f" {unit}" if unit else "")
+
+
+def count(value: int | None) -> str:
+    """An event count, or 'not measured' (an aborted drill has no loss figure, never a 0)."""
+    return "not measured" if value is None else str(value)
 
 
 def chart_html(chart: Chart) -> Markup:

@@ -30,8 +30,7 @@ def measurements(
         return Measurements(
             rpo_data=empty, rpo_metric=empty, rto=rto(timeline) if t0 is not None else empty,
             rpo_agreement_tolerance_s=0.0, rpo_agree=None, rpo_agreement_note=f"not compared: {reason}",
-            loss=LossDetail(acknowledged=0, lost=0, digest_mismatches=0, in_doubt=0,
-                            method=f"not measured: {reason}"),
+            loss=LossDetail(method="not measured", not_measured=reason),
         )
     data = rpo_data(t0, loss)
     max_age = MAX_SAMPLE_AGE_INTERVALS * sample_interval_s + max(0.0, fault_duration_s)

@@ -25,17 +25,10 @@ class Objectives(BaseModel):
 
 def evaluate(m: Measurements, objectives: Objectives) -> list[ObjectiveResult]:
     """One result per objective. A figure that was not measured fails its objective, with the reason."""
-    lost = m.loss.lost + m.loss.digest_mismatches
-    loss_limit = objectives.max_acknowledged_loss
     return [
         _below(RPO_WITHIN, m.rpo_data.value, objectives.rpo_s, "s", m.rpo_data.note),
         _below(RTO_WITHIN, m.rto.value, objectives.rto_s, "s", m.rto.note),
-        ObjectiveResult(
-            name=ZERO_LOSS, observed=float(lost), threshold=float(loss_limit), unit="events",
-            passed=lost <= loss_limit,
-            note=f"{m.loss.lost} missing, {m.loss.digest_mismatches} digest mismatches, "
-            f"{m.loss.in_doubt} in doubt",
-        ),
+        _zero_loss(m, objectives.max_acknowledged_loss),
         ObjectiveResult(
             name=RPO_AGREE,
             observed=None if m.rpo_data.value is None or m.rpo_metric.value is None
@@ -44,6 +37,20 @@ def evaluate(m: Measurements, objectives: Objectives) -> list[ObjectiveResult]:
             note=m.rpo_agreement_note,
         ),
     ]
+
+
+def _zero_loss(m: Measurements, loss_limit: int) -> ObjectiveResult:
+    """Unmeasured loss fails the objective: "no figure" is never "no loss"."""
+    lost = m.loss.lost_or_changed
+    if lost is None:
+        return ObjectiveResult(name=ZERO_LOSS, observed=None, threshold=float(loss_limit), unit="events",
+                               passed=False, note=f"not measured: {m.loss.not_measured or m.loss.method}")
+    return ObjectiveResult(
+        name=ZERO_LOSS, observed=float(lost), threshold=float(loss_limit), unit="events",
+        passed=lost <= loss_limit,
+        note=f"{m.loss.lost} missing, {m.loss.digest_mismatches} digest mismatches, "
+        f"{m.loss.in_doubt} in doubt",
+    )
 
 
 def _below(name: str, observed: float | None, threshold: float, unit: str, note: str) -> ObjectiveResult:
