@@ -303,6 +303,14 @@ class LocalTarget(Target):
         self.sandbox.table.stop({PRODUCER: signal.SIGTERM}, grace_s=10.0)
 
     def kill_region(self, region: str) -> Rollback:
+        """The writer database dies first, then everything else of the region.
+
+        The sandbox kills a region's processes one by one, each waited for; a processor and a
+        database that outlive the stream endpoint by those milliseconds commit and ship the last
+        records, which no region outage allows. Killing the writer first keeps what was not yet
+        committed and replicated at t0 lost, as in a region that dies at once.
+        """
+        self.sandbox.kill(f"pg-{region}")
         self.sandbox.kill_region(region)
         return self._reset_rollback(f"kill_region {region}")
 
