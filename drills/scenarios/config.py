@@ -27,7 +27,9 @@ class DrillConfig(BaseModel):
     rate_per_min: int = Field(default=100_000, gt=0, le=1_000_000, description="load, events/min")
     load_s: float = Field(default=40.0, gt=0, le=3600, description="how long the load runs in total")
     fault_after_s: float = Field(default=10.0, ge=1, description="load before the fault (warm-up)")
-    link_latency_ms: float = Field(default=0.0, ge=0, le=1000, description="inter-region link latency")
+    link_latency_ms: float = Field(
+        default=20.0, ge=0, le=1000, description="inter-region link round trip (ms); 0 (loopback) hides loss"
+    )
     replication_mode: ReplicationMode = ReplicationMode.SYNC
     ingest: IngestMode | None = Field(default=None, description="default: dual for sync, single for async")
     partition_s: float = Field(default=5.0, gt=0, le=600, description="link_partition: cut before failing")
