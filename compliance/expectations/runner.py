@@ -1,15 +1,18 @@
-"""Run the vitals suites against each region's store after a drill; results feed the journal.
+"""Run the vitals suites against each region's store; results feed the journal and the report.
 
 An ephemeral Great Expectations context per run (the connection string, which may hold a password,
 is never written to disk), one PostgreSQL data source per region, one validation definition per
-(suite, region), and a Data Docs site under ``out_dir/data_docs``. Results keep counts, never
-values: runs use ``suites.COUNTS_ONLY`` (no sample of unexpected values), so a custom query's rows
-are counted, not listed; the checksum diff names exact rows.
+(suite, region). Each validation result is written as GE JSON (``<suite>@<region>.json``, what the
+auditor report reads) and rendered in a Data Docs site under ``out_dir/data_docs``. Value checks keep
+counts, never values (``suites.COUNTS_ONLY``); the ledger suite's rows are device ids and sequence
+ranges, so its gaps are listed by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import shutil
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,21 +22,57 @@ from great_expectations.core.expectation_suite import ExpectationSuite
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from psycopg.conninfo import conninfo_to_dict
 
+from compliance.expectations.ledger_facts import LedgerFacts, ledger_facts
 from compliance.expectations.sequence_gaps import sequence_gaps_query
-from compliance.expectations.suites import COUNTS_ONLY, all_suites
-from drills.integrity.ledger_source import LedgerSource
+from compliance.expectations.suite_names import LEDGER_SUITE
+from compliance.expectations.suites import all_suites, run_result_format
 from drills.journal import IntegrityResult
+from drills.measure.loss import LedgerRow
+
+#: Gap rows kept per result (the GE JSON and Data Docs carry them all).
+GAPS_KEPT = 100
+_SAFE_ROW_FIELDS = ("device_id", "seq", "gap_from", "gap_to")
+DOCS = "data_docs"
 
 
 def run_suites(
-    dsn: str | Mapping[str, str], ledger_path: Path, out_dir: Path, table: str = "vitals_events"
+    stores: Mapping[str, str], ledger: Sequence[LedgerRow], out_dir: Path, *,
+    without_ledger: Collection[str] = (), table: str = "vitals_events",
+    progress: Callable[[str], None] = lambda _: None,
 ) -> list[IntegrityResult]:
-    """Validate every suite on every store (``{region: dsn}``, or one DSN) and build Data Docs."""
-    stores = {"store": dsn} if isinstance(dsn, str) else dict(dsn)
-    parameters = _ledger_parameters(ledger_path)
+    """Validate the suites on every store (``{region: dsn}``), write results and Data Docs.
+
+    The ledger suite is left out for the regions in ``without_ledger`` (stores not expected to hold
+    every acknowledged event) and for all when the ledger is empty (nothing was sent).
+    """
+    facts = ledger_facts(ledger)
+    parameters = _ledger_parameters(facts)
+    out_dir = out_dir.resolve()  # GE's site builder takes absolute paths only
+    work = out_dir.with_name(f".{out_dir.name}.partial")  # renamed when complete: no half evidence
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    context = _context(work / DOCS)
+    suites = [context.suites.add(suite) for suite in all_suites()]
+    results = []
+    for region, dsn in stores.items():
+        batch = _batch(context, region, dsn, table)
+        for suite in suites:
+            if suite.name == LEDGER_SUITE and (region in without_ledger or not facts.sent):
+                continue
+            outcome, name = _validate(context, region, batch, suite, parameters, work)
+            result = _integrity_result(suite.name, region, outcome, out_dir / name, out_dir / DOCS)
+            progress(result.summary)
+            results.append(result)
+    context.build_data_docs(site_names=["integrity"])
+    _prune_static(work / DOCS)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    work.rename(out_dir)
+    return results
+
+
+def _context(docs_dir: Path) -> Any:
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # progress goes to our callers
-    docs_dir = Path(out_dir) / "data_docs"
     context.add_data_docs_site(
         site_name="integrity",
         site_config={
@@ -42,70 +81,74 @@ def run_suites(
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )
-    suites = [context.suites.add(suite) for suite in all_suites()]
-    results = [
-        _validate(context, region, store_dsn, table, suite, parameters)
-        for region, store_dsn in stores.items()
-        for suite in suites
-    ]
-    context.build_data_docs(site_names=["integrity"])
-    index = docs_dir / "index.html"
-    return [r.model_copy(update={"details": {**r.details, "data_docs": str(index)}}) for r in results]
+    return context
 
 
-def _ledger_parameters(ledger_path: Path) -> dict[str, Any]:
-    ledger = LedgerSource(ledger_path)
-    ledger.open()
-    try:
-        acked, sent = ledger.acked_counts()
-        return {
-            "acked_events": acked,
-            "sent_events": sent,
-            "sequence_gaps_query": sequence_gaps_query(ledger.last_acked_seqs()),
-        }
-    finally:
-        ledger.close()
+def _prune_static(docs_dir: Path) -> None:
+    """Drop the site's bundled assets no page links to (4 MB of tutorial images and fonts per run;
+    the pages load their styles from GE's CDNs), so each run's evidence stays ~0.3 MB."""
+    pages = " ".join(p.read_text(encoding="utf-8") for p in docs_dir.rglob("*.html"))
+    for asset in (docs_dir / "static").rglob("*"):
+        if asset.is_file() and asset.relative_to(docs_dir).as_posix() not in pages:
+            asset.unlink()
 
 
-def _validate(
-    context: Any, region: str, dsn: str, table: str, suite: ExpectationSuite, parameters: dict[str, Any]
-) -> IntegrityResult:
-    source = context.data_sources.get(region) if region in context.data_sources.all() else None
-    if source is None:
-        source = context.data_sources.add_postgres(name=region, connection_string=_sqlalchemy_url(dsn))
-        source.add_table_asset(name=table, table_name=table).add_batch_definition_whole_table("all")
-    batch = source.get_asset(table).get_batch_definition("all")
+def _ledger_parameters(facts: LedgerFacts) -> dict[str, Any]:
+    return {"acked_events": facts.acked, "sent_events": facts.sent,
+            "sequence_gaps_query": sequence_gaps_query(facts)}
+
+
+def _batch(context: Any, region: str, dsn: str, table: str) -> Any:
+    source = context.data_sources.add_postgres(name=region, connection_string=_sqlalchemy_url(dsn))
+    return source.add_table_asset(name=table, table_name=table).add_batch_definition_whole_table("all")
+
+
+def _validate(context: Any, region: str, batch: Any, suite: ExpectationSuite, parameters: dict[str, Any],
+              work: Path) -> tuple[Any, str]:
+    """Run one suite on one store; its GE result JSON is written to ``work`` (returns the file name)."""
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{suite.name}@{region}", data=batch, suite=suite)
     )
-    # the run-level format wins over the expectations' own: counts only, no sample of values
-    outcome = definition.run(expectation_parameters=parameters, result_format=COUNTS_ONLY)
-    return _integrity_result(suite.name, region, outcome)
+    outcome = definition.run(expectation_parameters=parameters, result_format=run_result_format(suite.name))
+    name = f"{suite.name}@{region}.json"
+    (work / name).write_text(json.dumps(outcome.to_json_dict(), indent=2, default=str))
+    return outcome, name
 
 
-def _integrity_result(suite: str, region: str, outcome: Any) -> IntegrityResult:
-    checks = []
-    for r in outcome.results:
-        kwargs = r.expectation_config.kwargs
-        result = r.result or {}
-        checks.append({
-            "expectation": r.expectation_config.type,
-            "column": kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or None,
-            "success": bool(r.success),
-            "unexpected_count": result.get("unexpected_count"),
-            "observed_value": _safe_observed(result.get("observed_value")),
-            "unexpected_rows": _safe_rows(result.get("details", {}).get("unexpected_rows")),
-        })
+def _integrity_result(suite: str, region: str, outcome: Any, path: Path, docs: Path) -> IntegrityResult:
+    checks = [_check(r) for r in outcome.results]
     failed = [c for c in checks if not c["success"]]
+    gaps = [row for c in failed for row in c.get("unexpected_rows") or [] if "gap_from" in row]
     summary = (
-        f"{suite} on {region}: all {len(checks)} expectations passed" if not failed else
-        f"{suite} on {region}: {len(failed)} of {len(checks)} failed: "
+        f"{suite} on {region}: all {len(checks)} expectations met" if not failed else
+        f"{suite} on {region}: {len(failed)} of {len(checks)} not met: "
         + ", ".join(f"{c['expectation']}({c['column'] or ''})" for c in failed)
     )
+    if gaps:
+        summary += "; gaps " + ", ".join(_gap(g) for g in gaps[:5]) + (" …" if len(gaps) > 5 else "")
     return IntegrityResult(
         name=f"gx:{suite}@{region}", passed=bool(outcome.success), summary=summary,
-        details={"suite": suite, "region": region, "expectations": checks},
+        details={"suite": suite, "region": region, "expectations": checks, "results_file": str(path),
+                 "data_docs": str(docs / "index.html")},
     )
+
+
+def _check(r: Any) -> dict[str, Any]:
+    kwargs = r.expectation_config.kwargs
+    result = r.result or {}
+    return {
+        "expectation": r.expectation_config.type,
+        "column": kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or None,
+        "success": bool(r.success),
+        "unexpected_count": result.get("unexpected_count"),
+        "observed_value": _safe_observed(result.get("observed_value")),
+        "unexpected_rows": _safe_rows(result.get("details", {}).get("unexpected_rows")),
+    }
+
+
+def _gap(row: dict[str, Any]) -> str:
+    first, last = row["gap_from"], row["gap_to"]
+    return f"{row['device_id']}:{first}" + (f"..{last}" if last != first else "")
 
 
 def _safe_observed(value: Any) -> Any:
@@ -114,11 +157,10 @@ def _safe_observed(value: Any) -> Any:
 
 
 def _safe_rows(rows: Any) -> list[dict[str, Any]] | None:
-    """Custom queries select device id and sequence numbers only; keep at most 100 of them."""
+    """Custom queries select device ids and sequence numbers only; keep at most ``GAPS_KEPT``."""
     if not rows:
         return None
-    return [{k: v for k, v in dict(row).items() if k in {"device_id", "seq", "gap_from", "gap_to"}}
-            for row in list(rows)[:100]]
+    return [{k: v for k, v in dict(row).items() if k in _SAFE_ROW_FIELDS} for row in list(rows)[:GAPS_KEPT]]
 
 
 def _sqlalchemy_url(dsn: str) -> str:

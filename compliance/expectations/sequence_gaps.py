@@ -1,32 +1,35 @@
 """The SQL that finds sequence gaps up to each device's last acknowledged event.
 
 The ledger says, per device, the first sequence sent and the last one acknowledged; every sequence
-in between must be in the store. The bounds travel inside the query as ARRAY[...] literals (no
-braces: GE str.formats the query), so it runs wherever the store is, even on a read-only
-standby. Rows returned name a device and the missing sequence range, nothing else.
+in between must be in the store, except those sent and never acknowledged (in doubt: a store may
+or may not hold them). The values travel inside the query as ARRAY[...] literals (no braces: GE
+str.formats the query), so it runs wherever the store is, even on a read-only standby. Rows
+returned name a device and the missing sequence range, nothing else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
+
+from compliance.expectations.ledger_facts import LedgerFacts
 
 
-def sequence_gaps_query(bounds: Mapping[str, tuple[int, int]]) -> str:
+def sequence_gaps_query(facts: LedgerFacts) -> str:
     """``{batch}``-templated query returning ``(device_id, gap_from, gap_to)`` for each gap."""
-    devices = sorted(bounds)
+    devices = sorted(facts.bounds)
     for device in devices:  # the values are inlined: refuse anything but the synthetic id format
         if not (device.startswith("dev-") and device[4:].isdigit()):
             raise ValueError(f"ledger device id {device!r} is not of the form dev-NNNNNN")
-    names = ",".join(f"'{d}'" for d in devices)
-    firsts = ",".join(str(bounds[d][0]) for d in devices)
-    lasts = ",".join(str(bounds[d][1]) for d in devices)
+    excused = [(d, seq) for d in sorted(facts.unacked) for seq in facts.unacked[d]]
     return f"""
 WITH acked AS (
-  SELECT * FROM unnest(ARRAY[{names}]::text[], ARRAY[{firsts}]::bigint[], ARRAY[{lasts}]::bigint[])
-         AS a(device_id, first_seq, last_seq)
+  SELECT * FROM unnest({_texts(devices)}, {_ints(facts.bounds[d][0] for d in devices)},
+                       {_ints(facts.bounds[d][1] for d in devices)}) AS a(device_id, first_seq, last_seq)
 ), present AS (
   SELECT b.device_id, b.seq FROM {{batch}} AS b JOIN acked a USING (device_id)
   WHERE b.seq BETWEEN a.first_seq AND a.last_seq
+  UNION
+  SELECT * FROM unnest({_texts(d for d, _ in excused)}, {_ints(s for _, s in excused)}) AS u(device_id, seq)
 ), edges AS (
   SELECT a.device_id, a.first_seq - 1 AS seq FROM acked a
   UNION ALL SELECT a.device_id, a.last_seq + 1 FROM acked a
@@ -35,4 +38,13 @@ WITH acked AS (
   SELECT device_id, seq, lead(seq) OVER (PARTITION BY device_id ORDER BY seq) AS next_seq FROM edges
 )
 SELECT device_id, seq + 1 AS gap_from, next_seq - 1 AS gap_to FROM ordered WHERE next_seq > seq + 1
+ORDER BY device_id, gap_from
 """.strip()
+
+
+def _texts(values: Iterable[str]) -> str:
+    return "ARRAY[" + ",".join(f"'{v}'" for v in values) + "]::text[]"
+
+
+def _ints(values: Iterable[int]) -> str:
+    return "ARRAY[" + ",".join(str(int(v)) for v in values) + "]::bigint[]"

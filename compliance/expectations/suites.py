@@ -22,6 +22,8 @@ from typing import Any
 import great_expectations.expectations as gxe
 from great_expectations.core.expectation_suite import ExpectationSuite
 
+from compliance.expectations.suite_names import LEDGER_SUITE, SCHEMA_SUITE, VALIDITY_SUITE
+
 SUITES_DIR = Path(__file__).parent / "suites"
 
 STORE_COLUMNS = (
@@ -43,6 +45,12 @@ CLOCK_SKEW = "5 minutes"
 COUNTS_ONLY: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0}
 ROWS = {"result_format": "COMPLETE"}
 
+
+def run_result_format(suite: str) -> dict[str, Any]:
+    """The format a whole run of ``suite`` uses (a run's format overrides the expectations' own):
+    rows only for the ledger suite, whose expectations can return nothing but keys and counts."""
+    return ROWS if suite == LEDGER_SUITE else COUNTS_ONLY
+
 KEY_MISMATCH_QUERY = (
     "SELECT device_id, seq FROM {batch} "
     "WHERE event_key <> ((substr(device_id, 5)::bigint << 32) | seq)"
@@ -63,7 +71,7 @@ def schema_suite() -> ExpectationSuite:
             for column in STORE_COLUMNS
         ),
     ]
-    return ExpectationSuite(name="vitals_store_schema", expectations=expectations)
+    return ExpectationSuite(name=SCHEMA_SUITE, expectations=expectations)
 
 
 def validity_suite() -> ExpectationSuite:
@@ -84,7 +92,7 @@ def validity_suite() -> ExpectationSuite:
             result_format=ROWS,
         ),
     ]
-    return ExpectationSuite(name="vitals_store_validity", expectations=expectations)
+    return ExpectationSuite(name=VALIDITY_SUITE, expectations=expectations)
 
 
 def ledger_suite() -> ExpectationSuite:
@@ -101,7 +109,7 @@ def ledger_suite() -> ExpectationSuite:
             result_format=ROWS,
         ),
     ]
-    return ExpectationSuite(name="vitals_store_vs_ledger", expectations=expectations)
+    return ExpectationSuite(name=LEDGER_SUITE, expectations=expectations)
 
 
 def all_suites() -> list[ExpectationSuite]:

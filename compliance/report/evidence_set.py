@@ -66,7 +66,10 @@ def gather(reports_dir: Path) -> EvidenceSet:
 
 
 def _candidates(reports_dir: Path) -> list[str]:
-    """Every regular file of the evidence folders, sorted so reports are reproducible."""
+    """Every regular file of the evidence folders, sorted so reports are reproducible.
+
+    Unfinished output is left out: ``*.tmp`` files and hidden (``.*``) folders such as the
+    ``.<run>.partial`` a store validation writes into before renaming it."""
     rels: list[str] = []
     for top in SOURCE_DIRS:
         base = reports_dir / top
@@ -75,6 +78,7 @@ def _candidates(reports_dir: Path) -> list[str]:
                 p.relative_to(reports_dir).as_posix()
                 for p in base.rglob("*")
                 if p.is_file() and not p.is_symlink() and not p.name.endswith(".tmp")
+                and not any(part.startswith(".") for part in p.relative_to(base).parts)
             )
     return sorted(rels)
 

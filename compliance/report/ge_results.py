@@ -13,7 +13,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class GeResult:
-    suite: str
+    suite: str  # '<suite>@<data source>' when the result names its data source (a region's store)
     success: bool
     evaluated: int
     successful: int
@@ -25,9 +25,13 @@ def parse_ge(raw: Any) -> GeResult | None:
     """The suite's verdicts, or None when the JSON is not a GE validation result (e.g. Data Docs data)."""
     if not isinstance(raw, dict) or "success" not in raw or "statistics" not in raw:
         return None
-    suite = raw.get("suite_name") or (raw.get("meta") or {}).get("expectation_suite_name")
+    meta = raw.get("meta") or {}
+    suite = raw.get("suite_name") or meta.get("expectation_suite_name")
     if not suite:
         return None
+    store = (meta.get("active_batch_definition") or {}).get("datasource_name")
+    if store:  # one suite runs on several stores (regions): each is its own result
+        suite = f"{suite}@{store}"
     by_type: dict[str, tuple[int, int]] = {}
     for result in raw.get("results") or []:
         config = result.get("expectation_config") or {}
@@ -41,7 +45,7 @@ def parse_ge(raw: Any) -> GeResult | None:
         evaluated=int(stats.get("evaluated_expectations", 0)),
         successful=int(stats.get("successful_expectations", 0)),
         by_type=by_type,
-        validated_at=str((raw.get("meta") or {}).get("validation_time") or ""),
+        validated_at=str(meta.get("validation_time") or ""),
     )
 
 

@@ -10,10 +10,12 @@ import pytest
 
 from compliance.expectations.runner import run_suites
 from compliance.expectations.suites import SUITES_DIR, all_suites, suite_json
+from compliance.report.ge_results import parse_ge
 from drills.journal import IntegrityResult
-from drills.pipeline.events import event_key
+from drills.measure.loss import LedgerRow
+from drills.pipeline.events import VitalsEvent, event_key
 from tests.integrity.conftest import Twins
-from tests.integrity.data import write_ledger
+from tests.integrity.data import BASE_TS
 
 pytestmark = pytest.mark.sandbox
 
@@ -31,21 +33,27 @@ def _failed(result: IntegrityResult) -> list[tuple[str, str | None]]:
     return sorted((c["expectation"], c["column"]) for c in result.details["expectations"] if not c["success"])
 
 
+def _ledger(events: list[VitalsEvent], unacked: frozenset[int] = frozenset()) -> list[LedgerRow]:
+    return [LedgerRow(e.event_key, e.digest(), BASE_TS, None if e.event_key in unacked else BASE_TS + 0.1)
+            for e in events]
+
+
 def test_clean_and_corrupted_regions(twins: Twins, tmp_path: Path) -> None:
-    ledger = tmp_path / "ledger.sqlite"
-    write_ledger(ledger, twins.events, unacked=frozenset({event_key(9, 249)}))
+    # device 9: its last event and one in the middle were sent, never acknowledged (in doubt)
+    ledger = _ledger(twins.events, unacked=frozenset({event_key(9, 249), event_key(9, 120)}))
     with psycopg.connect(twins.dsn_b, autocommit=True) as conn:
         conn.execute("UPDATE vitals_events SET heart_rate = %s WHERE event_key = %s",
                      (ODD_HEART_RATE, event_key(3, 30)))
         conn.execute("DELETE FROM vitals_events WHERE device_id = 'dev-000005' AND seq IN (70, 71)")
-        conn.execute("DELETE FROM vitals_events WHERE event_key = %s", (event_key(9, 249),))  # unacked: fine
+        conn.execute("DELETE FROM vitals_events WHERE event_key IN (%s, %s)",  # unacked: no gap
+                     (event_key(9, 249), event_key(9, 120)))
         conn.execute("ALTER TABLE vitals_events DROP CONSTRAINT vitals_events_device_id_seq_key")
         conn.execute("INSERT INTO vitals_events SELECT event_key + (1 << 31), device_id, seq, patient_ref, "
                      "ts, heart_rate, spo2, systolic, diastolic, resp_rate, temp_c, payload_digest "
                      "FROM vitals_events WHERE event_key = %s", (event_key(4, 9),))
 
-    results = {r.name: r for r in run_suites({"region-a": twins.dsn_a, "region-b": twins.dsn_b}, ledger,
-                                             tmp_path / "out")}
+    out = tmp_path / "out"
+    results = {r.name: r for r in run_suites({"region-a": twins.dsn_a, "region-b": twins.dsn_b}, ledger, out)}
 
     assert sorted(results) == sorted(
         f"gx:{s}@{r}" for s in ("vitals_store_schema", "vitals_store_validity", "vitals_store_vs_ledger")
@@ -65,12 +73,29 @@ def test_clean_and_corrupted_regions(twins: Twins, tmp_path: Path) -> None:
     assert _failed(vs_ledger) == [("expect_table_row_count_to_be_between", None),
                                   ("unexpected_rows_expectation", None)]
     (count,) = [c for c in vs_ledger.details["expectations"] if c["expectation"].startswith("expect_table")]
-    assert count["observed_value"] == 5000 - 2 - 1 + 1, "below the 4,999 acknowledged events"
+    assert count["observed_value"] == 5000 - 2 - 2 + 1, "below the 4,998 acknowledged events"
     (gaps,) = [c for c in vs_ledger.details["expectations"] if c["expectation"].startswith("unexpected")]
-    assert gaps["observed_value"] == 1, "one gap (dev-000005 seq 70..71); the diff names its rows"
+    assert gaps["unexpected_rows"] == [{"device_id": "dev-000005", "gap_from": 70, "gap_to": 71}]
+    assert "gaps dev-000005:70..71" in vs_ledger.summary
+
+    written = sorted(p.name for p in out.glob("*.json"))
+    assert written == sorted(f"{name.removeprefix('gx:')}.json" for name in results)
+    parsed = parse_ge(json.loads((out / "vitals_store_validity@region-b.json").read_text()))
+    assert parsed is not None and parsed.suite == "vitals_store_validity@region-b" and not parsed.success
 
     docs = Path(validity.details["data_docs"])
     assert docs.is_file()
     evidence = " ".join(p.read_text() for p in docs.parent.rglob("*.html"))
     evidence += json.dumps([r.model_dump() for r in results.values()])
     assert str(ODD_HEART_RATE) not in evidence, "no vital value may leak into results or Data Docs"
+
+
+def test_a_detached_store_skips_the_ledger_suite_and_an_empty_ledger_skips_it_everywhere(
+    twins: Twins, tmp_path: Path
+) -> None:
+    stores = {"region-a": twins.dsn_a, "region-b": twins.dsn_b}
+    detached = run_suites(stores, _ledger(twins.events), tmp_path / "one", without_ledger={"region-b"})
+    assert sorted(r.name for r in detached if "vs_ledger" in r.name) == ["gx:vitals_store_vs_ledger@region-a"]
+    no_events = run_suites(stores, [], tmp_path / "two")
+    assert not [r for r in no_events if "vs_ledger" in r.name]
+    assert len(no_events) == 4 and all(r.passed for r in no_events)

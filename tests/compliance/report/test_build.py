@@ -17,7 +17,7 @@ from compliance.report.evidence_error import ReportError
 from compliance.report.manifest import sha256_file, verify
 from compliance.report.models import ControlStatus, Report
 from drills.cli import app
-from tests.compliance.report.conftest import PHI_BEARING, make_journal
+from tests.compliance.report.conftest import FIXTURES, PHI_BEARING, make_journal
 
 PATIENT_REF = re.compile(r"pt-[0-9a-f]{6,}", re.IGNORECASE)
 VITAL_WITH_VALUE = re.compile(
@@ -136,6 +136,18 @@ def test_unreadable_journal_is_reported_not_fatal(tmp_path: Path) -> None:
         for chk in ctl.checks
     }
     assert passing_tools == {"drill"}
+
+
+def test_unfinished_validation_output_is_not_evidence(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    make_journal(1).write(reports / "drills")
+    partial = reports / "integrity" / ".run0001.partial"
+    partial.mkdir(parents=True)
+    shutil.copy(FIXTURES / "ge-validation-result.json", partial / "vitals_store_schema@ca-west-1.json")
+    report = build_report(reports, tmp_path / "out")
+    model = Report.model_validate_json((report / "evidence.json").read_text())
+    assert model.summary.sources["great_expectations"] is False
+    assert not [f.path for f in model.evidence_files if "partial" in f.path]
 
 
 def test_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:

@@ -1,0 +1,52 @@
+"""What the producer's ledger says a store must hold: the suite parameters of the ledger checks.
+
+Derived from ``LedgerRow``s (what every target returns), so the suites run the same against the
+sandbox and a deployed stack. Ids are synthetic device ids and sequence numbers, never PHI.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from drills.measure.loss import LedgerRow
+from drills.pipeline.events import split_event_key
+
+
+@dataclass(frozen=True)
+class LedgerFacts:
+    """``bounds``: per device, first sequence sent and last acknowledged; ``unacked``: per device,
+    sequences below that bound sent but never acknowledged (their absence from a store is no gap)."""
+
+    acked: int
+    sent: int
+    bounds: dict[str, tuple[int, int]]
+    unacked: dict[str, list[int]]
+
+
+def device_id(index: int) -> str:
+    return f"dev-{index:06d}"
+
+
+def ledger_facts(rows: Sequence[LedgerRow]) -> LedgerFacts:
+    first: dict[str, int] = {}
+    last_acked: dict[str, int] = {}
+    never_acked: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        index, seq = split_event_key(row.event_key)
+        device = device_id(index)
+        first[device] = min(seq, first.get(device, seq))
+        if row.t_ack is None:
+            never_acked[device].append(seq)
+        else:
+            last_acked[device] = max(seq, last_acked.get(device, seq))
+    bounds = {d: (first[d], last) for d, last in last_acked.items()}
+    unacked = {d: sorted(s for s in seqs if s < bounds[d][1])
+               for d, seqs in never_acked.items() if d in bounds}
+    return LedgerFacts(
+        acked=sum(1 for r in rows if r.t_ack is not None),
+        sent=len(rows),
+        bounds=bounds,
+        unacked={d: seqs for d, seqs in unacked.items() if seqs},
+    )
