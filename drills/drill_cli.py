@@ -7,7 +7,6 @@ after a SIGKILL, ``htdr drill recover`` restores the sandbox.
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import threading
@@ -21,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from compliance.expectations.drill_validator import suites_validator
 from drills.journal import DrillJournal
 from drills.runner import clear_inflight, read_inflight, run_drill
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
@@ -89,11 +89,12 @@ def demo(
         progress, stop = _progress(), _stop_on_signals()
         settings = sandbox_settings(state_dir, port_base)
         with local_target(settings, manage=True, progress=progress) as target:
-            result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop)
+            result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop,
+                               validator=suites_validator(reports_dir))
             report = _build_report(reports_dir, progress)
         _summary(result.journal)
         console.print(f"journal: {result.path}")
-        console.print(f"report:  {report or 'not built (report builder unavailable)'}")
+        console.print(f"report:  {report}")
 
 
 @drill.command("run")
@@ -112,7 +113,8 @@ def run(
         config = _parse_params(params or [], {})
         progress, stop = _progress(), _stop_on_signals()
         with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress) as target:
-            result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop)
+            result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop,
+                               validator=suites_validator(reports_dir))
         _summary(result.journal)
         console.print(f"journal: {result.path}")
         if result.journal.status.value != "passed":
@@ -163,6 +165,11 @@ def _summary(j: DrillJournal) -> None:
         verdict = "[green]PASS[/green]" if o.passed else "[red]FAIL[/red]"
         objectives.add_row(o.name, _fmt(o.observed, o.unit), f"{o.threshold:g} {o.unit}", verdict)
     console.print(objectives)
+    if j.integrity:
+        integrity = Table("integrity check", "result", "summary")
+        for r in j.integrity:
+            integrity.add_row(r.name, "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]", r.summary)
+        console.print(integrity)
 
 
 def _count(value: int | None) -> str:
@@ -174,16 +181,11 @@ def _fmt(value: float | None, unit: str = "s") -> str:
     return "not measured" if value is None else f"{value:.3f} {unit}" if unit == "s" else f"{value:g} {unit}"
 
 
-def _build_report(reports_dir: Path, progress: Callable[[str], None]) -> Path | None:
-    """REPORT's builder, imported lazily; None (with a line) when it is not available."""
-    try:
-        build = importlib.import_module("compliance.report.build").build_report
-    except (ImportError, AttributeError):
-        progress("report builder unavailable: journal only")
-        return None
+def _build_report(reports_dir: Path, progress: Callable[[str], None]) -> Path:
+    from compliance.report.build import build_report  # WeasyPrint is slow to import: only here
+
     progress("building the auditor report")
-    path: Path = build(reports_dir)
-    return path
+    return build_report(reports_dir)
 
 
 def _alive(pid: int) -> bool:

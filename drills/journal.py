@@ -16,6 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
+#: Names of the integrity results every event-store drill records (the control catalog cites them).
+KEY_COMPARISON = "acknowledged_events_on_survivor"
+CHECKSUM_PROOF = "ledger_vs_surviving_store"
+DRILL_INTEGRITY_CHECKS = (KEY_COMPARISON, CHECKSUM_PROOF)
+
 
 class Phase(StrEnum):
     """Timeline phases of a drill (DESIGN §5); t0 is FAULT_INJECTED."""

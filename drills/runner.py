@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from drills.journal import (
+    KEY_COMPARISON,
     DrillJournal,
     IntegrityResult,
     LagSample,
@@ -38,11 +39,14 @@ from drills.scenarios.context import DrillAborted, DrillContext, PreconditionFai
 from drills.scenarios.registry import scenario as make_scenario
 from drills.scenarios.sampler import LagSampler
 from drills.scenarios.scenario import Outcome
+from drills.store_validation import VALIDATION_NOTE, Validator, validation_request
 from drills.targets.base import Rollback, SurvivorState, Target
 
 INFLIGHT_FILE = ".inflight.json"
 #: Key comparison + checksum diff pairs taken at most before a disagreement is reported as such.
 MEASURE_ATTEMPTS = 3
+#: How long store validation waits for a streaming replica to replay the writer's last commits.
+CATCH_UP_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,13 @@ def journal_dir(reports_dir: Path) -> Path:
 def run_drill(
     target: Target, scenario_name: str, config: DrillConfig, reports_dir: Path,
     progress: Callable[[str], None] = lambda _: None, stop: threading.Event | None = None,
-    run_id: str | None = None,
+    run_id: str | None = None, validator: Validator | None = None,
 ) -> DrillResult:
-    """Run ``scenario_name`` on ``target``; raises ``PreconditionFailed`` before touching anything."""
+    """Run ``scenario_name`` on ``target``; raises ``PreconditionFailed`` before touching anything.
+
+    ``validator`` (the Great Expectations suites, from the CLI and Dagster) validates the regions'
+    stores after the measurement and before the rollbacks; without one, the journal says so.
+    """
     scn = make_scenario(scenario_name)
     ctx = DrillContext(target=target, config=config, progress=progress, stop=stop or threading.Event())
     problems = scn.preconditions(ctx)
@@ -73,6 +81,7 @@ def run_drill(
     outcome: Outcome | None = None
     loss: LossResult | None = None
     checksum: IntegrityResult | None = None
+    validated: list[IntegrityResult] = []
     status, reason = Status.PASSED, ""
     sampler = LagSampler(scn.lag_probes(ctx), config.sample_interval_s)
     ctx.sampler = sampler
@@ -88,13 +97,14 @@ def run_drill(
             if loss is None:
                 progress("measuring loss: key comparison and bucketed checksum diff on one store state")
                 loss, checksum = _measure_survivor(target, outcome.survivor, ctx)
+            validated = _validate_stores(target, run_id, outcome.store_writer, validator, ctx)
     finally:
         _safe_stop_load(target, ctx)
         records = run_rollbacks(ctx.rollbacks, progress)
         ctx.mark(Phase.ROLLED_BACK, f"{sum(r.ok for r in records)}/{len(records)} rollbacks ok")
         marker.unlink(missing_ok=True)
     journal = _journal(ctx, scenario_name, scn.description, run_id, started, outcome, loss, status, reason,
-                       sampler, records, checksum)
+                       sampler, records, checksum, validated)
     path = journal.write(journal_dir(reports_dir))
     progress(f"journal written: {path}")
     return DrillResult(journal=journal, path=path)
@@ -122,6 +132,30 @@ def _measure_survivor(target: Target, region: str, ctx: DrillContext
     return loss, state.checksum
 
 
+def _validate_stores(target: Target, run_id: str, writer: str, validator: Validator | None,
+                     ctx: DrillContext) -> list[IntegrityResult]:
+    """The stores as the drill left them, validated before any rollback; a failure is noted, not fatal."""
+    if validator is None:
+        ctx.note(f"{VALIDATION_NOTE}not run: no validator was given to this drill run")
+        return []
+    try:
+        request = validation_request(target, run_id, writer, CATCH_UP_S, ctx.progress)
+        for region in request.unreachable:
+            ctx.note(f"{VALIDATION_NOTE}store of {region} not validated: unreachable (the drill took it "
+                     "down; the rollback rebuilds it)")
+        for store in request.stores:
+            if not store.role.holds_every_ack:
+                ctx.note(f"{VALIDATION_NOTE}store of {store.region} is {store.role.value} (no longer fed "
+                         "by the writer): validated without the ledger checks")
+        if not request.ledger:
+            ctx.note(f"{VALIDATION_NOTE}this drill sent no events: stores validated without the ledger "
+                     "checks")
+        return validator(request, ctx.progress)
+    except Exception as err:
+        ctx.note(f"{VALIDATION_NOTE}not run: {type(err).__name__}: {str(err)[:200]}")
+        return []
+
+
 def _survivor_state(target: Target, region: str, ctx: DrillContext) -> SurvivorState:
     """The integrity issue's proof of loss; its failure is noted, never fatal to the key comparison."""
     try:
@@ -140,7 +174,7 @@ def _agrees(checksum: IntegrityResult, loss: LossResult) -> bool:
 def _journal(
     ctx: DrillContext, scenario_name: str, description: str, run_id: str, started: datetime,
     outcome: Outcome | None, loss: LossResult | None, status: Status, reason: str, sampler: LagSampler,
-    rollbacks: list[RollbackRecord], checksum: IntegrityResult | None,
+    rollbacks: list[RollbackRecord], checksum: IntegrityResult | None, validated: list[IntegrityResult],
 ) -> DrillJournal:
     cfg = ctx.config
     samples = sampler.samples()
@@ -164,7 +198,7 @@ def _journal(
         notes.append(f"of the lost events, {loss.lost_acked_after} were acknowledged after t0 (by the dying "
                      "region in its last instant, or never processed after recovery)")
     integrity = [] if loss is None else [IntegrityResult(
-        name="acknowledged_events_on_survivor",
+        name=KEY_COMPARISON,
         passed=loss.detail.lost == 0 and loss.detail.digest_mismatches == 0,
         summary=f"{loss.detail.acknowledged} acknowledged, {loss.detail.lost} missing, "
                 f"{loss.detail.digest_mismatches} digest mismatches, {loss.detail.in_doubt} in doubt "
@@ -184,6 +218,12 @@ def _journal(
                          f"{MEASURE_ATTEMPTS} measurements; the drill cannot pass")
             if status is Status.PASSED:
                 status = Status.FAILED
+    failed_suites = [v.name for v in validated if not v.passed]
+    if failed_suites:
+        notes.append(f"{VALIDATION_NOTE}failed: {', '.join(failed_suites)}; the drill cannot pass")
+        if status is Status.PASSED:
+            status = Status.FAILED
+    integrity.extend(validated)
     return DrillJournal(
         run_id=run_id, scenario=scenario_name, description=description, target=ctx.target.info(),
         parameters=cfg.parameters(), started_at=started, finished_at=utcnow(),

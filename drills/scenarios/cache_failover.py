@@ -70,7 +70,8 @@ class CacheFailover(Scenario):
         store = {i: 0 for i, w in enumerate(writer.writes) if w.key in present}
         loss = measure_loss(rows, store, method="session keys read back from the promoted cache",
                             name=lambda i: f"sess-{i}")
-        return Outcome(survivor=ctx.dr, dual_ingest=False, loss=loss, metric_sources=(CACHE_LAG,))
+        return Outcome(survivor=ctx.dr, dual_ingest=False, loss=loss, metric_sources=(CACHE_LAG,),
+                       writer=ctx.primary)
 
 
 class _TimedWrite:

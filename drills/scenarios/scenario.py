@@ -19,6 +19,8 @@ class Outcome:
     ``loss`` is set by scenarios that measure something other than the event store (cache sessions);
     otherwise the runner compares the ledger with ``survivor``'s store. ``metric_sources`` are the lags
     that RPO (metric) adds up; None means the region-failover default (``exposure_sources``).
+    ``writer`` is the region whose event store is in service at the end, when that is not
+    ``survivor`` (a cache failover leaves the database writer where it was).
     """
 
     survivor: str
@@ -26,6 +28,11 @@ class Outcome:
     loss: LossResult | None = None
     metric_sources: tuple[str, ...] | None = None
     notes: list[str] = field(default_factory=list)
+    writer: str | None = None
+
+    @property
+    def store_writer(self) -> str:
+        return self.writer or self.survivor
 
 
 class Scenario(ABC):

@@ -170,6 +170,12 @@ class Target(ABC):
         """Rows in the store of ``region``; None when the store cannot be reached."""
 
     @abstractmethod
+    def store_dsn(self, region: str) -> str:
+        """libpq connection string of ``region``'s store, for read-only validation after a drill.
+
+        It may carry a credential: callers hand it to a database client and never print it."""
+
+    @abstractmethod
     def store_digests(self, region: str) -> dict[int, int]:
         """``event_key -> payload_digest`` of every row in the store of ``region``."""
 

@@ -26,11 +26,12 @@ from typing import Any
 import psycopg
 import psycopg.sql
 import redis
+from psycopg.conninfo import make_conninfo
 
 from drills.integrity.diff import diff_sources
 from drills.integrity.ledger_source import LedgerSource
 from drills.integrity.postgres_source import PostgresSource
-from drills.journal import IntegrityResult, TargetInfo
+from drills.journal import CHECKSUM_PROOF, IntegrityResult, TargetInfo
 from drills.pipeline.config import ProducerConfig
 from drills.targets.base import (
     ComponentHealth,
@@ -195,6 +196,10 @@ class LocalTarget(Target):
         except psycopg.Error:
             return None
 
+    def store_dsn(self, region: str) -> str:
+        info = postgres.conninfo(self._pg_port(region), self.sandbox.credentials(), self._s.db_name)
+        return make_conninfo(**{k: str(v) for k, v in info.items()})
+
     def store_digests(self, region: str) -> dict[int, int]:
         with self._store(region, timeout_s=5) as conn:
             rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
@@ -206,7 +211,7 @@ class LocalTarget(Target):
         with self._store(region, timeout_s=5) as conn:
             result = diff_sources(LedgerSource(self._ledger, acked_only=True, name="ledger (acknowledged)"),
                                   PostgresSource(conn, name=f"store {region}"))
-        return result.to_integrity_result("ledger_vs_surviving_store")
+        return result.to_integrity_result(CHECKSUM_PROOF)
 
     def survivor_state(self, region: str) -> SurvivorState:
         """Key map and checksum diff inside ONE repeatable-read transaction: the same rows."""
@@ -218,7 +223,7 @@ class LocalTarget(Target):
             result = diff_sources(LedgerSource(self._ledger, acked_only=True, name="ledger (acknowledged)"),
                                   PostgresSource(conn, name=f"store {region}"))
         return SurvivorState(digests={int(k): int(d) for k, d in rows}, one_snapshot=True,
-                             checksum=result.to_integrity_result("ledger_vs_surviving_store"))
+                             checksum=result.to_integrity_result(CHECKSUM_PROOF))
 
     def stream_backlog(self, region: str) -> int | None:
         """Per shard, read after the committed checkpoint (or from the oldest record without one)."""
