@@ -1,4 +1,5 @@
-"""One evidence asset per scenario: materializing it runs the drill; its checks are the objectives.
+"""One evidence asset per scenario: materializing it runs the drill; its checks are the objectives
+and the Great Expectations suites run on the stores the drill left behind.
 
 A thin shell over ``drills.runner.run_drill`` (the same engine ``htdr demo`` uses), so the journal
 written here is the evidence, and the materialization only mirrors its figures.
@@ -14,7 +15,9 @@ from dagster import (
     asset,
 )
 
-from drills.defs.evidence import check_results, materialization_metadata
+from compliance.expectations.drill_validator import suites_validator
+from compliance.expectations.suite_names import LEDGER_SUITE, SCHEMA_SUITE, SUITE_NAMES, VALIDITY_SUITE
+from drills.defs.evidence import check_results, materialization_metadata, suite_check_name
 from drills.defs.resources import DrillTargetResource
 from drills.defs.run_config import DrillRunConfig
 from drills.measure.objectives import ALL
@@ -31,6 +34,15 @@ CHECK_DESCRIPTIONS = {
 }
 
 
+SUITE_DESCRIPTIONS = {
+    SCHEMA_SUITE: "Great Expectations: every store has the agreed columns and no null required field",
+    VALIDITY_SUITE: "Great Expectations: unique (device, seq) and keys, vitals in physiological ranges, "
+                    "no future timestamp",
+    LEDGER_SUITE: "Great Expectations: row count between acknowledged and sent, no sequence gap up to "
+                  "each device's last acknowledged event",
+}
+
+
 def asset_key_for(scenario: str) -> str:
     return f"{scenario}_drill"
 
@@ -41,7 +53,11 @@ def drill_asset(scenario: str) -> AssetsDefinition:
 
     @asset(
         name=key, group_name="dr_drills", description=SCENARIOS[scenario].description,
-        check_specs=[AssetCheckSpec(name, asset=key, description=CHECK_DESCRIPTIONS[name]) for name in ALL],
+        check_specs=[
+            *(AssetCheckSpec(name, asset=key, description=CHECK_DESCRIPTIONS[name]) for name in ALL),
+            *(AssetCheckSpec(suite_check_name(suite), asset=key, description=SUITE_DESCRIPTIONS[suite])
+              for suite in SUITE_NAMES),
+        ],
         kinds={"python"}, tags={"scenario": scenario},
     )
     def _drill(context: AssetExecutionContext, config: DrillRunConfig,
@@ -53,8 +69,9 @@ def drill_asset(scenario: str) -> AssetsDefinition:
         log = context.log.info
         try:
             with drill_target.open(log) as target:
-                result = run_drill(target, scenario, drill_config, drill_target.reports_path, progress=log,
-                                   run_id=context.run.run_id[:12])
+                reports = drill_target.reports_path
+                result = run_drill(target, scenario, drill_config, reports, progress=log,
+                                   run_id=context.run.run_id[:12], validator=suites_validator(reports))
         except PreconditionFailed as err:
             raise Failure(str(err), allow_retries=False) from None
         return MaterializeResult(metadata=materialization_metadata(result.journal, str(result.path)),

@@ -6,10 +6,12 @@ from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
+from compliance.expectations.suite_names import SUITE_NAMES
 from drills.journal import DrillJournal, Phase
 from drills.measure.lag import plot_series
 from drills.measure.objectives import ALL
 from drills.measure.rto import phase_offsets, phase_time
+from drills.store_validation import VALIDATION_NOTE
 
 
 def materialization_metadata(journal: DrillJournal, path: str) -> dict[str, Any]:
@@ -39,8 +41,33 @@ def materialization_metadata(journal: DrillJournal, path: str) -> dict[str, Any]
     return meta
 
 
+def suite_check_name(suite: str) -> str:
+    return f"gx_{suite}"
+
+
 def check_results(journal: DrillJournal) -> list[AssetCheckResult]:
-    """One result per objective, with observed value, threshold and unit in the metadata."""
+    """One result per objective (observed, threshold, unit), then one per validation suite."""
+    return [*_objective_results(journal), *(_suite_result(journal, suite) for suite in SUITE_NAMES)]
+
+
+def _suite_result(journal: DrillJournal, suite: str) -> AssetCheckResult:
+    """The suite's verdict over every store it ran on; not run at all is a warning that says why."""
+    runs = [r for r in journal.integrity if r.details.get("suite") == suite]
+    not_validated = [n for n in journal.notes if n.startswith(VALIDATION_NOTE)]
+    meta: dict[str, Any] = {"run_id": journal.run_id,
+                            "notes": MetadataValue.md("\n".join(f"- {n}" for n in not_validated) or "-")}
+    if not runs:
+        return AssetCheckResult(check_name=suite_check_name(suite), passed=False,
+                                severity=AssetCheckSeverity.WARN, metadata={**meta, "result": "not run"})
+    for r in runs:
+        meta[str(r.details.get("region"))] = r.summary
+    if runs[0].details.get("data_docs"):
+        meta["data_docs"] = MetadataValue.path(str(runs[0].details["data_docs"]))
+    return AssetCheckResult(check_name=suite_check_name(suite), passed=all(r.passed for r in runs),
+                            severity=AssetCheckSeverity.ERROR, metadata=meta)
+
+
+def _objective_results(journal: DrillJournal) -> list[AssetCheckResult]:
     by_name = {o.name: o for o in journal.objectives}
     out = []
     for name in ALL:

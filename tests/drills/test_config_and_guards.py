@@ -84,4 +84,5 @@ def test_code_location_has_jobs_checks_schedules_off_and_the_report_sensor() -> 
     assert [s.name for s in repo.sensor_defs] == ["build_report_after_drill"]
     checks = {spec.name for a in DRILL_ASSETS[:1] for spec in a.check_specs}
     assert checks == {"rpo_within_objective", "rto_within_objective", "zero_acknowledged_loss",
-                      "rpo_metric_agrees_with_data"}
+                      "rpo_metric_agrees_with_data", "gx_vitals_store_schema", "gx_vitals_store_validity",
+                      "gx_vitals_store_vs_ledger"}

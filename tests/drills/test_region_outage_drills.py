@@ -7,12 +7,14 @@ its check. Loads are kept short (the CI budget); the figures come from the run, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, materialize
 
+from compliance.expectations.drill_validator import suites_validator
 from drills.defs.assets import DRILL_ASSETS
 from drills.defs.resources import DrillTargetResource
 from drills.journal import DrillJournal, Phase, Status
@@ -75,6 +77,13 @@ def test_sync_outage_loses_nothing_and_a_failed_objective_fails_its_check(
     assert materialization.metadata["lost"].value == 0
     assert "lag_series_db_replication_lag" in materialization.metadata
     assert read_inflight(reports) is None
+    # the GE suites ran on the surviving store before the rollback; the dead primary is named
+    for suite in ("vitals_store_schema", "vitals_store_validity", "vitals_store_vs_ledger"):
+        assert checks[f"gx_{suite}"].passed, checks[f"gx_{suite}"].metadata
+        assert f"gx:{suite}@ca-west-1" in proofs
+    notes = checks["gx_vitals_store_vs_ledger"].metadata["notes"].value
+    assert "store of ca-central-1 not validated: unreachable" in notes
+    assert (reports / "integrity" / journal.run_id / "data_docs" / "index.html").is_file()
 
 
 def test_async_outage_near_max_load_shows_loss_and_both_rpos_agree(
@@ -84,7 +93,7 @@ def test_async_outage_near_max_load_shows_loss_and_both_rpos_agree(
     reports = root / "reports-async"
     config = parse_config({"replication_mode": "async", "link_latency_ms": 20.0, "rate_per_min": 60000,
                            "load_s": 16.0, "fault_after_s": 6.0})
-    journal = run_drill(target, "region_outage", config, reports).journal
+    journal = run_drill(target, "region_outage", config, reports, validator=suites_validator(reports)).journal
     m = journal.measurements
     assert journal.parameters["ingest"] == "single"
     assert m.loss.lost is not None and m.loss.lost > 0 and len(m.loss.lost_event_ids) > 0
@@ -96,5 +105,14 @@ def test_async_outage_near_max_load_shows_loss_and_both_rpos_agree(
     checksum = {i.name: i for i in journal.integrity}["ledger_vs_surviving_store"]
     assert not checksum.passed and checksum.details["missing"] == m.loss.lost
     assert objectives["zero_acknowledged_loss"].observed == m.loss.lost_or_changed
+    # the GE ledger suite on the survivor names the same lost events as sequence gaps
+    vs_ledger = {i.name: i for i in journal.integrity}["gx:vitals_store_vs_ledger@ca-west-1"]
+    assert not vs_ledger.passed and "gaps dev-" in vs_ledger.summary
+    raw = json.loads(Path(vs_ledger.details["results_file"]).read_text())
+    gaps = next(r["result"]["details"]["unexpected_rows"] for r in raw["results"]
+                if r["expectation_config"]["type"] == "unexpected_rows_expectation")
+    in_gaps = {f"{g['device_id']}:{seq}" for g in gaps for seq in range(g["gap_from"], g["gap_to"] + 1)}
+    assert len(in_gaps) == checksum.details["missing"] and set(checksum.details["missing_ids"]) <= in_gaps
+    assert journal.status is Status.FAILED
     assert any("Hz" in n and "BELOW" not in n for n in journal.notes)     # sampled >= 10 Hz
     assert target.health().ok                                               # rolled back
