@@ -13,13 +13,14 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from drills.journal import DRILL_INTEGRITY_CHECKS
+from drills.measure.objectives import ALL as OBJECTIVES
+
 #: The packaged catalog; ``load_catalog()`` reads it unless told otherwise.
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("hipaa.yaml")
 
-#: Asset-check names the drills publish for the DR objectives (until ``drills/defs`` exports its own).
-DRILL_CHECK_NAMES: frozenset[str] = frozenset(
-    {"rpo_within_objective", "rto_within_objective", "zero_acknowledged_loss", "rpo_metric_agrees_with_data"}
-)
+#: What a catalog ``drill`` check may name: a DR objective or an integrity result of the journal.
+DRILL_CHECK_NAMES: frozenset[str] = frozenset((*OBJECTIVES, *DRILL_INTEGRITY_CHECKS))
 
 Tool = Literal["checkov", "cdk-nag", "drill", "great_expectations"]
 
