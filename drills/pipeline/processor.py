@@ -15,21 +15,20 @@ Run: ``python -m drills.pipeline.processor --config PATH`` (``ProcessorConfig`` 
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
 import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drills.pipeline.config import ProcessorConfig, load_config
+from drills.pipeline.config import ProcessorConfig
 from drills.pipeline.credentials import SecretFormatError, SecretSource
 from drills.pipeline.metrics import MetricsPublisher
+from drills.pipeline.process_startup import config_from_cli
 from drills.pipeline.sessions import SessionCache
 from drills.pipeline.store_writer import StoreWriter
 from drills.pipeline.stream_reader import StreamBatch, StreamReader
@@ -151,11 +150,7 @@ class Processor:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drills.pipeline.processor", description=__doc__)
-    parser.add_argument("--config", type=Path, required=True, help="ProcessorConfig JSON file")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    config = load_config(ProcessorConfig, args.config)
+    config = config_from_cli(ProcessorConfig, "drills.pipeline.processor", __doc__, argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
