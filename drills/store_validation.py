@@ -11,6 +11,7 @@ Roles, because not every store must hold every acknowledged event:
 - ``detached``: reachable but no longer fed (a former writer fenced by a switchover); only the
   checks that hold for any store (schema, validity) apply.
 A store that cannot be reached (its region was killed) is named as not validated, never passed.
+What is validated is the drill's rows (the devices of its ledger), so the cost follows the drill.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """What the producer's ledger says a store must hold: the suite parameters of the ledger checks.
 
 Derived from ``LedgerRow``s (what every target returns), so the suites run the same against the
-sandbox and a deployed stack. Ids are synthetic device ids and sequence numbers, never PHI.
+sandbox and a deployed stack. Device ids are built here from the integer keys (``dev-`` + six
+digits), so the values the suites inline into SQL are never free text; they are synthetic, never PHI.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class LedgerFacts:
 
     acked: int
     sent: int
+    devices: tuple[int, ...]  # device indexes of every ledger row, sorted
     bounds: dict[str, tuple[int, int]]
     unacked: dict[str, list[int]]
 
@@ -30,11 +32,13 @@ def device_id(index: int) -> str:
 
 
 def ledger_facts(rows: Sequence[LedgerRow]) -> LedgerFacts:
+    indexes: set[int] = set()
     first: dict[str, int] = {}
     last_acked: dict[str, int] = {}
     never_acked: dict[str, list[int]] = defaultdict(list)
     for row in rows:
         index, seq = split_event_key(row.event_key)
+        indexes.add(index)
         device = device_id(index)
         first[device] = min(seq, first.get(device, seq))
         if row.t_ack is None:
@@ -47,6 +51,7 @@ def ledger_facts(rows: Sequence[LedgerRow]) -> LedgerFacts:
     return LedgerFacts(
         acked=sum(1 for r in rows if r.t_ack is not None),
         sent=len(rows),
+        devices=tuple(sorted(indexes)),
         bounds=bounds,
         unacked={d: seqs for d, seqs in unacked.items() if seqs},
     )

@@ -1,4 +1,5 @@
-"""The SQL that finds sequence gaps up to each device's last acknowledged event.
+"""The SQL the ledger suite needs: the drill's rows, and the sequence gaps up to each device's last
+acknowledged event.
 
 The ledger says, per device, the first sequence sent and the last one acknowledged; every sequence
 in between must be in the store, except those sent and never acknowledged (in doubt: a store may
@@ -12,14 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from compliance.expectations.ledger_facts import LedgerFacts
+from drills.pipeline.events import SEQ_BITS
 
 
 def sequence_gaps_query(facts: LedgerFacts) -> str:
     """``{batch}``-templated query returning ``(device_id, gap_from, gap_to)`` for each gap."""
-    devices = sorted(facts.bounds)
-    for device in devices:  # the values are inlined: refuse anything but the synthetic id format
-        if not (device.startswith("dev-") and device[4:].isdigit()):
-            raise ValueError(f"ledger device id {device!r} is not of the form dev-NNNNNN")
+    devices = sorted(facts.bounds)  # built from integer keys by ledger_facts: safe to inline
     excused = [(d, seq) for d in sorted(facts.unacked) for seq in facts.unacked[d]]
     return f"""
 WITH acked AS (
@@ -40,6 +39,22 @@ WITH acked AS (
 SELECT device_id, seq + 1 AS gap_from, next_seq - 1 AS gap_to FROM ordered WHERE next_seq > seq + 1
 ORDER BY device_id, gap_from
 """.strip()
+
+
+def drill_rows_query(table: str, facts: LedgerFacts) -> str:
+    """Every row of the devices the ledger names, one key range per device (device << 32 ..).
+
+    WHY: the suites then read what the drill wrote through the primary key, never the whole table;
+    a device's whole key span (not only the sequences sent) is taken, so a row planted under a
+    drill device with a foreign sequence is still validated. Drill devices belong to one ledger.
+    """
+    if not table.replace("_", "").replace(".", "").isalnum():
+        raise ValueError(f"table name {table!r} must be a plain identifier")
+    lows = [index << SEQ_BITS for index in facts.devices]
+    return (
+        f"SELECT v.* FROM {table} AS v JOIN unnest({_ints(lows)}) AS r(lo) "
+        f"ON v.event_key >= r.lo AND v.event_key < r.lo + {1 << SEQ_BITS}"
+    )
 
 
 def _texts(values: Iterable[str]) -> str:
