@@ -1,4 +1,7 @@
-"""A real sandbox per test module (own port base in 18000-18999, own temporary state dir)."""
+"""A real sandbox per test module (own port base in 18000-18999, own temporary state dir).
+
+A module using the ``sandbox`` fixture sets ``PORT_BASE``; its sandbox is up for the module only.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from drills.targets.local.sandbox import SandboxSettings
 from drills.targets.local_session import local_target, sandbox_settings
@@ -24,3 +29,9 @@ def drill_sandbox(port_base: int) -> Iterator[tuple[LocalTarget, SandboxSettings
             yield target, settings, root
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def sandbox(request: pytest.FixtureRequest) -> Iterator[tuple[LocalTarget, SandboxSettings, Path]]:
+    with drill_sandbox(request.module.PORT_BASE) as env:
+        yield env

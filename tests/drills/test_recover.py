@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,9 @@ from drills.cli import app
 from drills.runner import read_inflight
 from drills.targets.local.sandbox import Sandbox, SandboxSettings
 from drills.targets.local_target import LocalTarget
-from tests.drills.conftest import drill_sandbox
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 PORT_BASE = 18020
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[LocalTarget, SandboxSettings, Path]]:
-    with drill_sandbox(PORT_BASE) as env:
-        yield env
 
 
 def _wait_for_action(settings: SandboxSettings, action: str, proc: subprocess.Popen[bytes]) -> None:

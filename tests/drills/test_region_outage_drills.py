@@ -8,7 +8,6 @@ its check. Loads are kept short (the CI budget); the figures come from the run, 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,16 +21,9 @@ from drills.runner import read_inflight, run_drill
 from drills.scenarios.config import parse_config
 from drills.targets.local.sandbox import SandboxSettings
 from drills.targets.local_target import LocalTarget
-from tests.drills.conftest import drill_sandbox
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 PORT_BASE = 18000
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[LocalTarget, SandboxSettings, Path]]:
-    with drill_sandbox(PORT_BASE) as env:
-        yield env
 
 
 def _only_journal(reports: Path) -> DrillJournal:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -11,16 +10,9 @@ import pytest
 from drills.store_validation import StoreRole, ValidationRequest, validation_request
 from drills.targets.local.sandbox import SandboxSettings
 from drills.targets.local_target import LocalTarget
-from tests.drills.conftest import drill_sandbox
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 PORT_BASE = 18040
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[LocalTarget, SandboxSettings, Path]]:
-    with drill_sandbox(PORT_BASE) as env:
-        yield env
 
 
 def _roles(request: ValidationRequest) -> dict[str, StoreRole]:
