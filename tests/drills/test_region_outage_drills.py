@@ -73,7 +73,7 @@ def test_sync_outage_loses_nothing_and_a_failed_objective_fails_its_check(
     for suite in ("vitals_store_schema", "vitals_store_validity", "vitals_store_vs_ledger"):
         assert checks[f"gx_{suite}"].passed, checks[f"gx_{suite}"].metadata
         assert f"gx:{suite}@ca-west-1" in proofs
-    notes = checks["gx_vitals_store_vs_ledger"].metadata["notes"].value
+    notes = str(checks["gx_vitals_store_vs_ledger"].metadata["notes"].value)
     assert "store of ca-central-1 not validated: unreachable" in notes
     assert (reports / "integrity" / journal.run_id / "data_docs" / "index.html").is_file()
 
