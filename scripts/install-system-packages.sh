@@ -5,10 +5,11 @@
 #   libpango + harfbuzz-subset + a font: WeasyPrint's system libraries, to print report.pdf
 # Idempotent: does nothing when all are present. Needs root (apt-get) only when something is missing.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # ldconfig lives there, off a non-root user's PATH
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 { command -v pdfinfo >/dev/null && command -v pdftotext >/dev/null; } || missing+=(poppler-utils)
-has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+has_lib() { ldconfig -p 2>/dev/null | grep "$1" >/dev/null; }  # not -q: an early exit would SIGPIPE ldconfig under pipefail
 has_lib libpangoft2-1.0.so.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 has_lib libharfbuzz-subset.so.0 || missing+=(libharfbuzz-subset0)
 [ -n "$(ls /usr/share/fonts/truetype/dejavu 2>/dev/null)" ] || missing+=(fonts-dejavu-core)
