@@ -38,6 +38,7 @@ ln -sf "$TOOLS/uv/bin/uv" "$TOOLS/bin/uv"
 UV="$TOOLS/uv/bin/uv"
 export UV_PYTHON="$("$PY" -c 'import sys; print(sys.executable)')"
 export UV_PYTHON_DOWNLOADS=never
+export UV_SYSTEM_CERTS=1  # trust the machine's CA store (TLS-inspecting proxies), as pip and npm do
 
 "$UV" sync --frozen --compile-bytecode --quiet
 
