@@ -22,9 +22,9 @@ Stable API for drills (loss proof) and the CLI::
   its digest); ``DigestMode.CONTENT`` recomputes the digest from the row in SQL (catches that too).
 - ``LedgerSource(path, acked_only=True)``: the producer's SQLite ledger (read-only).
 - Cost: equal data costs one plain ``count, sum`` scan per side (both sides concurrently); k
-  differences add one grouped pass and a level or two of small indexed queries, one query per
-  side per level (``DiffOptions``; buckets are cut along each device's key span, see
-  ``drills.integrity.buckets``).
+  differences add one pass grouped by ``key >> shift`` (blocks of about a quarter of the fetch
+  threshold, fitted to the devices' dense key spans, see ``drills.integrity.buckets``) and one
+  batched fetch of the differing blocks' rows, one query per side per level (``DiffOptions``).
 - Incremental verification: ``verify_incremental(reference, other, Watermarks.for_pair(state_dir,
   reference.name, other.name))`` compares only each device's keys above its watermark and advances
   it; ``verify_full(...)`` re-checks everything and resets the watermarks; ``Watermarks.full_due(s)``

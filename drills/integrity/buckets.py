@@ -1,54 +1,50 @@
-"""How a key range is cut into buckets: along the data's dense spans, not blindly by equal width.
+"""How a level cuts key ranges into buckets: aligned blocks of ``2**shift`` keys (``key >> shift``).
 
-``event_key = device << 32 | seq`` leaves huge empty gaps between devices, so equal-width buckets
-over the whole key range put each device in one bucket whatever their number, and splitting a
-bucket again rarely separates rows. Knowing each partition's ``[first, last]`` keys (a loose index
-scan, cost ~ number of devices) lets every cut fall inside data: buckets then hold about the same
-number of rows and a differing bucket narrows down in one or two levels. Without spans (keys not
-partitioned), a range is treated as one dense span. Cuts only decide cost, never correctness:
-every key of a range falls in exactly one of its buckets.
+WHY blocks rather than a list of bounds: an engine groups rows by ``key >> shift`` with one
+integer shift and a hash aggregate, while ``width_bucket(key, bounds)`` binary-searches an array
+of up to 16,384 bounds for every row (the whole-table pass took twice as long). Empty key space,
+such as the 2**32-wide gaps between devices (``event_key = device << 32 | seq``), yields no group
+at all, so a block size fits the rows wherever they are. Keys are unique, so a block holds at most
+``2**shift`` rows: once blocks are no wider than the fetch threshold, every differing block is
+fetched directly. Cuts only decide cost, never correctness: every key falls in exactly one block.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from drills.integrity.key_range import KeyRange
 
-
-def cut(rng: KeyRange, parts: int, spans: Sequence[KeyRange] | None = None) -> list[int]:
-    """Sorted boundaries ``[rng.lo, ..., rng.hi]`` cutting ``rng`` in about ``parts`` buckets."""
-    dense = _overlaps(rng, spans) if spans is not None else [rng]
-    cuts = {rng.lo, rng.hi}
-    if len(dense) >= parts:  # more spans than buckets: group whole spans
-        step = -(-len(dense) // parts)
-        cuts.update(span.lo for span in dense[::step])
-    else:
-        total = sum(span.width for span in dense)
-        for span in dense:
-            pieces = max(1, min(span.width, round(parts * span.width / total)))
-            width = -(-span.width // pieces)
-            cuts.update(range(span.lo, span.hi, width))
-            cuts.add(span.hi)
-    return sorted(cuts)
+#: Widest shift: bigint ``>>`` by 64 or more is undefined in C (x86 shifts by 0 instead).
+MAX_SHIFT = 63
 
 
-def buckets_of(bounds: Sequence[int]) -> dict[int, KeyRange]:
-    """Bucket number (as SQL ``width_bucket(key, bounds)`` numbers it) -> its key range."""
-    return {i: KeyRange(bounds[i - 1], bounds[i]) for i in range(1, len(bounds))}
+def choose_shift(rows: int, parts: Sequence[KeyRange], target: int) -> int:
+    """Shift whose blocks hold about ``target`` rows if ``rows`` fill ``parts`` evenly.
+
+    WHY the median part: ``parts`` are the devices' key spans, and one stray key far above a
+    device's sequence (a row re-keyed by 2**31) stretches that span a million-fold; a density
+    taken over the summed widths would then make every block a whole device.
+    """
+    widths = sorted(part.width for part in parts)
+    keys = widths[len(widths) // 2] * len(widths)
+    keys_per_block = target * keys // max(1, rows)
+    return min(MAX_SHIFT, max(0, keys_per_block.bit_length() - 1))
 
 
-def bucket_index(bounds: Sequence[int], key: int) -> int:
-    """``width_bucket(key, bounds)`` in Python: 0 below the first bound, ``len`` from the last."""
-    return bisect_right(bounds, key)
+def block_range(block: int, shift: int) -> KeyRange:
+    """Keys of block ``block`` (``key >> shift == block``, also for negative keys)."""
+    return KeyRange(block << shift, (block + 1) << shift)
 
 
-def _overlaps(rng: KeyRange, spans: Sequence[KeyRange]) -> list[KeyRange]:
-    """The parts of ``spans`` (sorted, disjoint) inside ``rng``."""
-    out = []
-    for span in spans:
-        lo, hi = max(span.lo, rng.lo), min(span.hi, rng.hi)
+def overlaps(ranges: Sequence[KeyRange], spans: Sequence[KeyRange]) -> Iterator[KeyRange]:
+    """The non-empty intersections of two sorted lists of disjoint ranges, in key order."""
+    i = j = 0
+    while i < len(ranges) and j < len(spans):
+        lo, hi = max(ranges[i].lo, spans[j].lo), min(ranges[i].hi, spans[j].hi)
         if lo < hi:
-            out.append(KeyRange(lo, hi))
-    return out
+            yield KeyRange(lo, hi)
+        if ranges[i].hi <= spans[j].hi:
+            i += 1
+        else:
+            j += 1

@@ -1,18 +1,23 @@
 """Checksum diff of two sources by key range (the reladiff/data-diff method, on stored digests).
 
-Each level asks both sides, concurrently and with ONE query per side, for ``(count, sum(digest))``
-per bucket of all the ranges still in question, computed inside each engine. Only buckets whose
-checksums differ go on; a differing bucket small enough (``threshold`` rows) is fetched as
-``key -> digest`` from both sides (again one query per side for all of them) and compared key by
-key, which names the exact missing, extra and changed rows.
+Level 0 asks each side for one plain ``(count, sum(digest))`` over the compared ranges; equal
+totals end the diff. Otherwise every further level asks both sides, concurrently and with ONE
+query per side, for ``(count, sum(digest))`` per block ``key >> shift`` of all the ranges still in
+question, computed inside each engine. Only blocks whose checksums differ go on; a differing
+block small enough (``threshold`` rows) is fetched as ``key -> digest`` from both sides (again one
+query per side for all of them) and compared key by key, which names the exact missing, extra
+and changed rows.
 
 Differences from reladiff (32 segments, threshold 16,384, one query per segment), measured in
 ``benchmarks/verify.py``: the first level is one plain ``count, sum`` per side (a parallel scan,
 no hashing), so equal tables cost one scan; when it differs, the next level is one grouped pass
-cut in up to ``max_segments`` buckets along the partitions' dense key spans
-(``drills.integrity.buckets``), so k scattered differences cost that pass plus a level or two of
-small indexed queries covering all of them, not k separate recursions; the sums are integer sums
-of the digest stored at write time, not a hash computed per row at query time.
+over ``key >> shift``, with the shift fitted to the rows' density along the partitions' dense
+key spans (``drills.integrity.buckets``) so that blocks hold about a quarter of the threshold
+and, keys being unique, every differing block comes back small enough to fetch: k scattered
+differences cost the total, one grouped pass and one batched fetch, not k separate recursions.
+Blocks are shifts of the key, not bounds looked up per row, and empty key space makes no group.
+The sums are integer sums of the digest stored at write time, not a hash computed per row at
+query time.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from drills.integrity.buckets import buckets_of, cut
+from drills.integrity.buckets import MAX_SHIFT, block_range, choose_shift, overlaps
 from drills.integrity.errors import IntegrityError
 from drills.integrity.key_range import EMPTY, Checksum, KeyRange
 from drills.integrity.source import Source
@@ -32,27 +37,32 @@ from drills.pipeline.events import SEQ_BITS, split_event_key
 
 Progress = Callable[[str], None]
 
+#: Blocks aim at ``threshold / _BLOCK_FILL`` rows, so that a block denser than the average still
+#: comes back at most ``threshold`` rows and is fetched at once instead of split again.
+_BLOCK_FILL = 4
+
+#: Rows so few that a grouped pass over them costs little even at one group per row: blocks are
+#: then cut fetch-sized at once, whatever the density estimate (rows clustered in a sparse range).
+_FEW_ROWS = 100_000
+
 
 @dataclass(frozen=True)
 class DiffOptions:
-    """Bisection knobs: buckets per level, and the row count below which rows are fetched.
+    """Bisection knobs: the row count below which rows are fetched, and how keys are partitioned.
 
-    ``first_segments``: buckets of the first (whole-table) level; ``segments`` .. ``max_segments``:
-    buckets per differing range below it (more when its row count is large); ``threshold``: fetch
-    a differing bucket's rows once the fuller side holds at most this many; ``partition_bits``:
-    ``key >> partition_bits`` names a partition (a device) whose keys are dense, 0 for none.
+    ``threshold``: fetch a differing block's rows once the fuller side holds at most this many
+    (blocks aim at a quarter of it, see ``_BLOCK_FILL``); ``partition_bits``: ``key >>
+    partition_bits`` names a partition (a device) whose keys are dense, 0 for none;
+    ``max_partitions``: beyond this many, keys are treated as not partitioned.
     """
 
-    segments: int = 32
-    first_segments: int = 1
-    max_segments: int = 16384
     threshold: int = 2048
     partition_bits: int = SEQ_BITS
     max_partitions: int = 100_000
 
     def __post_init__(self) -> None:
-        if min(self.segments, self.max_segments, self.threshold) < 2 or self.first_segments < 1:
-            raise ValueError("segments, max_segments and threshold must be >= 2, first_segments >= 1")
+        if self.threshold < _BLOCK_FILL:
+            raise ValueError(f"threshold must be >= {_BLOCK_FILL}")
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,8 @@ class DiffResult:
     """What differs between ``reference`` and ``other``, by key only (never row values).
 
     ``missing``: in reference, not in other. ``extra``: in other, not in reference. ``changed``: in
-    both with different digests. ``ranges_queried`` counts range aggregates asked of each side.
+    both with different digests. ``ranges_queried`` counts the checksums (totals and blocks)
+    compared.
     """
 
     reference: str
@@ -149,7 +160,7 @@ def diff_opened(
             rng = key_range or (KeyRange(spans[0].lo, spans[-1].hi) if spans else None)
         run = _Run(reference, other, opts, pool, progress, spans)
         if rng is not None:
-            run.compare([_Pending(rng, None)], lambda p: cut(p.rng, opts.first_segments, spans))
+            run.compare([rng])
     return run.result(time.perf_counter() - started, (rng,) if rng else ())
 
 
@@ -160,7 +171,7 @@ def diff_ranges(
     options: DiffOptions | None = None,
     progress: Progress | None = None,
 ) -> DiffResult:
-    """Compare only ``ranges`` (already-open sources): one checksum per range, then bisect.
+    """Compare only ``ranges`` (already-open sources, disjoint): one total, then bisect by blocks.
 
     WHY: incremental verification hands over the unverified tail of every device; checking them
     with index range scans costs what they hold, not what the table holds.
@@ -168,8 +179,7 @@ def diff_ranges(
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="integrity-diff") as pool:
         run = _Run(reference, other, options or DiffOptions(), pool, progress, None)
-        if ranges and not run.settled(ranges):
-            run.compare([_Pending(rng, None) for rng in ranges], lambda p: [p.rng.lo, p.rng.hi])
+        run.compare(sorted(ranges))
     return run.result(time.perf_counter() - started, tuple(ranges))
 
 
@@ -233,7 +243,7 @@ def _union(a: KeyRange | None, b: KeyRange | None) -> KeyRange | None:
 @dataclass
 class _Pending:
     rng: KeyRange
-    count: int | None  # rows on the fuller side, when known
+    count: int  # rows on the fuller side (of the whole block, when ``rng`` is a part of it)
 
 
 @dataclass
@@ -253,58 +263,75 @@ class _Run:
     other_rows: int = 0
     queried: int = 0
     fetched: int = 0
+    shift: int = MAX_SHIFT + 1  # the last level's; every level cuts finer, so the descent ends
 
-    def compare(self, pending: list[_Pending], first_cut: Callable[[_Pending], list[int]]) -> None:
-        """Level 0 cuts with ``first_cut`` (and counts the rows); deeper levels split by row count."""
+    def compare(self, ranges: list[KeyRange]) -> None:
+        """One plain total over ``ranges`` per side; when they differ, levels of blocks until done."""
+        if not ranges or self._settled(ranges):
+            return
+        rows = max(self.reference_rows, self.other_rows)
+        pending = [_Pending(rng, rows) for rng in ranges]
         level = 0
         while pending:
-            pending = self._level(pending, first_cut if level == 0 else self._cut, top=level == 0)
             level += 1
-            self.report(f"level {level}: {len(pending)} ranges differ")
+            started = time.perf_counter()
+            pending, done = self._level(pending)
+            self.report(f"level {level}: {done}, {len(pending)} differ", started)
 
-    def _level(
-        self, pending: list[_Pending], cutter: Callable[[_Pending], list[int]], top: bool
-    ) -> list[_Pending]:
-        fetch = [p.rng for p in pending if not top and self._small(p)]
-        split = [p for p in pending if top or not self._small(p)]
-        bounds = sorted({b for p in split if p.rng.width for b in cutter(p)})
-        within = [p.rng for p in split if p.rng.width]
-        ref_job = self.pool.submit(_side_work, self.reference, bounds, within, fetch)
-        other_job = self.pool.submit(_side_work, self.other, bounds, within, fetch)
-        (ref_sums, ref_rows), (other_sums, other_rows) = ref_job.result(), other_job.result()
-        self.queried += max(0, len(bounds) - 1)
-        if top:
-            self.reference_rows = sum(c.count for c in ref_sums.values())
-            self.other_rows = sum(c.count for c in other_sums.values())
-        self._compare_rows(ref_rows, other_rows)
-        buckets = buckets_of(bounds)
-        children = []
-        for index in sorted(ref_sums.keys() | other_sums.keys()):
-            r, o = ref_sums.get(index, EMPTY), other_sums.get(index, EMPTY)
-            if r != o:
-                children.append(_Pending(buckets[index], max(r.count, o.count)))
-        return children
-
-    def settled(self, ranges: Sequence[KeyRange]) -> bool:
-        """One plain total over all ``ranges`` per side (counts the rows): True when they agree."""
-        bounds = [min(r.lo for r in ranges), max(r.hi for r in ranges)]
-        ref_job = self.pool.submit(self.reference.checksums, bounds, ranges)
-        other_job = self.pool.submit(self.other.checksums, bounds, ranges)
-        ref, oth = ref_job.result().get(1, EMPTY), other_job.result().get(1, EMPTY)
+    def _settled(self, ranges: Sequence[KeyRange]) -> bool:
+        """Level 0: one plain total per side (counts the rows); True when they agree."""
+        started = time.perf_counter()
+        ref_job = self.pool.submit(self.reference.total, ranges)
+        other_job = self.pool.submit(self.other.total, ranges)
+        ref, oth = ref_job.result(), other_job.result()
         self.queried += 1
         self.reference_rows, self.other_rows = ref.count, oth.count
-        self.report(f"{len(ranges)} ranges: totals {'agree' if ref == oth else 'differ'}")
+        verdict = "agree" if ref == oth else "differ"
+        self.report(f"level 0: totals over {len(ranges)} ranges {verdict}", started)
         return ref == oth
 
-    def _cut(self, p: _Pending) -> list[int]:
-        """More buckets for fuller ranges, so that differing buckets come back near fetch size."""
-        wanted = -(-(p.count or 0) * 4 // self.options.threshold)
-        parts = min(max(self.options.segments, wanted), self.options.max_segments, p.rng.width)
-        return cut(p.rng, parts, self.spans)
+    def _level(self, pending: list[_Pending]) -> tuple[list[_Pending], str]:
+        """Fetch the small ranges, checksum the others by block: the differing blocks go on."""
+        fetch = [p.rng for p in pending if self._small(p)]
+        split = [p for p in pending if not self._small(p)]
+        within = [p.rng for p in split]
+        shift = self._next_shift(split) if split else 0
+        ref_job = self.pool.submit(_side_work, self.reference, shift, within, fetch)
+        other_job = self.pool.submit(_side_work, self.other, shift, within, fetch)
+        (ref_sums, ref_rows), (other_sums, other_rows) = ref_job.result(), other_job.result()
+        self._compare_rows(ref_rows, other_rows)
+        blocks = ref_sums.keys() | other_sums.keys()
+        self.queried += len(blocks)
+        counts: dict[int, int] = {}
+        for block in sorted(blocks):
+            r, o = ref_sums.get(block, EMPTY), other_sums.get(block, EMPTY)
+            if r != o:
+                counts[block] = max(r.count, o.count)
+        # a part of ``within`` lies inside one block, so its first key names the block
+        parts = overlaps([block_range(block, shift) for block in counts], within)
+        children = [_Pending(part, counts[part.lo >> shift]) for part in parts]
+        done = f"{len(fetch)} ranges fetched"
+        return children, f"{done}, {len(blocks)} blocks of 2^{shift} keys" if split else done
+
+    def _next_shift(self, split: list[_Pending]) -> int:
+        """Blocks of about ``threshold / _BLOCK_FILL`` rows, judged along the partitions' spans.
+
+        Always finer than the last level's, so that a block whose rows cluster in a small part of
+        it (unlike the estimate) is still cut, and the descent ends.
+        """
+        ranges = [p.rng for p in split]
+        parts = list(overlaps(ranges, self.spans)) if self.spans else []
+        rows = min(sum(p.count for p in split), max(self.reference_rows, self.other_rows))
+        fitted = choose_shift(rows, parts or ranges, self.options.threshold // _BLOCK_FILL)
+        if rows <= _FEW_ROWS:  # blocks no wider than the threshold: the next level only fetches
+            fitted = min(fitted, self.options.threshold.bit_length() - 1)
+        self.shift = min(fitted, self.shift - 1)
+        return self.shift
 
     def _small(self, p: _Pending) -> bool:
+        """Keys are unique, so a range no wider than the threshold holds at most that many rows."""
         limit = self.options.threshold
-        return (p.count is not None and p.count <= limit) or p.rng.width <= limit
+        return p.count <= limit or p.rng.width <= limit
 
     def _compare_rows(self, ref: dict[int, int], oth: dict[int, int]) -> None:
         self.fetched += len(ref) + len(oth)
@@ -312,9 +339,11 @@ class _Run:
         self.extra.extend(k for k in oth if k not in ref)
         self.changed.extend(k for k, d in ref.items() if k in oth and oth[k] != d)
 
-    def report(self, message: str) -> None:
+    def report(self, message: str, started: float) -> None:
+        """``message`` and the seconds since ``started`` (each level's cost), to ``progress``."""
         if self.progress is not None:
-            self.progress(f"{self.reference.name} vs {self.other.name}: {message}")
+            seconds = time.perf_counter() - started
+            self.progress(f"{self.reference.name} vs {self.other.name}: {message} ({seconds:.2f} s)")
 
     def result(self, seconds: float, ranges: tuple[KeyRange, ...]) -> DiffResult:
         return DiffResult(
@@ -326,9 +355,9 @@ class _Run:
 
 
 def _side_work(
-    source: Source, bounds: Sequence[int], within: Sequence[KeyRange], fetch: Sequence[KeyRange]
+    source: Source, shift: int, within: Sequence[KeyRange], fetch: Sequence[KeyRange]
 ) -> tuple[dict[int, Checksum], dict[int, int]]:
     """One level's queries for one side: at most one aggregate and one fetch (one connection)."""
-    sums = source.checksums(bounds, within) if within else {}
+    sums = source.block_checksums(shift, within) if within else {}
     rows = source.range_digests(fetch) if fetch else {}
     return sums, rows

@@ -29,15 +29,6 @@ class KeyRange:
     def width(self) -> int:
         return self.hi - self.lo
 
-    def bucket_width(self, buckets: int) -> int:
-        """Width of each of ``buckets`` equal parts (the last may be shorter); at least 1."""
-        return max(1, -(-self.width // buckets))
-
-    def bucket(self, index: int, width: int) -> KeyRange:
-        """Sub-range number ``index`` when split in parts of ``width`` (matches SQL ``(k - lo) / w``)."""
-        lo = self.lo + index * width
-        return KeyRange(lo, min(self.hi, lo + width))
-
     def union(self, other: KeyRange) -> KeyRange:
         return KeyRange(min(self.lo, other.lo), max(self.hi, other.hi))
 

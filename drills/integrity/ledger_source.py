@@ -8,13 +8,12 @@ It is opened read-only, so a producer still writing it is not disturbed.
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from drills.integrity.buckets import bucket_index
+from drills.integrity.buckets import block_range
 from drills.integrity.errors import IntegrityError
 from drills.integrity.key_range import EMPTY, Checksum, KeyRange
 
@@ -59,23 +58,40 @@ class LedgerSource:
         lo, hi = self._query(f"SELECT min(event_key), max(event_key) FROM ledger {where}", params)[0]
         return None if lo is None else KeyRange(int(lo), int(hi) + 1)
 
-    def checksums(self, bounds: Sequence[int], within: Sequence[KeyRange]) -> dict[int, Checksum]:
-        """One indexed aggregate per bucket: in-process SQLite makes a query cost microseconds.
+    def total(self, within: Sequence[KeyRange]) -> Checksum:
+        """One indexed aggregate per range (in-process SQLite makes a query cost microseconds)."""
+        result = EMPTY
+        for rng in within:
+            result = result.plus(self._checksum(rng))
+        return result
 
-        WHY per bucket: SQLite has no ``width_bucket``, and walking the rowid B-tree bucket by
-        bucket reads each row once, in key order.
+    def block_checksums(self, shift: int, within: Sequence[KeyRange]) -> dict[int, Checksum]:
+        """Walk each range block by block, jumping over empty stretches with one index probe.
+
+        WHY not ``GROUP BY event_key >> shift``: SQLite groups an expression through a temporary
+        B-tree (3x the time of a plain scan for 3M rows); walking the rowid B-tree block by block
+        reads each row once, in key order, and costs two indexed queries per non-empty block.
         """
         sums: dict[int, Checksum] = {}
         for rng in within:
-            inner = [b for b in bounds if rng.lo < b < rng.hi]
-            for lo, hi in itertools.pairwise([rng.lo, *inner, rng.hi]):
-                where, params = self._where(KeyRange(lo, hi))
-                query = f"SELECT count(*), sum(digest >> 32), sum(digest & 4294967295) FROM ledger {where}"
-                c, hi_sum, lo_sum = self._query(query, params)[0]
-                if c:
-                    index = bucket_index(bounds, lo)
-                    sums[index] = sums.get(index, EMPTY).plus(Checksum.from_hi_lo(c, hi_sum, lo_sum))
+            key = self._first_key(rng)
+            while key is not None:
+                block = key >> shift
+                rest = KeyRange(min(rng.hi, block_range(block, shift).hi), rng.hi)
+                sums[block] = sums.get(block, EMPTY).plus(self._checksum(KeyRange(key, rest.lo)))
+                key = self._first_key(rest)
         return sums
+
+    def _checksum(self, rng: KeyRange) -> Checksum:
+        where, params = self._where(rng)
+        query = f"SELECT count(*), sum(digest >> 32), sum(digest & 4294967295) FROM ledger {where}"
+        count, hi_sum, lo_sum = self._query(query, params)[0]
+        return Checksum.from_hi_lo(count, hi_sum, lo_sum)
+
+    def _first_key(self, rng: KeyRange) -> int | None:
+        where, params = self._where(rng)
+        (key,) = self._query(f"SELECT min(event_key) FROM ledger {where}", params)[0]
+        return None if key is None else int(key)
 
     def range_digests(self, ranges: Sequence[KeyRange]) -> dict[int, int]:
         rows: dict[int, int] = {}

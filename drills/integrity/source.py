@@ -1,8 +1,9 @@
 """What a diff needs from one side: per-range aggregates pushed down into its engine.
 
 Every method works on key ranges so that each engine answers with one indexed query and only
-numbers travel: ``(count, sum(digest))`` per bucket, or ``key -> digest`` for small ranges. Each
-source carries a ``name`` ("primary", "replica", "ledger") used in every error message.
+numbers travel: ``(count, sum(digest))`` in total or per block of keys, or ``key -> digest`` for
+small ranges. Each source carries a ``name`` ("primary", "replica", "ledger") used in every error
+message.
 """
 
 from __future__ import annotations
@@ -30,11 +31,17 @@ class Source(Protocol):
     def bounds(self, within: KeyRange | None = None) -> KeyRange | None:
         """``[min key, max key + 1)`` of the rows (inside ``within``), None when there are none."""
 
-    def checksums(self, bounds: Sequence[int], within: Sequence[KeyRange]) -> dict[int, Checksum]:
-        """Checksum per non-empty bucket of the rows inside ``within``, in one pass.
+    def total(self, within: Sequence[KeyRange]) -> Checksum:
+        """Checksum of all rows inside ``within`` (disjoint key ranges), in one pass.
 
-        Bucket ``i`` holds keys in ``[bounds[i-1], bounds[i])`` (SQL ``width_bucket`` numbering);
-        every range of ``within`` starts and ends on a bound, so no bucket straddles two ranges.
+        WHY a method of its own: a plain aggregate, which PostgreSQL runs as a parallel scan with
+        no hashing; equal data is settled by it alone.
+        """
+
+    def block_checksums(self, shift: int, within: Sequence[KeyRange]) -> dict[int, Checksum]:
+        """Checksum per non-empty block ``key >> shift`` of the rows inside ``within``, in one pass.
+
+        ``within`` is sorted and disjoint; a block may hold parts of several of its ranges.
         """
 
     def range_digests(self, ranges: Sequence[KeyRange]) -> dict[int, int]:

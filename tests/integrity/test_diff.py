@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from drills.integrity import (
+    Checksum,
     DiffOptions,
     DigestMode,
     IntegrityError,
@@ -24,8 +25,8 @@ from tests.integrity.pg_cluster import PgCluster
 
 pytestmark = pytest.mark.sandbox
 
-#: Small buckets so these few thousand rows exercise several bisection levels.
-DEEP = DiffOptions(segments=4, first_segments=8, max_segments=8, threshold=64)
+#: A small threshold so these few thousand rows go through a level of blocks before any fetch.
+DEEP = DiffOptions(threshold=64)
 
 
 def _diff(twins: Twins, options: DiffOptions = DEEP, mode: DigestMode = DigestMode.STORED):
@@ -52,7 +53,7 @@ def test_deleted_row_is_missing(twins: Twins) -> None:
     _exec(twins.dsn_b, "DELETE FROM vitals_events WHERE event_key = %s", (event_key(7, 120),))
     result = _diff(twins)
     assert (result.missing, result.extra, result.changed) == ((event_key(7, 120),), (), ())
-    assert result.ranges_queried > 8, "should have bisected below the first level"
+    assert result.ranges_queried > 8, "should have compared blocks below the totals"
 
 
 def test_changed_payload_with_its_digest_is_changed(twins: Twins) -> None:
@@ -173,8 +174,12 @@ def test_ledger_sums_are_exact_beyond_64_bits(tmp_path: Path) -> None:
     source = LedgerSource(path)
     source.open()
     try:
-        (checksum,) = source.checksums([0, len(digests)], [KeyRange(0, len(digests))]).values()
+        everything = [KeyRange(0, len(digests))]
+        checksum = source.total(everything)
         assert (checksum.count, checksum.total) == (len(digests), sum(digests))
+        blocks = source.block_checksums(7, everything)
+        assert len(blocks) == -(-len(digests) // 128)
+        assert blocks[3] == Checksum(128, sum(digests[3 * 128 : 4 * 128]))
     finally:
         source.close()
 
@@ -276,14 +281,20 @@ def test_scattered_differences_narrow_in_few_levels_with_one_query_per_level(twi
     levels: list[str] = []
     result = diff_sources(
         PostgresSource(twins.dsn_a, name="a"), PostgresSource(twins.dsn_b, name="b"),
-        options=DiffOptions(threshold=64, max_segments=256), progress=levels.append,
+        options=DiffOptions(threshold=64), progress=levels.append,
     )
     assert result.missing == tuple(planted)
-    assert len(levels) <= 3, levels
+    assert len(levels) == 3, "totals, blocks, fetch"
     assert result.rows_fetched < 4 * 2 * 64, "only the differing buckets' rows travel"
 
 
-def test_unpartitioned_keys_fall_back_to_equal_width_buckets(twins: Twins) -> None:
+def test_unpartitioned_keys_clustered_in_a_sparse_range_take_one_level_of_blocks(twins: Twins) -> None:
+    """20 devices' keys spread over 2**36 look sparse, but each device's rows sit in 250 keys."""
     _exec(twins.dsn_b, "DELETE FROM vitals_events WHERE event_key = %s", (event_key(11, 111),))
-    result = _diff(twins, DiffOptions(segments=4, max_segments=8, threshold=64, partition_bits=0))
+    levels: list[str] = []
+    result = diff_sources(
+        PostgresSource(twins.dsn_a, name="a"), PostgresSource(twins.dsn_b, name="b"),
+        options=DiffOptions(threshold=64, partition_bits=0), progress=levels.append,
+    )
     assert (result.missing, result.extra, result.changed) == ((event_key(11, 111),), (), ())
+    assert len(levels) == 3, "totals, blocks, fetch"
