@@ -31,7 +31,7 @@ from tests.integrity.pg_cluster import PgCluster, free_port
 
 PORTS = (19600, 19700)
 BACKGROUND_DEVICES = 2000
-DRILL_DEVICES = 200
+DRILL_DEVICES = 2000  # a drill fleet, as the sandbox producer simulates
 DRILL_FIRST_DEVICE = 500_001  # the drill's fleet: devices no background row uses
 SHORT_NAMES = {SCHEMA_SUITE: "schema", VALIDITY_SUITE: "validity", LEDGER_SUITE: "ledger"}
 console = Console()
@@ -113,7 +113,7 @@ def _load(dsn: str, lo: int, hi: int, first: int, devices: int) -> None:
 
 def _sql(dsn: str, statement: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(statement)
 
 
 def _sizes(value: str) -> list[int]:
