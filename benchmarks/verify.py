@@ -5,8 +5,9 @@ Builds ``--rows`` vitals rows (default 10,000,000) identically on two independen
 minutes at 100k events/min) and timing ``verify_incremental`` of the newest rows at every size. At
 full size it compares the two servers with our diff and with reladiff (HASHDIFF over key +
 payload_digest, the same information), first with no difference, then with ``--diffs`` planted ones
-(a third each: deleted, changed, replica-only), and prints rows/s of each and the ratio. Our results
-are checked against the planted set (exactness). Everything started is stopped at the end.
+(a third each: deleted, changed, replica-only), and prints rows/s of each and the ratio, with the
+seconds each level of our diff took. Our results are checked against the planted set (exactness).
+Everything started is stopped at the end.
 
     .venv/bin/python -m benchmarks.verify [--rows N] [--diffs K] [--devices D] [--content]
 """
@@ -126,7 +127,8 @@ def _compare_both(
     args: argparse.Namespace, primary: PgCluster, replica: PgCluster, expected: int
 ) -> tuple[Timing, Timing | None]:
     mode = DigestMode.CONTENT if args.content else DigestMode.STORED
-    ours = diff_sources(_source(primary, "primary", mode), _source(replica, "replica", mode))
+    ours = diff_sources(_source(primary, "primary", mode), _source(replica, "replica", mode),
+                        progress=lambda message: console.print(f"    {message}"))
     found = len(ours.missing) + len(ours.extra) + len(ours.changed)
     if found != expected:
         raise SystemExit(f"our diff is not exact: found {found}, planted {expected}: {ours.summary()}")

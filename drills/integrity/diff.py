@@ -270,13 +270,20 @@ class _Run:
         if not ranges or self._settled(ranges):
             return
         rows = max(self.reference_rows, self.other_rows)
-        pending = [_Pending(rng, rows) for rng in ranges]
+        fetch: list[KeyRange] = []
+        split: list[_Pending] = []
+        if rows <= self.options.threshold:  # every row fits one fetch
+            fetch = ranges
+        else:  # which ranges differ is not known yet: checksum them all by block
+            split = [_Pending(rng, rows) for rng in ranges]
         level = 0
-        while pending:
+        while fetch or split:
             level += 1
             started = time.perf_counter()
-            pending, done = self._level(pending)
-            self.report(f"level {level}: {done}, {len(pending)} differ", started)
+            differing, done = self._level(fetch, split)
+            fetch = [p.rng for p in differing if self._small(p)]
+            split = [p for p in differing if not self._small(p)]
+            self.report(f"level {level}: {done}, {len(differing)} differ", started)
 
     def _settled(self, ranges: Sequence[KeyRange]) -> bool:
         """Level 0: one plain total per side (counts the rows); True when they agree."""
@@ -287,13 +294,11 @@ class _Run:
         self.queried += 1
         self.reference_rows, self.other_rows = ref.count, oth.count
         verdict = "agree" if ref == oth else "differ"
-        self.report(f"level 0: totals over {len(ranges)} ranges {verdict}", started)
+        self.report(f"level 0: totals {verdict} over {len(ranges):,} range(s)", started)
         return ref == oth
 
-    def _level(self, pending: list[_Pending]) -> tuple[list[_Pending], str]:
-        """Fetch the small ranges, checksum the others by block: the differing blocks go on."""
-        fetch = [p.rng for p in pending if self._small(p)]
-        split = [p for p in pending if not self._small(p)]
+    def _level(self, fetch: list[KeyRange], split: list[_Pending]) -> tuple[list[_Pending], str]:
+        """Compare the rows of ``fetch``, checksum ``split`` by block: returns the differing blocks."""
         within = [p.rng for p in split]
         shift = self._next_shift(split) if split else 0
         ref_job = self.pool.submit(_side_work, self.reference, shift, within, fetch)
@@ -329,7 +334,8 @@ class _Run:
         return self.shift
 
     def _small(self, p: _Pending) -> bool:
-        """Keys are unique, so a range no wider than the threshold holds at most that many rows."""
+        """Fetch a differing range: keys are unique, so one no wider than the threshold holds at
+        most that many rows."""
         limit = self.options.threshold
         return p.count <= limit or p.rng.width <= limit
 

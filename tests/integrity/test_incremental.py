@@ -54,6 +54,14 @@ def test_loss_in_new_rows_is_found_and_reported_once(twins: Twins, tmp_path: Pat
     assert len(verify_full(*_pair(twins), marks).missing) == 200, "the full run re-finds it"
 
 
+def test_a_difference_in_many_device_tails_fetches_only_its_block(twins: Twins, tmp_path: Path) -> None:
+    with psycopg.connect(twins.dsn_b, autocommit=True) as conn:
+        conn.execute("DELETE FROM vitals_events WHERE event_key = %s", (event_key(6, 66),))
+    result = verify_incremental(*_pair(twins), Watermarks.for_pair(tmp_path, "a", "b"))
+    assert result.missing == (event_key(6, 66),) and result.reference_rows == 5000
+    assert result.rows_fetched < 2 * 512, "one block of the 20 tails, not every tail"
+
+
 def test_change_below_the_watermark_needs_the_full_run(twins: Twins, tmp_path: Path) -> None:
     marks = Watermarks.for_pair(tmp_path, "a", "b")
     verify_incremental(*_pair(twins), marks)
