@@ -22,7 +22,7 @@ Stable API for drills (loss proof) and the CLI::
   its digest); ``DigestMode.CONTENT`` recomputes the digest from the row in SQL (catches that too).
 - ``LedgerSource(path, acked_only=True)``: the producer's SQLite ledger (read-only).
 - Cost: equal data costs one plain ``count, sum`` scan per side (both sides concurrently); k
-  differences add one pass grouped by ``key >> shift`` (blocks of about a quarter of the fetch
+  differences add one pass grouped by ``key >> shift`` (blocks of about half the fetch
   threshold, fitted to the devices' dense key spans, see ``drills.integrity.buckets``) and one
   batched fetch of the differing blocks' rows, one query per side per level (``DiffOptions``).
 - Incremental verification: ``verify_incremental(reference, other, Watermarks.for_pair(state_dir,
