@@ -11,13 +11,12 @@ and changed rows.
 Differences from reladiff (32 segments, threshold 16,384, one query per segment), measured in
 ``benchmarks/verify.py``: the first level is one plain ``count, sum`` per side (a parallel scan,
 no hashing), so equal tables cost one scan; when it differs, the next level is one grouped pass
-over ``key >> shift``, with the shift fitted to the rows' density along the partitions' dense
-key spans (``drills.integrity.buckets``) so that blocks hold about half the threshold
-and, keys being unique, every differing block comes back small enough to fetch: k scattered
-differences cost the total, one grouped pass and one batched fetch, not k separate recursions.
-Blocks are shifts of the key, not bounds looked up per row, and empty key space makes no group.
-The sums are integer sums of the digest stored at write time, not a hash computed per row at
-query time.
+over ``key >> shift``, the shift fitted to the rows' density along the partitions' dense key
+spans (``drills.integrity.buckets``) so that blocks hold about half the threshold. Keys being
+unique, every differing block then comes back small enough to fetch: k scattered differences
+cost the total, one grouped pass and one batched fetch, not k separate recursions. A block is a
+shift of the key, not a bound looked up per row, and empty key space makes no group. The sums
+are integer sums of the digest stored at write time, not a hash computed per row at query time.
 """
 
 from __future__ import annotations
@@ -155,14 +154,17 @@ def diff_opened(
     started = time.perf_counter()
     opts = options or DiffOptions()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="integrity-diff") as pool:
-        spans = _spans(pool, reference, other, opts)
+        sides = _side_spans(pool, reference, other, opts)
+        spans = None if sides is None else _merged(sides, opts.partition_bits)
         if spans is None:
             rng = key_range or _union(*pool.map(lambda s: s.bounds(None), (reference, other)))
         else:
             rng = key_range or (KeyRange(spans[0].lo, spans[-1].hi) if spans else None)
         run = _Run(reference, other, opts, pool, progress, spans)
         if rng is not None:
-            run.compare([rng])
+            # a first or last key on one side only: the totals differ, no need to count them
+            known = key_range is None and sides is not None and sides[0] != sides[1]
+            run.compare([rng], _row_estimate(pool, reference, other) if known else None)
     return run.result(time.perf_counter() - started, (rng,) if rng else ())
 
 
@@ -185,21 +187,30 @@ def diff_ranges(
     return run.result(time.perf_counter() - started, tuple(ranges))
 
 
-def _spans(
+def _side_spans(
     pool: ThreadPoolExecutor, reference: Source, other: Source, opts: DiffOptions
-) -> list[KeyRange] | None:
-    """Union of both sides' partition spans (sorted), or None when keys are not partitioned."""
+) -> tuple[list[KeyRange], list[KeyRange]] | None:
+    """Each side's partition spans, or None when keys are not partitioned."""
     if opts.partition_bits <= 0:
         return None
     bits, limit = opts.partition_bits, opts.max_partitions
-    found = list(pool.map(lambda s: s.partition_spans(bits, limit), (reference, other)))
-    if any(side is None for side in found):
-        return None
+    ref, oth = pool.map(lambda s: s.partition_spans(bits, limit), (reference, other))
+    return None if ref is None or oth is None else (ref, oth)
+
+
+def _merged(sides: tuple[list[KeyRange], list[KeyRange]], bits: int) -> list[KeyRange]:
+    """Union of both sides' spans, one per partition, sorted."""
     merged: dict[int, KeyRange] = {}
-    for span in (span for side in found for span in side or ()):
-        part = span.lo >> opts.partition_bits
+    for span in (span for side in sides for span in side):
+        part = span.lo >> bits
         merged[part] = merged[part].union(span) if part in merged else span
     return [merged[part] for part in sorted(merged)]
+
+
+def _row_estimate(pool: ThreadPoolExecutor, reference: Source, other: Source) -> int | None:
+    """The fuller side's statistics estimate, None when either side keeps none."""
+    ref, oth = pool.map(lambda s: s.row_estimate(), (reference, other))
+    return None if ref is None or oth is None else max(ref, oth)
 
 
 @contextmanager
@@ -265,47 +276,63 @@ class _Run:
     other_rows: int = 0
     queried: int = 0
     fetched: int = 0
+    fuller: int = 0  # rows on the fuller side, counted by the totals or estimated
     shift: int = MAX_SHIFT + 1  # the last level's; every level cuts finer, so the descent ends
 
-    def compare(self, ranges: list[KeyRange]) -> None:
-        """One plain total over ``ranges`` per side; when they differ, levels of blocks until done."""
-        if not ranges or self._settled(ranges):
+    def compare(self, ranges: list[KeyRange], expected_rows: int | None = None) -> None:
+        """One plain total over ``ranges`` per side; when they differ, levels of blocks until done.
+
+        ``expected_rows``: the totals are known to differ already (the partition spans do), so
+        the total pass is skipped; this estimate sizes the first blocks, which count the rows.
+        """
+        if not ranges or not self._totals_differ(ranges, expected_rows):
             return
-        rows = max(self.reference_rows, self.other_rows)
-        fetch: list[KeyRange] = []
-        split: list[_Pending] = []
-        if rows <= self.options.threshold:  # every row fits one fetch
-            fetch = ranges
-        else:  # which ranges differ is not known yet: checksum them all by block
-            split = [_Pending(rng, rows) for rng in ranges]
-        level = 0
+        # which ranges differ is not known yet: checksum them all, unless every row fits one fetch
+        small = self.fuller <= self.options.threshold
+        fetch = ranges if small else []
+        split = [] if small else [_Pending(rng, self.fuller) for rng in ranges]
+        level, counting = 0, expected_rows is not None
         while fetch or split:
             level += 1
             started = time.perf_counter()
-            differing, done = self._level(fetch, split)
+            differing, done = self._level(fetch, split, counting)
+            counting = False
             fetch = [p.rng for p in differing if self._small(p)]
             split = [p for p in differing if not self._small(p)]
             self.report(f"level {level}: {done}, {len(differing)} differ", started)
 
-    def _settled(self, ranges: Sequence[KeyRange]) -> bool:
-        """Level 0: one plain total per side (counts the rows); True when they agree."""
+    def _totals_differ(self, ranges: Sequence[KeyRange], expected_rows: int | None) -> bool:
+        """Level 0: one plain total per side, counting the rows, unless known to differ."""
         started = time.perf_counter()
+        if expected_rows is not None:
+            self.fuller = expected_rows
+            self.report("level 0: skipped, the partition spans differ", started)
+            return True
         ref_job = self.pool.submit(self.reference.total, ranges)
         other_job = self.pool.submit(self.other.total, ranges)
         ref, oth = ref_job.result(), other_job.result()
         self.queried += 1
         self.reference_rows, self.other_rows = ref.count, oth.count
+        self.fuller = max(ref.count, oth.count)
         verdict = "agree" if ref == oth else "differ"
         self.report(f"level 0: totals {verdict} over {len(ranges):,} range(s)", started)
-        return ref == oth
+        return ref != oth
 
-    def _level(self, fetch: list[KeyRange], split: list[_Pending]) -> tuple[list[_Pending], str]:
-        """Compare the rows of ``fetch``, checksum ``split`` by block: returns the differing blocks."""
+    def _level(
+        self, fetch: list[KeyRange], split: list[_Pending], counting: bool
+    ) -> tuple[list[_Pending], str]:
+        """Compare the rows of ``fetch``, checksum ``split`` by block: returns the differing blocks.
+
+        ``counting``: this level covers every compared row (no totals were taken): count them.
+        """
         within = [p.rng for p in split]
         shift = self._next_shift(split) if split else 0
         ref_job = self.pool.submit(_side_work, self.reference, shift, within, fetch)
         other_job = self.pool.submit(_side_work, self.other, shift, within, fetch)
         (ref_sums, ref_rows), (other_sums, other_rows) = ref_job.result(), other_job.result()
+        if counting:
+            self.reference_rows = len(ref_rows) + sum(c.count for c in ref_sums.values())
+            self.other_rows = len(other_rows) + sum(c.count for c in other_sums.values())
         self._compare_rows(ref_rows, other_rows)
         blocks = ref_sums.keys() | other_sums.keys()
         self.queried += len(blocks)
@@ -328,7 +355,7 @@ class _Run:
         """
         ranges = [p.rng for p in split]
         parts = list(overlaps(ranges, self.spans)) if self.spans else []
-        rows = min(sum(p.count for p in split), max(self.reference_rows, self.other_rows))
+        rows = min(sum(p.count for p in split), self.fuller)
         fitted = choose_shift(rows, parts or ranges, self.options.threshold // _BLOCK_FILL)
         if rows <= _FEW_ROWS:  # blocks no wider than the threshold: the next level only fetches
             fitted = min(fitted, self.options.threshold.bit_length() - 1)

@@ -58,6 +58,10 @@ class LedgerSource:
         lo, hi = self._query(f"SELECT min(event_key), max(event_key) FROM ledger {where}", params)[0]
         return None if lo is None else KeyRange(int(lo), int(hi) + 1)
 
+    def row_estimate(self) -> int | None:
+        """None: SQLite keeps no row statistics, and counting would scan the ledger."""
+        return None
+
     def total(self, within: Sequence[KeyRange]) -> Checksum:
         """One indexed aggregate per range (in-process SQLite makes a query cost microseconds)."""
         result = EMPTY

@@ -133,6 +133,11 @@ class PostgresSource:
         lo, hi = self._query(self._fmt(query), params)[0]
         return None if lo is None else KeyRange(int(lo), int(hi) + 1)
 
+    def row_estimate(self) -> int | None:
+        """``pg_class.reltuples``, kept by (auto)vacuum and analyze; None before either ran."""
+        (rows,) = self._query("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (self.table,))[0]
+        return int(rows) if rows and rows > 0 else None
+
     def total(self, within: Sequence[KeyRange]) -> Checksum:
         """A plain aggregate, which PostgreSQL runs as a parallel scan with no hashing.
 

@@ -31,6 +31,13 @@ class Source(Protocol):
     def bounds(self, within: KeyRange | None = None) -> KeyRange | None:
         """``[min key, max key + 1)`` of the rows (inside ``within``), None when there are none."""
 
+    def row_estimate(self) -> int | None:
+        """Rows the engine's statistics expect in the table (no scan), None when it keeps none.
+
+        WHY: when the two sides' partition spans differ, their totals must differ too, and this
+        estimate sizes the first level of blocks in place of the counted total the diff skips.
+        """
+
     def total(self, within: Sequence[KeyRange]) -> Checksum:
         """Checksum of all rows inside ``within`` (disjoint key ranges), in one pass.
 

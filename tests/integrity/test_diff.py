@@ -125,6 +125,23 @@ def test_row_only_on_the_replica_is_extra(twins: Twins) -> None:
     assert result.to_integrity_result("a-vs-b").details["extra_ids"] == ["dev-000005:250"]
 
 
+def test_spans_that_differ_skip_the_totals_and_the_blocks_count_the_rows(twins: Twins) -> None:
+    e = twins.by_key(5, 249)
+    key = event_key(5, 250)  # past device 5's last key on A: the spans differ
+    _exec(twins.dsn_b, "INSERT INTO vitals_events SELECT %s, device_id, 250, patient_ref, ts, heart_rate, "
+          "spo2, systolic, diastolic, resp_rate, temp_c, payload_digest FROM vitals_events "
+          "WHERE event_key = %s", (key, e.event_key))
+    _exec(twins.dsn_b, "DELETE FROM vitals_events WHERE event_key = %s", (event_key(9, 9),))
+    for dsn in (twins.dsn_a, twins.dsn_b):
+        _exec(dsn, "ANALYZE vitals_events")  # the row estimate that sizes the first blocks
+    levels: list[str] = []
+    result = diff_sources(PostgresSource(twins.dsn_a, name="a"), PostgresSource(twins.dsn_b, name="b"),
+                          options=DEEP, progress=levels.append)
+    assert (result.missing, result.extra, result.changed) == ((event_key(9, 9),), (key,), ())
+    assert (result.reference_rows, result.other_rows) == (5000, 5000)
+    assert "level 0: skipped" in levels[0]
+
+
 def test_many_scattered_differences_are_all_found(twins: Twins) -> None:
     deleted = sorted(event_key(d, s) for d, s in [(1, 0), (1, 249), (9, 100), (20, 7), (20, 8), (14, 131)])
     _exec(twins.dsn_b, "DELETE FROM vitals_events WHERE event_key = ANY(%s)", (deleted,))
