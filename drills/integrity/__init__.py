@@ -24,7 +24,8 @@ Stable API for drills (loss proof) and the CLI::
 - Cost: equal data costs one plain ``count, sum`` scan per side (both sides concurrently); k
   differences add one pass grouped by ``key >> shift`` (blocks of about half the fetch
   threshold, fitted to the devices' dense key spans, see ``drills.integrity.buckets``) and one
-  batched fetch of the differing blocks' rows, one query per side per level (``DiffOptions``).
+  batched fetch of the differing blocks' rows, one query per side per level (``DiffOptions``);
+  when the devices' first or last keys differ between the sides, the count pass is skipped.
 - Incremental verification: ``verify_incremental(reference, other, Watermarks.for_pair(state_dir,
   reference.name, other.name))`` compares only each device's keys above its watermark and advances
   it; ``verify_full(...)`` re-checks everything and resets the watermarks; ``Watermarks.full_due(s)``

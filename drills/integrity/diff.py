@@ -1,12 +1,13 @@
 """Checksum diff of two sources by key range (the reladiff/data-diff method, on stored digests).
 
 Level 0 asks each side for one plain ``(count, sum(digest))`` over the compared ranges; equal
-totals end the diff. Otherwise every further level asks both sides, concurrently and with ONE
-query per side, for ``(count, sum(digest))`` per block ``key >> shift`` of all the ranges still in
-question, computed inside each engine. Only blocks whose checksums differ go on; a differing
-block small enough (``threshold`` rows) is fetched as ``key -> digest`` from both sides (again one
-query per side for all of them) and compared key by key, which names the exact missing, extra
-and changed rows.
+totals end the diff. It is skipped when the sides' partition spans differ already (a device's
+first or last key on one side only: the totals cannot agree, so a lagging replica costs no extra
+scan). Every further level asks both sides, concurrently and with ONE query per side, for
+``(count, sum(digest))`` per block ``key >> shift`` of all the ranges still in question, computed
+inside each engine. Only blocks whose checksums differ go on; a differing block small enough
+(``threshold`` rows) is fetched as ``key -> digest`` from both sides (again one query per side for
+all of them) and compared key by key, which names the exact missing, extra and changed rows.
 
 Differences from reladiff (32 segments, threshold 16,384, one query per segment), measured in
 ``benchmarks/verify.py``: the first level is one plain ``count, sum`` per side (a parallel scan,
@@ -14,9 +15,10 @@ no hashing), so equal tables cost one scan; when it differs, the next level is o
 over ``key >> shift``, the shift fitted to the rows' density along the partitions' dense key
 spans (``drills.integrity.buckets``) so that blocks hold about half the threshold. Keys being
 unique, every differing block then comes back small enough to fetch: k scattered differences
-cost the total, one grouped pass and one batched fetch, not k separate recursions. A block is a
-shift of the key, not a bound looked up per row, and empty key space makes no group. The sums
-are integer sums of the digest stored at write time, not a hash computed per row at query time.
+cost the total (if not skipped), one grouped pass and one batched fetch, not k separate
+recursions. A block is a shift of the key, not a bound looked up per row, and empty key space
+makes no group. The sums are integer sums of the digest stored at write time, not a hash
+computed per row at query time.
 """
 
 from __future__ import annotations
