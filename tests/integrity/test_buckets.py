@@ -12,6 +12,7 @@ def _spans(devices: int, rows: int) -> list[KeyRange]:
 
 def test_dense_devices_get_blocks_of_about_the_target_rows() -> None:
     assert choose_shift(10_000_000, _spans(devices=2000, rows=5000), target=512) == 9
+    assert choose_shift(10_000_033, _spans(devices=2000, rows=5000), target=1024) == 10, "nearest"
 
 
 def test_a_stray_key_far_above_some_devices_does_not_widen_the_blocks() -> None:
@@ -23,7 +24,8 @@ def test_a_stray_key_far_above_some_devices_does_not_widen_the_blocks() -> None:
 def test_sparse_keys_get_wider_blocks_and_the_shift_stays_defined() -> None:
     assert choose_shift(1 << 20, [KeyRange(0, 1 << 40)], target=512) == 29
     assert choose_shift(1, [KeyRange(-(1 << 63), 1 << 63)], target=512) == MAX_SHIFT
-    assert choose_shift(10, [KeyRange(0, 4)], target=512) == 7
+    assert choose_shift(10, [KeyRange(0, 4)], target=512) == 8
+    assert choose_shift(1, [KeyRange(0, 1)], target=1) == 0
 
 
 def test_every_key_lands_in_the_block_that_contains_it() -> None:
