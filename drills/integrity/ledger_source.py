@@ -124,19 +124,6 @@ class LedgerSource:
             return None
         return [KeyRange(int(first), int(last) + 1) for first, last in rows]
 
-    def acked_counts(self) -> tuple[int, int]:
-        """``(acknowledged, sent)`` event counts: the bounds a store's row count must fall within."""
-        acked, sent = self._query("SELECT count(t_ack), count(*) FROM ledger")[0]
-        return int(acked), int(sent)
-
-    def last_acked_seqs(self) -> dict[str, tuple[int, int]]:
-        """``device_id -> (first seq sent, last acknowledged seq)`` for sequence contiguity checks."""
-        rows = self._query(
-            "SELECT device_id, min(seq), max(CASE WHEN t_ack IS NOT NULL THEN seq END) FROM ledger "
-            "GROUP BY device_id HAVING count(t_ack) > 0"
-        )
-        return {str(d): (int(first), int(last)) for d, first, last in rows}
-
     def _where(self, rng: KeyRange | None) -> tuple[str, tuple[int, ...]]:
         clauses = ["t_ack IS NOT NULL"] if self.acked_only else []
         params: tuple[int, ...] = ()
