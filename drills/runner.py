@@ -162,7 +162,7 @@ def _survivor_state(target: Target, region: str, ctx: DrillContext) -> SurvivorS
         return target.survivor_state(region)
     except Exception as err:
         ctx.note(f"checksum diff not run: {type(err).__name__}: {str(err)[:200]}")
-        return SurvivorState(digests=target.store_digests(region), checksum=None, one_snapshot=False)
+        return SurvivorState(digests=target.store_digests(region), checksum=None)
 
 
 def _agrees(checksum: IntegrityResult, loss: LossResult) -> bool:

@@ -40,7 +40,6 @@ class SurvivorState:
 
     digests: dict[int, int]
     checksum: IntegrityResult | None
-    one_snapshot: bool
 
 
 @dataclass(frozen=True)
@@ -180,19 +179,11 @@ class Target(ABC):
         """``event_key -> payload_digest`` of every row in the store of ``region``."""
 
     @abstractmethod
-    def checksum_diff(self, region: str) -> IntegrityResult | None:
-        """Bucketed checksum diff of the acknowledged ledger against ``region``'s store (DESIGN §5);
-        None when this target cannot run one."""
-
     def survivor_state(self, region: str) -> SurvivorState:
-        """The store's keys/digests and the checksum diff, taken on ONE state of ``region``'s store.
-
-        Loss figures and their proof must describe the same rows: a store still growing between two
-        separate reads makes them disagree. This default reads twice; targets override it with one
-        consistent snapshot when they can.
-        """
-        return SurvivorState(digests=self.store_digests(region), checksum=self.checksum_diff(region),
-                             one_snapshot=False)
+        """The store's keys/digests and the bucketed checksum diff of the acknowledged ledger against
+        it (DESIGN §5; ``checksum`` None when this target cannot run one), taken on ONE state of
+        ``region``'s store when the target can: loss figures and their proof must describe the same
+        rows. The runner measures again while the two disagree."""
 
     @abstractmethod
     def stream_backlog(self, region: str) -> int | None:

@@ -31,7 +31,7 @@ from psycopg.conninfo import make_conninfo
 from drills.integrity.diff import diff_sources
 from drills.integrity.ledger_source import LedgerSource
 from drills.integrity.postgres_source import PostgresSource
-from drills.journal import CHECKSUM_PROOF, IntegrityResult, TargetInfo
+from drills.journal import CHECKSUM_PROOF, TargetInfo
 from drills.pipeline.config import ProducerConfig
 from drills.targets.base import (
     ComponentHealth,
@@ -205,24 +205,16 @@ class LocalTarget(Target):
             rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
         return {int(k): int(d) for k, d in rows}
 
-    def checksum_diff(self, region: str) -> IntegrityResult | None:
-        if self._ledger is None or not self._ledger.exists():
-            return None
-        with self._store(region, timeout_s=5) as conn:
-            result = diff_sources(LedgerSource(self._ledger, acked_only=True, name="ledger (acknowledged)"),
-                                  PostgresSource(conn, name=f"store {region}"))
-        return result.to_integrity_result(CHECKSUM_PROOF)
-
     def survivor_state(self, region: str) -> SurvivorState:
         """Key map and checksum diff inside ONE repeatable-read transaction: the same rows."""
         if self._ledger is None or not self._ledger.exists():
-            return SurvivorState(digests=self.store_digests(region), checksum=None, one_snapshot=False)
+            return SurvivorState(digests=self.store_digests(region), checksum=None)
         with self._store(region, timeout_s=5) as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
             result = diff_sources(LedgerSource(self._ledger, acked_only=True, name="ledger (acknowledged)"),
                                   PostgresSource(conn, name=f"store {region}"))
-        return SurvivorState(digests={int(k): int(d) for k, d in rows}, one_snapshot=True,
+        return SurvivorState(digests={int(k): int(d) for k, d in rows},
                              checksum=result.to_integrity_result(CHECKSUM_PROOF))
 
     def stream_backlog(self, region: str) -> int | None:

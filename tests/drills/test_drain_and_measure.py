@@ -94,7 +94,7 @@ class GrowingStore:
         digests = {r.event_key: r.digest for r in self.ledger[:n]}
         checksum = IntegrityResult(name="ledger_vs_surviving_store", passed=missing == 0,
                                    summary=f"{missing} missing", details={"missing": missing, "changed": 0})
-        return SurvivorState(digests=digests, checksum=checksum, one_snapshot=False)
+        return SurvivorState(digests=digests, checksum=checksum)
 
 
 def _ledger(n: int) -> list[LedgerRow]:
