@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from drills.measure.loss import LedgerRow
-from drills.pipeline.events import split_event_key
+from drills.pipeline.events import device_id, split_event_key
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,6 @@ class LedgerFacts:
     devices: tuple[int, ...]  # device indexes of every ledger row, sorted
     bounds: dict[str, tuple[int, int]]
     unacked: dict[str, list[int]]
-
-
-def device_id(index: int) -> str:
-    return f"dev-{index:06d}"
 
 
 def ledger_facts(rows: Sequence[LedgerRow]) -> LedgerFacts:

@@ -34,7 +34,7 @@ from drills.integrity.errors import IntegrityError
 from drills.integrity.key_range import EMPTY, Checksum, KeyRange
 from drills.integrity.source import Source
 from drills.journal import IntegrityResult
-from drills.pipeline.events import SEQ_BITS, split_event_key
+from drills.pipeline.events import SEQ_BITS, event_id
 
 Progress = Callable[[str], None]
 
@@ -130,7 +130,7 @@ class DiffResult:
 
 def event_ids(keys: Sequence[int]) -> list[str]:
     """``dev-000042:17`` for each ``event_key``: how a person reads a key (never a patient id)."""
-    return [f"dev-{device:06d}:{seq}" for device, seq in map(split_event_key, keys)]
+    return [event_id(key) for key in keys]
 
 
 def diff_sources(

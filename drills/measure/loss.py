@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from drills.journal import LossDetail
-from drills.pipeline.events import split_event_key
+from drills.pipeline.events import event_id
 
 #: How many lost ids the journal names (the full list can be huge; the first ones prove the point).
 MAX_NAMED_IDS = 50
@@ -38,12 +38,6 @@ class LossResult:
     newest_lost_ack: float | None
     ack_latency_p99_s: float | None
     lost_acked_after: int = 0
-
-
-def event_id(key: int) -> str:
-    """``dev-000042:17`` from the bigint key (synthetic ids, safe for evidence)."""
-    device, seq = split_event_key(key)
-    return f"dev-{device:06d}:{seq}"
 
 
 def measure_loss(

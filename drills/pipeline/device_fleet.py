@@ -14,7 +14,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from drills.pipeline.events import event_digest, event_key
+from drills.pipeline.events import device_id, event_digest, event_key
 
 
 @dataclass
@@ -60,7 +60,7 @@ class DeviceFleet:
         """The reading at ``global_index`` stamped ``ts`` (rounded to the store's microsecond)."""
         slot, seq = global_index % self.devices, global_index // self.devices
         device_index = slot + 1
-        device_id = f"dev-{device_index:06d}"
+        device = device_id(device_index)
         vitals = self._step(slot)
         ts = round(ts, 6)
         values = {
@@ -69,9 +69,9 @@ class DeviceFleet:
             "resp_rate": round(vitals.resp_rate), "temp_c": round(vitals.temp_c, 1),
         }
         patient_ref = self._patient_refs[slot]
-        digest = event_digest(device_id, seq, patient_ref, ts, **values)  # type: ignore[arg-type]
-        payload = {"device_id": device_id, "seq": seq, "patient_ref": patient_ref, "ts": ts, **values}
-        return SyntheticEvent(event_key(device_index, seq), device_id, seq, digest, payload)
+        digest = event_digest(device, seq, patient_ref, ts, **values)  # type: ignore[arg-type]
+        payload = {"device_id": device, "seq": seq, "patient_ref": patient_ref, "ts": ts, **values}
+        return SyntheticEvent(event_key(device_index, seq), device, seq, digest, payload)
 
     def _baseline(self) -> _Vitals:
         rng = self._rng

@@ -61,6 +61,17 @@ def split_event_key(key: int) -> tuple[int, int]:
     return key >> SEQ_BITS, key & MAX_SEQ
 
 
+def device_id(device_index: int) -> str:
+    """``dev-000042``: the synthetic id of device ``device_index`` (``VitalsEvent.device_index``)."""
+    return f"dev-{device_index:06d}"
+
+
+def event_id(key: int) -> str:
+    """``dev-000042:17`` from the bigint key: how a person reads a key (synthetic, safe for evidence)."""
+    device, seq = split_event_key(key)
+    return f"{device_id(device)}:{seq}"
+
+
 def event_digest(
     device_id: str, seq: int, patient_ref: str, ts: float, heart_rate: int, spo2: int,
     systolic: int, diastolic: int, resp_rate: int, temp_c: float,

@@ -1,7 +1,7 @@
 """Loss accounting: the ledger against a store map."""
 
-from drills.measure.loss import LedgerRow, event_id, measure_loss
-from drills.pipeline.events import event_key
+from drills.measure.loss import LedgerRow, measure_loss
+from drills.pipeline.events import event_id, event_key
 
 
 def _row(dev: int, seq: int, t_ack: float | None, digest: int = 11) -> LedgerRow:
