@@ -1,7 +1,8 @@
 """Run the vitals suites against each region's store; results feed the journal and the report.
 
-The batch is the drill's rows: every row of the devices the ledger names (an index range per
-device), so a validation costs what the drill wrote, not what a 5 TB table holds. An ephemeral
+The batch is the drill's rows: every row of the devices the ledger names (a primary-key range per
+run of consecutive devices, ``sequence_gaps.drill_rows_query``), so a validation costs what the
+drill wrote, not what a 5 TB table holds. An ephemeral
 Great Expectations context per run (the connection string, which may hold a password,
 is never written to disk), one PostgreSQL data source per region, one validation definition per
 (suite, region). Each validation result is written as GE JSON (``<suite>@<region>.json``, what the
