@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 REPORT_NAME = "validation-report.json"
-CONTROL_IDS = re.compile(r"\(Control IDs: ([^)]*(?:\([^)]*\)[^)]*)*)\)")
+CONTROL_IDS = re.compile(r"\(Control IDs?: (.*)$", re.DOTALL)
 CITATION = re.compile(r"164\.\d{3}(?:\([0-9a-zA-Z]+\))+")
 
 
