@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -61,9 +62,13 @@ def load_policy(path: Path = POLICY_FILE) -> LintPolicy:
     if not path.is_file():
         return LintPolicy()
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    sections = {name: raw.get(name) or {} for name in ("blocking", "acknowledged")} if isinstance(raw, dict) else {}
+    sections = (
+        {name: raw.get(name) or {} for name in ("blocking", "acknowledged")} if isinstance(raw, dict) else {}
+    )
     if not sections or not all(isinstance(v, dict) for v in sections.values()):
-        raise CfnLintUnavailable(f"{path}: expected 'blocking' and 'acknowledged' mappings of rule id → reason")
+        raise CfnLintUnavailable(
+            f"{path}: expected 'blocking' and 'acknowledged' mappings of rule id → reason"
+        )
     return LintPolicy(
         blocking={str(k): str(v) for k, v in sections["blocking"].items()},
         acknowledged={str(k): str(v) for k, v in sections["acknowledged"].items()},
@@ -82,25 +87,26 @@ def _verdict(rule: str, level: str, policy: LintPolicy) -> tuple[str, str | None
     return "fails", None
 
 
-def judge(raw: list[dict[str, object]], policy: LintPolicy) -> list[LintFinding]:
+def judge(raw: list[dict[str, Any]], policy: LintPolicy) -> list[LintFinding]:
     """cfn-lint's JSON matches, judged; duplicates (one per region) are folded."""
     findings: dict[tuple[str, str, tuple[str, ...], str], LintFinding] = {}
     for match in raw:
-        rule_info = match.get("Rule") if isinstance(match.get("Rule"), dict) else {}
-        assert isinstance(rule_info, dict)
-        location = match.get("Location") if isinstance(match.get("Location"), dict) else {}
-        assert isinstance(location, dict)
-        start = location.get("Start") if isinstance(location.get("Start"), dict) else {}
-        assert isinstance(start, dict)
+        rule_info: dict[str, Any] = match.get("Rule") or {}
+        location: dict[str, Any] = match.get("Location") or {}
+        start: dict[str, Any] = location.get("Start") or {}
         rule, level = str(rule_info.get("Id", "?")), str(match.get("Level", ""))
-        path = tuple(str(p) for p in location.get("Path") or [])  # type: ignore[union-attr]
+        path = tuple(str(p) for p in location.get("Path") or [])
         verdict, reason = _verdict(rule, level, policy)
         finding = LintFinding(
-            rule=rule, level=level, message=str(match.get("Message", "")),
+            rule=rule,
+            level=level,
+            message=str(match.get("Message", "")),
             description=str(rule_info.get("ShortDescription") or rule_info.get("Description") or rule),
-            template=str(match.get("Filename", "")), path=path,
-            line=int(start["LineNumber"]) if isinstance(start.get("LineNumber"), int) else None,
-            verdict=verdict, reason=reason,
+            template=str(match.get("Filename", "")),
+            path=path,
+            line=start["LineNumber"] if isinstance(start.get("LineNumber"), int) else None,
+            verdict=verdict,
+            reason=reason,
         )
         findings.setdefault((finding.template, rule, path, finding.message), finding)
     return list(findings.values())
@@ -108,7 +114,7 @@ def judge(raw: list[dict[str, object]], policy: LintPolicy) -> list[LintFinding]
 
 def run_cfn_lint(
     executable: Path, templates: Sequence[Path], regions: Sequence[str], out_file: Path
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """cfn-lint's JSON findings for ``templates`` in ``regions`` (also written to ``out_file``)."""
     command = [str(executable), "--format", "json", "--non-zero-exit-code", "none"]
     if regions:
@@ -117,7 +123,9 @@ def run_cfn_lint(
     try:
         completed = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as exc:
-        raise CfnLintUnavailable(f"cannot start cfn-lint at {executable}: {exc.strerror}; run ./dev setup") from None
+        raise CfnLintUnavailable(
+            f"cannot start cfn-lint at {executable}: {exc.strerror}; run ./dev setup"
+        ) from None
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
         raise CfnLintUnavailable(f"cfn-lint did not complete (exit {completed.returncode}): {last[:300]}")

@@ -58,20 +58,27 @@ def run_hadolint(executable: Path, dockerfiles: Sequence[Path], out_file: Path) 
     try:
         completed = subprocess.run(
             [str(executable), "--format", "json", "--no-fail", *map(str, dockerfiles)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     except OSError as exc:
         raise DockerfileToolUnavailable(f"cannot start hadolint at {executable}: {exc.strerror}") from None
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-        raise DockerfileToolUnavailable(f"hadolint did not complete (exit {completed.returncode}): {last[:300]}")
+        raise DockerfileToolUnavailable(
+            f"hadolint did not complete (exit {completed.returncode}): {last[:300]}"
+        )
     raw = json.loads(completed.stdout or "[]")
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
     return [
         HadolintFinding(
-            code=str(item.get("code")), level=str(item.get("level")), message=str(item.get("message")),
-            file=str(item.get("file")), line=item.get("line") if isinstance(item.get("line"), int) else None,
+            code=str(item.get("code")),
+            level=str(item.get("level")),
+            message=str(item.get("message")),
+            file=str(item.get("file")),
+            line=item.get("line") if isinstance(item.get("line"), int) else None,
         )
         for item in raw
     ]

@@ -173,7 +173,9 @@ def run_gate(config: GateConfig, progress: Progress = _no_progress) -> GateSumma
         running = [(name, pool.submit(_timed, step)) for name, step in steps]
         for name, future in running:
             result, seconds = future.result()
-            timings.append(StepTiming(step=name, seconds=seconds, note="ran in parallel with the other tools"))
+            timings.append(
+                StepTiming(step=name, seconds=seconds, note="ran in parallel with the other tools")
+            )
             failures += result.failures
             statuses += result.statuses
             errors += result.errors
@@ -238,7 +240,11 @@ def _synthesize(config: GateConfig) -> str | None:
     shutil.rmtree(config.synth_dir, ignore_errors=True)
     env = {**os.environ, "CDK_OUTDIR": str(config.synth_dir), "CDK_CONTEXT_JSON": json.dumps(context)}
     completed = subprocess.run(
-        [str(config.python), "-m", "cdk_app"], cwd=config.root, env=env, capture_output=True, text=True,
+        [str(config.python), "-m", "cdk_app"],
+        cwd=config.root,
+        env=env,
+        capture_output=True,
+        text=True,
         check=False,
     )
     if completed.returncode == 0:
@@ -278,8 +284,10 @@ def _templates(assembly: Path, config: GateConfig) -> Templates:
             if region and region != "unknown-region":
                 regions[template] = [region]
     context = {**_cdk_json_context(config.root), **config.context}
-    app_regions = [str(context.get(key, default)) for key, default in
-                   (("primaryRegion", DEFAULT_REGIONS[0]), ("drRegion", DEFAULT_REGIONS[1]))]
+    app_regions = [
+        str(context.get(key, default))
+        for key, default in (("primaryRegion", DEFAULT_REGIONS[0]), ("drRegion", DEFAULT_REGIONS[1]))
+    ]
     for file in files:
         stacks.setdefault(file.resolve(), file.name.removesuffix(".template.json"))
         regions.setdefault(file.resolve(), app_regions)
@@ -341,11 +349,17 @@ def _nag_step(config: GateConfig, templates: Templates, catalog: Catalog) -> Ste
 def _nag_failures(catalog: Catalog, nag: NagOutcome, templates: Templates) -> list[GateFailure]:
     return [
         GateFailure(
-            tool="cdk-nag", check_id=f.rule_id, check_name=f.description.split(" - (", 1)[0],
-            resource=f.construct, file=f.template, template=templates.relative(f.template),
-            stack=templates.stack(f.template), logical_id=f.logical_id,
+            tool="cdk-nag",
+            check_id=f.rule_id,
+            check_name=f.description.split(" - (", 1)[0],
+            resource=f.construct,
+            file=f.template,
+            template=templates.relative(f.template),
+            stack=templates.stack(f.template),
+            logical_id=f.logical_id,
             line=_line_of(f.template, f.logical_id),
-            controls=_hits(catalog, _nag_rule(f.rule_id), "cdk-nag"), rule_citations=f.rule_citations,
+            controls=_hits(catalog, _nag_rule(f.rule_id), "cdk-nag"),
+            rule_citations=f.rule_citations,
         )
         for f in nag.findings
     ]
@@ -370,8 +384,14 @@ def _checkov_step(config: GateConfig, templates: Templates, catalog: Catalog) ->
     result = StepResult()
     out = config.out_dir / CHECKOV_DIR
     checks = catalog.checks_for_profile("checkov", config.profile)
-    command = [str(config.checkov.executable), "--config-file", str(config.checkov_config), "--skip-download",
-               "--check", ",".join(c for c in checks if not c.endswith("*"))]
+    command = [
+        str(config.checkov.executable),
+        "--config-file",
+        str(config.checkov_config),
+        "--skip-download",
+        "--check",
+        ",".join(c for c in checks if not c.endswith("*")),
+    ]
     for template in templates.files:
         command += ["-f", str(template.resolve())]
     command += ["-o", "json", "-o", "junitxml", "--output-file-path", str(out.resolve())]
@@ -403,9 +423,15 @@ def _checkov_failure(catalog: Catalog, finding: CheckovFinding, templates: Templ
     logical_id = finding.resource.split(".", 1)[1] if "." in finding.resource else None
     template = templates.relative(finding.file) if templates else None
     return GateFailure(
-        tool="checkov", check_id=finding.check_id, check_name=finding.check_name, resource=finding.resource,
-        file=finding.file, template=template, stack=templates.stack(finding.file) if templates else None,
-        logical_id=logical_id if templates else None, line=finding.line,
+        tool="checkov",
+        check_id=finding.check_id,
+        check_name=finding.check_name,
+        resource=finding.resource,
+        file=finding.file,
+        template=template,
+        stack=templates.stack(finding.file) if templates else None,
+        logical_id=logical_id if templates else None,
+        line=finding.line,
         detail="; ".join(finding.details) or None,
         controls=_hits(catalog, finding.check_id, "checkov"),
         engineering=_engineering(catalog, finding.check_id, "checkov"),
@@ -423,8 +449,12 @@ def _cfn_lint_step(config: GateConfig, templates: Templates, catalog: Catalog) -
         raw = [
             match
             for number, (regions, files) in enumerate(sorted(templates.by_region().items()))
-            for match in run_cfn_lint(config.cfn_lint, files, regions,
-                                      config.out_dir / CFN_LINT_DIR / f"results-{number}-{'-'.join(regions)}.json")
+            for match in run_cfn_lint(
+                config.cfn_lint,
+                files,
+                regions,
+                config.out_dir / CFN_LINT_DIR / f"results-{number}-{'-'.join(regions)}.json",
+            )
         ]
     except (CfnLintUnavailable, json.JSONDecodeError) as exc:
         result.statuses.append(ToolStatus(tool="cfn-lint", status="error", reason=str(exc)))
@@ -434,12 +464,18 @@ def _cfn_lint_step(config: GateConfig, templates: Templates, catalog: Catalog) -
     failing = [f for f in findings if f.fails]
     result.failures = [
         GateFailure(
-            tool="cfn-lint", check_id=f.rule, check_name=f.description,
-            resource=f.logical_id or "/".join(f.path) or "(template)", file=f.template,
-            template=templates.relative(f.template), stack=templates.stack(f.template), logical_id=f.logical_id,
+            tool="cfn-lint",
+            check_id=f.rule,
+            check_name=f.description,
+            resource=f.logical_id or "/".join(f.path) or "(template)",
+            file=f.template,
+            template=templates.relative(f.template),
+            stack=templates.stack(f.template),
+            logical_id=f.logical_id,
             line=f.line,
             detail=f.message + (f" (blocking: {f.reason})" if f.verdict == "blocking" else ""),
-            controls=_hits(catalog, f.rule, "cfn-lint"), engineering=_engineering(catalog, f.rule, "cfn-lint"),
+            controls=_hits(catalog, f.rule, "cfn-lint"),
+            engineering=_engineering(catalog, f.rule, "cfn-lint"),
         )
         for f in failing
     ]
@@ -475,9 +511,15 @@ def _dockerfile_step(config: GateConfig, catalog: Catalog) -> StepResult:
     failing = [f for f in hadolint if f.fails]
     result.failures += [
         GateFailure(
-            tool="hadolint", check_id=f.code, check_name=f.message, resource=_repo_relative(config, f.file),
-            file=f.file, line=f.line, detail=f"{f.level}: {f.message}",
-            controls=_hits(catalog, f.code, "hadolint"), engineering=_engineering(catalog, f.code, "hadolint"),
+            tool="hadolint",
+            check_id=f.code,
+            check_name=f.message,
+            resource=_repo_relative(config, f.file),
+            file=f.file,
+            line=f.line,
+            detail=f"{f.level}: {f.message}",
+            controls=_hits(catalog, f.code, "hadolint"),
+            engineering=_engineering(catalog, f.code, "hadolint"),
         )
         for f in failing
     ]
@@ -487,8 +529,11 @@ def _dockerfile_step(config: GateConfig, catalog: Catalog) -> StepResult:
     ]
     result.statuses += [
         ToolStatus(tool="hadolint", status="evaluated", counts=ToolCounts(failed=len(failing))),
-        ToolStatus(tool="checkov-dockerfile", status="evaluated",
-                   counts=ToolCounts(passed=outcome.passed, failed=outcome.failed, skipped=outcome.skipped)),
+        ToolStatus(
+            tool="checkov-dockerfile",
+            status="evaluated",
+            counts=ToolCounts(passed=outcome.passed, failed=outcome.failed, skipped=outcome.skipped),
+        ),
     ]
     return result
 
@@ -496,7 +541,11 @@ def _dockerfile_step(config: GateConfig, catalog: Catalog) -> StepResult:
 def _repo_relative(config: GateConfig, file: str) -> str:
     path = Path(file)
     resolved = (path if path.is_absolute() else config.root / path).resolve()
-    return resolved.relative_to(config.root.resolve()).as_posix() if resolved.is_relative_to(config.root) else file
+    return (
+        resolved.relative_to(config.root.resolve()).as_posix()
+        if resolved.is_relative_to(config.root)
+        else file
+    )
 
 
 def _outputs(out_dir: Path) -> list[str]:

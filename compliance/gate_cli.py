@@ -21,7 +21,8 @@ from compliance.gate import EXIT_ERROR, GateConfig, GateInputError, run_gate
 from compliance.gate_summary import GateSummary
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False,
+    no_args_is_help=True,
+    add_completion=False,
     help="HIPAA compliance gate: cdk-nag + checkov + cfn-lint + Dockerfile checks",
 )
 TRUE_WORDS = frozenset({"true", "1", "yes"})
@@ -59,8 +60,14 @@ def _failure_table(summary: GateSummary) -> Table:
         where = failure.template or "-"
         if failure.stack:
             where += f" ({failure.stack})"
-        table.add_row(failure.tool, failure.check_id, where, failure.logical_id or failure.resource,
-                      ", ".join(controls) or "(not in catalog)", citations or "-")
+        table.add_row(
+            failure.tool,
+            failure.check_id,
+            where,
+            failure.logical_id or failure.resource,
+            ", ".join(controls) or "(not in catalog)",
+            citations or "-",
+        )
     return table
 
 
@@ -74,7 +81,9 @@ def run(
     ] = None,
     context: Annotated[
         list[str] | None,
-        typer.Option("--context", "-c", help="CDK context key=value (repeatable); production=true: that profile"),
+        typer.Option(
+            "--context", "-c", help="CDK context key=value (repeatable); production=true: that profile"
+        ),
     ] = None,
     out: Annotated[Path, typer.Option(help="Where the evidence files go")] = DEFAULT_OUT,
 ) -> None:
@@ -83,8 +92,11 @@ def run(
     try:
         parsed = _parse_context(context or [])
         config = GateConfig(
-            out_dir=out, templates_dir=templates, environment_suffix=environment_suffix,
-            context=parsed, synth_dir=out.parent / "cdk.out",
+            out_dir=out,
+            templates_dir=templates,
+            environment_suffix=environment_suffix,
+            context=parsed,
+            synth_dir=out.parent / "cdk.out",
             production=parsed.get("production", "").strip().lower() in TRUE_WORDS,
         )
         with console.status("compliance gate") as status:
@@ -98,9 +110,9 @@ def run(
         console.print(f"[red]gate error:[/red] {problem}")
     timing = {t.step: t.seconds for t in summary.timings}
     verdict = "[green]PASSED[/green]" if summary.passed else "[red]FAILED[/red]"
-    for status in summary.tools:
-        if status.status != "evaluated":
-            console.print(f"[yellow]{status.tool}: {status.status}[/yellow] ({status.reason})")
+    for tool in summary.tools:
+        if tool.status != "evaluated":
+            console.print(f"[yellow]{tool.tool}: {tool.status}[/yellow] ({tool.reason})")
     steps = ", ".join(f"{step} {timing.get(step)} s" for step in ("synth", "cdk-nag", "checkov", "cfn-lint"))
     console.print(f"gate {verdict} in {timing.get('total')} s ({steps}); evidence in {out}")
     raise typer.Exit(summary.exit_code)

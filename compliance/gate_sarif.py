@@ -54,9 +54,7 @@ class SarifBases:
 
     def declared(self) -> dict[str, dict[str, str]]:
         bases = {"REPOROOT": self.repo_root, "TEMPLATES": self.templates_root}
-        return {
-            base_id: {"uri": bases[base_id].resolve().as_uri() + "/"} for base_id in sorted(self.used)
-        }
+        return {base_id: {"uri": bases[base_id].resolve().as_uri() + "/"} for base_id in sorted(self.used)}
 
 
 def _result(failure: GateFailure, bases: SarifBases) -> dict[str, Any]:
@@ -73,11 +71,13 @@ def _result(failure: GateFailure, bases: SarifBases) -> dict[str, Any]:
             physical["region"] = {"startLine": failure.line}
         location["physicalLocation"] = physical
     if failure.logical_id:
-        location["logicalLocations"] = [{
-            "name": failure.logical_id,
-            "fullyQualifiedName": f"{failure.stack or '?'}/{failure.logical_id}",
-            "kind": "resource",
-        }]
+        location["logicalLocations"] = [
+            {
+                "name": failure.logical_id,
+                "fullyQualifiedName": f"{failure.stack or '?'}/{failure.logical_id}",
+                "kind": "resource",
+            }
+        ]
     result: dict[str, Any] = {
         "ruleId": failure.check_id,
         "level": "error",
@@ -95,23 +95,31 @@ def _result(failure: GateFailure, bases: SarifBases) -> dict[str, Any]:
     return result
 
 
-def _run(tool: str, status: ToolStatus | None, failures: Sequence[GateFailure], bases: SarifBases) -> dict[str, Any]:
+def _run(
+    tool: str, status: ToolStatus | None, failures: Sequence[GateFailure], bases: SarifBases
+) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
     for failure in failures:
-        rules.setdefault(failure.check_id, {
-            "id": failure.check_id,
-            "shortDescription": {"text": failure.check_name or failure.check_id},
-            "properties": {"citations": failure.citations},
-        })
+        rules.setdefault(
+            failure.check_id,
+            {
+                "id": failure.check_id,
+                "shortDescription": {"text": failure.check_name or failure.check_id},
+                "properties": {"citations": failure.citations},
+            },
+        )
     invocation: dict[str, Any] = {"executionSuccessful": status is not None and status.status == "evaluated"}
     if status is not None and status.reason:
-        invocation["toolExecutionNotifications"] = [{
-            "message": {"text": f"{status.status}: {status.reason}"},
-            "level": "note" if status.status == "evaluated" else "error",
-        }]
+        invocation["toolExecutionNotifications"] = [
+            {
+                "message": {"text": f"{status.status}: {status.reason}"},
+                "level": "note" if status.status == "evaluated" else "error",
+            }
+        ]
     return {
-        "tool": {"driver": {"name": tool, "informationUri": INFORMATION_URIS[tool],
-                            "rules": list(rules.values())}},
+        "tool": {
+            "driver": {"name": tool, "informationUri": INFORMATION_URIS[tool], "rules": list(rules.values())}
+        },
         "invocations": [invocation],
         "results": [_result(f, bases) for f in failures],
     }

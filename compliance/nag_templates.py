@@ -163,8 +163,9 @@ def evaluate(templates: Sequence[Path], production: bool) -> dict[str, Any]:
         acknowledgements = app_acknowledgements(production)
         reports = []
         for pack in (HIPAASecurityChecks(app), AwsSolutionsChecks(app)):
-            reports.append(_plugin_report(pack.name, pack.validate_scope(app).violations, included,
-                                          acknowledgements))
+            reports.append(
+                _plugin_report(pack.name, pack.validate_scope(app).violations, included, acknowledgements)
+            )
     return {
         "version": REPORT_VERSION,
         "title": "Validation Report",
@@ -203,10 +204,15 @@ def _plugin_report(
             if ack is None:
                 failing.append(entry)
             else:
-                suppressed.append({
-                    **_violation_head(violation), "violatingConstructs": [entry],
-                    "acknowledgedId": ack.acknowledged_id, "reason": ack.reason, "acknowledgedAt": path,
-                })
+                suppressed.append(
+                    {
+                        **_violation_head(violation),
+                        "violatingConstructs": [entry],
+                        "acknowledgedId": ack.acknowledged_id,
+                        "reason": ack.reason,
+                        "acknowledgedAt": path,
+                    }
+                )
         if failing:
             open_findings.append({**_violation_head(violation), "violatingConstructs": failing})
     return {
@@ -218,8 +224,11 @@ def _plugin_report(
 
 
 def _violation_head(violation: Any) -> dict[str, Any]:
-    return {"ruleName": violation.rule_name, "description": violation.description,
-            "severity": violation.severity or "error"}
+    return {
+        "ruleName": violation.rule_name,
+        "description": violation.description,
+        "severity": violation.severity or "error",
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

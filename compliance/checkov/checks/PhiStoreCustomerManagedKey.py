@@ -50,9 +50,7 @@ def _efs(props: dict[str, Any]) -> str | None:
 def _bucket(props: dict[str, Any]) -> str | None:
     encryption = props.get("BucketEncryption")
     rules = encryption.get("ServerSideEncryptionConfiguration") if isinstance(encryption, dict) else None
-    defaults = [
-        rule.get("ServerSideEncryptionByDefault") for rule in rules or [] if isinstance(rule, dict)
-    ]
+    defaults = [rule.get("ServerSideEncryptionByDefault") for rule in rules or [] if isinstance(rule, dict)]
     if not any(
         isinstance(d, dict)
         and d.get("SSEAlgorithm") in ("aws:kms", "aws:kms:dsse")

@@ -19,8 +19,12 @@ from compliance.checkov.tool import CHECKS_DIR, PROJECT_ROOT, CheckovTool, ScanR
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "checkov"
 SUFFIX = "gatetest"
-CONTEXT = {"environmentSuffix": SUFFIX, "dbSecret": "htdr/db", "cacheSecret": "htdr/cache",
-           "alarmEmail": "oncall@example.com"}
+CONTEXT = {
+    "environmentSuffix": SUFFIX,
+    "dbSecret": "htdr/db",
+    "cacheSecret": "htdr/cache",
+    "alarmEmail": "oncall@example.com",
+}
 
 
 def custom_check_ids() -> list[str]:
@@ -54,7 +58,9 @@ def synthesize(out: Path, extra: dict[str, str] | None = None) -> Path:
     cdk_json = json.loads((PROJECT_ROOT / "cdk.json").read_text())
     context = {**cdk_json.get("context", {}), **CONTEXT, **(extra or {})}
     env = {**os.environ, "CDK_OUTDIR": str(out), "CDK_CONTEXT_JSON": json.dumps(context)}
-    subprocess.run([sys.executable, "-m", "cdk_app"], cwd=PROJECT_ROOT, env=env, capture_output=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "cdk_app"], cwd=PROJECT_ROOT, env=env, capture_output=True, check=False
+    )
     assert sorted(p.name for p in out.glob("*.template.json")), "the CDK app synthesized no template"
     return out
 

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
 from jsonschema import Draft4Validator
 from rich.console import Console
+from typer.testing import CliRunner
 
 from compliance.gate import GateConfig, run_gate
 from compliance.gate_cli import _failure_table
@@ -34,7 +33,9 @@ Resources = dict[str, Any]
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
 
 
-def _first(resources: Resources, resource_type: str, where: Callable[[Template], bool] = lambda r: True) -> str:
+def _first(
+    resources: Resources, resource_type: str, where: Callable[[Template], bool] = lambda r: True
+) -> str:
     return next(k for k, r in resources.items() if r["Type"] == resource_type and where(r))
 
 
@@ -43,13 +44,18 @@ def _props(resources: Resources, logical_id: str) -> dict[str, Any]:
     return props
 
 
-def _edit(resource_type: str, change: Callable[[dict[str, Any]], object],
-          where: Callable[[Template], bool] = lambda r: True) -> Callable[[Resources], str]:
+def _edit(
+    resource_type: str,
+    change: Callable[[dict[str, Any]], object],
+    where: Callable[[Template], bool] = lambda r: True,
+) -> Callable[[Resources], str]:
     """A mutation changing the Properties of the first resource of a type (matching ``where``)."""
+
     def mutate(resources: Resources) -> str:
         logical_id = _first(resources, resource_type, where)
         change(_props(resources, logical_id))
         return logical_id
+
     return mutate
 
 
@@ -57,6 +63,7 @@ def _add(logical_id: str, resource: Template) -> Callable[[Resources], str]:
     def mutate(resources: Resources) -> str:
         resources[logical_id] = resource
         return logical_id
+
     return mutate
 
 
@@ -100,10 +107,14 @@ def _retain(resources: Resources) -> str:
 
 
 def _external_key_principal(props: dict[str, Any]) -> None:
-    props["KeyPolicy"]["Statement"].append({
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
-        "Action": "kms:Decrypt", "Resource": "*",
-    })
+    props["KeyPolicy"]["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+        }
+    )
 
 
 def _backup_without_copy(props: dict[str, Any]) -> None:
@@ -117,6 +128,7 @@ def _parameter(name: str, value: str | None) -> Callable[[dict[str, Any]], objec
             props["Parameters"].pop(name)
         else:
             props["Parameters"][name] = value
+
     return change
 
 
@@ -133,77 +145,208 @@ class Mutation:
 
 PF, PS, DS = "PrimaryFoundation", "PrimaryServices", "DrServices"
 SECRET = {"Type": "AWS::SecretsManager::Secret", "Properties": {"GenerateSecretString": {}}}
-INGRESS = {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
-    "GroupId": "sg-0123456789abcdef0", "IpProtocol": "tcp", "FromPort": 6379, "ToPort": 6379,
-    "CidrIp": "0.0.0.0/0"}}
+INGRESS = {
+    "Type": "AWS::EC2::SecurityGroupIngress",
+    "Properties": {
+        "GroupId": "sg-0123456789abcdef0",
+        "IpProtocol": "tcp",
+        "FromPort": 6379,
+        "ToPort": 6379,
+        "CidrIp": "0.0.0.0/0",
+    },
+}
 
 #: mutation → the stack it edits, the edit, and the failure (tool, check, citation) it must cause.
 MUTATIONS: dict[str, Mutation] = {
-    "rotation_off": Mutation(PF, _edit("AWS::KMS::Key", _set("EnableKeyRotation", False)),
-                             "checkov", "CKV_HT_1", "164.312(a)(2)(iv)"),
-    "key_policy_external": Mutation(PF, _edit("AWS::KMS::Key", _external_key_principal),
-                                    "checkov", "CKV_HT_25", "164.312(a)(1)"),
-    "flow_log_removed_nag": Mutation(PF, _remove_flow_log, "cdk-nag", "HIPAA.Security-VPCFlowLogsEnabled",
-                                     "164.312(b)"),
-    "flow_log_log_group_short": Mutation(PF, _edit("AWS::Logs::LogGroup", _set("RetentionInDays", 30)),
-                                         "checkov", "CKV_HT_10", "164.316(b)(2)(i)"),
+    "rotation_off": Mutation(
+        PF,
+        _edit("AWS::KMS::Key", _set("EnableKeyRotation", False)),
+        "checkov",
+        "CKV_HT_1",
+        "164.312(a)(2)(iv)",
+    ),
+    "key_policy_external": Mutation(
+        PF, _edit("AWS::KMS::Key", _external_key_principal), "checkov", "CKV_HT_25", "164.312(a)(1)"
+    ),
+    "flow_log_removed_nag": Mutation(
+        PF, _remove_flow_log, "cdk-nag", "HIPAA.Security-VPCFlowLogsEnabled", "164.312(b)"
+    ),
+    "flow_log_log_group_short": Mutation(
+        PF,
+        _edit("AWS::Logs::LogGroup", _set("RetentionInDays", 30)),
+        "checkov",
+        "CKV_HT_10",
+        "164.316(b)(2)(i)",
+    ),
     "retain_added": Mutation("DrFoundation", _retain, "checkov", "CKV_HT_11", None),
-    "stream_unencrypted": Mutation(PS, _edit("AWS::Kinesis::Stream", _drop("StreamEncryption")),
-                                   "checkov", "CKV_HT_2", "164.312(a)(2)(iv)"),
-    "stream_retention_one_day": Mutation(DS, _edit("AWS::Kinesis::Stream", _set("RetentionPeriodHours", 24)),
-                                         "checkov", "CKV_HT_23", "164.308(a)(7)(ii)(B)"),
-    "tag_dropped": Mutation(DS, _edit("AWS::Logs::LogGroup", lambda p: p.__setitem__(
-        "Tags", [t for t in p["Tags"] if t["Key"] != "Owner"])), "checkov", "CKV_HT_13", "164.308(a)(7)(ii)(E)"),
-    "replication_removed": Mutation(PS, _edit("AWS::S3::Bucket", _drop("ReplicationConfiguration"),
-                                              lambda r: "ReplicationConfiguration" in r.get("Properties", {})),
-                                    "checkov", "CKV_HT_7", "164.308(a)(7)(ii)(B)"),
-    "phi_bucket_sse_s3": Mutation(PS, _edit("AWS::S3::Bucket", _set("BucketEncryption", {
-        "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}),
-        _is_phi),
-        "checkov", "CKV_HT_17", "164.312(a)(2)(iv)"),
+    "stream_unencrypted": Mutation(
+        PS,
+        _edit("AWS::Kinesis::Stream", _drop("StreamEncryption")),
+        "checkov",
+        "CKV_HT_2",
+        "164.312(a)(2)(iv)",
+    ),
+    "stream_retention_one_day": Mutation(
+        DS,
+        _edit("AWS::Kinesis::Stream", _set("RetentionPeriodHours", 24)),
+        "checkov",
+        "CKV_HT_23",
+        "164.308(a)(7)(ii)(B)",
+    ),
+    "tag_dropped": Mutation(
+        DS,
+        _edit(
+            "AWS::Logs::LogGroup",
+            lambda p: p.__setitem__("Tags", [t for t in p["Tags"] if t["Key"] != "Owner"]),
+        ),
+        "checkov",
+        "CKV_HT_13",
+        "164.308(a)(7)(ii)(E)",
+    ),
+    "replication_removed": Mutation(
+        PS,
+        _edit(
+            "AWS::S3::Bucket",
+            _drop("ReplicationConfiguration"),
+            lambda r: "ReplicationConfiguration" in r.get("Properties", {}),
+        ),
+        "checkov",
+        "CKV_HT_7",
+        "164.308(a)(7)(ii)(B)",
+    ),
+    "phi_bucket_sse_s3": Mutation(
+        PS,
+        _edit(
+            "AWS::S3::Bucket",
+            _set(
+                "BucketEncryption",
+                {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+            ),
+            _is_phi,
+        ),
+        "checkov",
+        "CKV_HT_17",
+        "164.312(a)(2)(iv)",
+    ),
     "public_postgres_inline": Mutation(PS, _public_postgres_inline, "checkov", "CKV_HT_14", "164.312(a)(1)"),
-    "public_redis_ingress_resource": Mutation(PS, _add("OpenRedisIngress", INGRESS),
-                                              "checkov", "CKV_HT_14", "164.312(e)(1)"),
-    "aurora_public_instance": Mutation(PS, _edit("AWS::RDS::DBInstance", _set("PubliclyAccessible", True)),
-                                       "checkov", "CKV_AWS_17", "164.312(a)(1)"),
-    "aurora_public_instance_nag": Mutation(DS, _edit("AWS::RDS::DBInstance", _set("PubliclyAccessible", True)),
-                                           "cdk-nag", "HIPAA.Security-RDSInstancePublicAccess", "164.312(a)(1)"),
+    "public_redis_ingress_resource": Mutation(
+        PS, _add("OpenRedisIngress", INGRESS), "checkov", "CKV_HT_14", "164.312(e)(1)"
+    ),
+    "aurora_public_instance": Mutation(
+        PS,
+        _edit("AWS::RDS::DBInstance", _set("PubliclyAccessible", True)),
+        "checkov",
+        "CKV_AWS_17",
+        "164.312(a)(1)",
+    ),
+    "aurora_public_instance_nag": Mutation(
+        DS,
+        _edit("AWS::RDS::DBInstance", _set("PubliclyAccessible", True)),
+        "cdk-nag",
+        "HIPAA.Security-RDSInstancePublicAccess",
+        "164.312(a)(1)",
+    ),
     "iam_wildcard": Mutation(PS, _iam_wildcard, "checkov", "CKV_AWS_62", "164.312(a)(1)"),
-    "aurora_backup_one_day": Mutation(PS, _edit("AWS::RDS::DBCluster", _set("BackupRetentionPeriod", 1)),
-                                      "checkov", "CKV_HT_16", "164.308(a)(7)(ii)(A)"),
-    "aurora_aws_managed_key": Mutation(DS, _edit("AWS::RDS::DBCluster", _drop("KmsKeyId")),
-                                       "checkov", "CKV_HT_17", "164.312(a)(2)(iv)"),
-    "aurora_log_exports_removed": Mutation(DS, _edit("AWS::RDS::DBCluster", _drop("EnableCloudwatchLogsExports")),
-                                           "checkov", "CKV_HT_21", "164.312(b)"),
-    "force_ssl_off": Mutation(PS, _edit("AWS::RDS::DBClusterParameterGroup", _parameter("rds.force_ssl", "0")),
-                              "checkov", "CKV_HT_3", "164.312(e)(1)"),
-    "global_db_rpo_removed": Mutation(DS, _edit("AWS::RDS::DBClusterParameterGroup",
-                                                _parameter("rds.global_db_rpo", None)),
-                                      "checkov", "CKV_HT_18", "164.308(a)(7)(ii)(B)"),
-    "pgaudit_unloaded": Mutation(DS, _edit("AWS::RDS::DBClusterParameterGroup",
-                                           _parameter("shared_preload_libraries", "pg_stat_statements")),
-                                 "checkov", "CKV_HT_21", "164.312(b)"),
+    "aurora_backup_one_day": Mutation(
+        PS,
+        _edit("AWS::RDS::DBCluster", _set("BackupRetentionPeriod", 1)),
+        "checkov",
+        "CKV_HT_16",
+        "164.308(a)(7)(ii)(A)",
+    ),
+    "aurora_aws_managed_key": Mutation(
+        DS, _edit("AWS::RDS::DBCluster", _drop("KmsKeyId")), "checkov", "CKV_HT_17", "164.312(a)(2)(iv)"
+    ),
+    "aurora_log_exports_removed": Mutation(
+        DS,
+        _edit("AWS::RDS::DBCluster", _drop("EnableCloudwatchLogsExports")),
+        "checkov",
+        "CKV_HT_21",
+        "164.312(b)",
+    ),
+    "force_ssl_off": Mutation(
+        PS,
+        _edit("AWS::RDS::DBClusterParameterGroup", _parameter("rds.force_ssl", "0")),
+        "checkov",
+        "CKV_HT_3",
+        "164.312(e)(1)",
+    ),
+    "global_db_rpo_removed": Mutation(
+        DS,
+        _edit("AWS::RDS::DBClusterParameterGroup", _parameter("rds.global_db_rpo", None)),
+        "checkov",
+        "CKV_HT_18",
+        "164.308(a)(7)(ii)(B)",
+    ),
+    "pgaudit_unloaded": Mutation(
+        DS,
+        _edit(
+            "AWS::RDS::DBClusterParameterGroup", _parameter("shared_preload_libraries", "pg_stat_statements")
+        ),
+        "checkov",
+        "CKV_HT_21",
+        "164.312(b)",
+    ),
     "secret_created": Mutation(PS, _add("GeneratedSecret", SECRET), "checkov", "CKV_HT_22", "164.312(d)"),
-    "cache_auth_removed": Mutation(PS, _edit("AWS::ElastiCache::ReplicationGroup", _drop("AuthToken")),
-                                   "checkov", "CKV_HT_20", "164.312(d)"),
-    "cache_tls_off": Mutation(PS, _edit("AWS::ElastiCache::ReplicationGroup",
-                                        _set("TransitEncryptionEnabled", False)),
-                              "checkov", "CKV_HT_5", "164.312(e)(2)(i)"),
-    "efs_tls_policy_removed": Mutation(PS, _edit("AWS::EFS::FileSystem", _drop("FileSystemPolicy")),
-                                       "checkov", "CKV_HT_19", "164.312(e)(1)"),
-    "efs_unreplicated": Mutation(PS, _edit("AWS::EFS::FileSystem", _drop("ReplicationConfiguration")),
-                                 "checkov", "CKV_HT_4", "164.308(a)(7)(ii)(B)"),
-    "backup_plan_without_dr_copy": Mutation(PS, _edit("AWS::Backup::BackupPlan", _backup_without_copy),
-                                            "checkov", "CKV_HT_24", "164.308(a)(7)(ii)(A)"),
-    "trail_single_region": Mutation(PS, _edit("AWS::CloudTrail::Trail", _set("IsMultiRegionTrail", False)),
-                                    "checkov", "CKV_HT_9", "164.312(b)"),
-    "trail_validation_off": Mutation(PS, _edit("AWS::CloudTrail::Trail", _set("EnableLogFileValidation", False)),
-                                     "checkov", "CKV_AWS_36", "164.312(c)(2)"),
-    "log_group_unencrypted": Mutation(PS, _edit("AWS::Logs::LogGroup", _drop("KmsKeyId")),
-                                      "checkov", "CKV_HT_17", "164.312(a)(2)(iv)"),
-    "log_group_unencrypted_nag": Mutation(PS, _edit("AWS::Logs::LogGroup", _drop("KmsKeyId")),
-                                          "cdk-nag", "HIPAA.Security-CloudWatchLogGroupEncrypted",
-                                          "164.312(a)(2)(iv)"),
+    "cache_auth_removed": Mutation(
+        PS,
+        _edit("AWS::ElastiCache::ReplicationGroup", _drop("AuthToken")),
+        "checkov",
+        "CKV_HT_20",
+        "164.312(d)",
+    ),
+    "cache_tls_off": Mutation(
+        PS,
+        _edit("AWS::ElastiCache::ReplicationGroup", _set("TransitEncryptionEnabled", False)),
+        "checkov",
+        "CKV_HT_5",
+        "164.312(e)(2)(i)",
+    ),
+    "efs_tls_policy_removed": Mutation(
+        PS, _edit("AWS::EFS::FileSystem", _drop("FileSystemPolicy")), "checkov", "CKV_HT_19", "164.312(e)(1)"
+    ),
+    "efs_unreplicated": Mutation(
+        PS,
+        _edit("AWS::EFS::FileSystem", _drop("ReplicationConfiguration")),
+        "checkov",
+        "CKV_HT_4",
+        "164.308(a)(7)(ii)(B)",
+    ),
+    "backup_plan_without_dr_copy": Mutation(
+        PS,
+        _edit("AWS::Backup::BackupPlan", _backup_without_copy),
+        "checkov",
+        "CKV_HT_24",
+        "164.308(a)(7)(ii)(A)",
+    ),
+    "trail_single_region": Mutation(
+        PS,
+        _edit("AWS::CloudTrail::Trail", _set("IsMultiRegionTrail", False)),
+        "checkov",
+        "CKV_HT_9",
+        "164.312(b)",
+    ),
+    "trail_validation_off": Mutation(
+        PS,
+        _edit("AWS::CloudTrail::Trail", _set("EnableLogFileValidation", False)),
+        "checkov",
+        "CKV_AWS_36",
+        "164.312(c)(2)",
+    ),
+    "log_group_unencrypted": Mutation(
+        PS, _edit("AWS::Logs::LogGroup", _drop("KmsKeyId")), "checkov", "CKV_HT_17", "164.312(a)(2)(iv)"
+    ),
+    "log_group_unencrypted_nag": Mutation(
+        PS,
+        _edit("AWS::Logs::LogGroup", _drop("KmsKeyId")),
+        "cdk-nag",
+        "HIPAA.Security-CloudWatchLogGroupEncrypted",
+        "164.312(a)(2)(iv)",
+    ),
 }
 
 
@@ -245,8 +388,11 @@ def gate_run(app_assembly: Path, tmp_path_factory: pytest.TempPathFactory) -> Ga
 def _failed(summary: GateSummary, mutation: Mutation, logical_id: str, folder: str) -> list[GateFailure]:
     """Failures of one check on one logical id in one folder's template (logical ids repeat across stacks)."""
     return [
-        f for f in summary.failures
-        if f.tool == mutation.tool and f.check_id == mutation.check_id and f.logical_id == logical_id
+        f
+        for f in summary.failures
+        if f.tool == mutation.tool
+        and f.check_id == mutation.check_id
+        and f.logical_id == logical_id
         and f.template == f"{folder}/{mutation.stack}.template.json"
     ]
 
@@ -295,15 +441,21 @@ def test_nag_finding_outside_the_catalog_cites_the_rules_own_controls(
     from_rule = [f for f in summary.failures if f.citation_source == "rule metadata"]
     assert from_rule, "expected a HIPAA rule outside the catalog among the mutations' findings"
     assert all(f.check_id.startswith("HIPAA.Security-") and f.citations for f in from_rule)
-    assert not [f for f in summary.failures if f.tool == "cdk-nag" and f.check_id.startswith("HIPAA.Security-")
-                and f.citation_source == "none"]
+    assert not [
+        f
+        for f in summary.failures
+        if f.tool == "cdk-nag" and f.check_id.startswith("HIPAA.Security-") and f.citation_source == "none"
+    ]
 
 
 def test_baseline_templates_pass_every_tool(gate_run: GateRun) -> None:
     """The unmutated app meets every control: nothing under baseline/ failed."""
     summary = gate_run.summary
-    baseline = [(f.tool, f.check_id, f.logical_id) for f in summary.failures
-                if (f.template or "").startswith("baseline/")]
+    baseline = [
+        (f.tool, f.check_id, f.logical_id)
+        for f in summary.failures
+        if (f.template or "").startswith("baseline/")
+    ]
     assert baseline == []
 
 
@@ -332,7 +484,9 @@ def test_sarif_holds_every_tool_with_invocations_and_relative_uris(gate_run: Gat
     for name in ("checkov", "cdk-nag", "cfn-lint"):
         assert runs[name]["results"], name
         assert runs[name]["invocations"][0]["executionSuccessful"] is True
-    dockerfile_evaluated = any(s.tool == "hadolint" and s.status == "evaluated" for s in gate_run.summary.tools)
+    dockerfile_evaluated = any(
+        s.tool == "hadolint" and s.status == "evaluated" for s in gate_run.summary.tools
+    )
     assert runs["hadolint"]["invocations"][0]["executionSuccessful"] is dockerfile_evaluated
     for run in sarif["runs"]:
         bases = run.get("originalUriBaseIds", {})
@@ -340,9 +494,13 @@ def test_sarif_holds_every_tool_with_invocations_and_relative_uris(gate_run: Gat
             for location in result.get("locations", []):
                 artifact = location["physicalLocation"]["artifactLocation"]
                 assert not artifact["uri"].startswith(("/", "file:")), artifact
-                assert artifact["uriBaseId"] in bases and bases[artifact["uriBaseId"]]["uri"].startswith("file:///")
+                assert artifact["uriBaseId"] in bases and bases[artifact["uriBaseId"]]["uri"].startswith(
+                    "file:///"
+                )
     nag_result = runs["cdk-nag"]["results"][0]
-    assert nag_result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith("Htdr-gatetest-")
+    assert nag_result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith(
+        "Htdr-gatetest-"
+    )
 
 
 def test_cli_names_template_and_stack_and_writes_nothing_on_bad_input(tmp_path: Path) -> None:
