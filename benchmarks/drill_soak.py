@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from drills.runner import run_drill
+from drills.drill_runner import run_drill
 from drills.scenarios.config import parse_config
 from drills.targets.local_session import local_target, sandbox_settings
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from drills.targets.base import Target
 from drills.targets.local_session import local_target, sandbox_settings
+from drills.targets.roles import Target
 
 
 class DrillTargetResource(ConfigurableResource):

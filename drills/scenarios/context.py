@@ -7,14 +7,25 @@ a deadline, an operator stop (SIGINT/SIGTERM sets ``stop``), or a scenario-speci
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from contracts.journal import Phase, TimelineEvent
+from drills.clock import SYSTEM_CLOCK, Clock
 from drills.scenarios.config import DrillConfig
 from drills.scenarios.sampler import LagSampler
-from drills.targets.base import Rollback, Target
+from drills.targets.roles import (
+    DatabaseReplication,
+    EventStore,
+    LoadAndLedger,
+    PipelineProcessors,
+    RegionFault,
+    SessionCache,
+    Target,
+    missing_roles,
+)
+from drills.targets.values import Rollback
 
 Progress = Callable[[str], None]
 
@@ -25,6 +36,10 @@ class DrillAborted(RuntimeError):
 
 class PreconditionFailed(RuntimeError):
     """The target is not fit for a drill; nothing was touched."""
+
+
+class MissingCapability(PreconditionFailed):
+    """The scenario needs a role the target does not implement; nothing was touched."""
 
 
 @dataclass
@@ -39,6 +54,43 @@ class DrillContext:
     deadline: float = float("inf")
     sampler: LagSampler | None = None
     fault_started: float | None = None
+    clock: Clock = SYSTEM_CLOCK
+
+    # ---- the target by role (the runner checked the scenario's roles before it started) ------------
+    @property
+    def load(self) -> LoadAndLedger:
+        self._require(LoadAndLedger)
+        return cast(LoadAndLedger, self.target)
+
+    @property
+    def store(self) -> EventStore:
+        self._require(EventStore)
+        return cast(EventStore, self.target)
+
+    @property
+    def replication(self) -> DatabaseReplication:
+        self._require(DatabaseReplication)
+        return cast(DatabaseReplication, self.target)
+
+    @property
+    def faults(self) -> RegionFault:
+        self._require(RegionFault)
+        return cast(RegionFault, self.target)
+
+    @property
+    def processors(self) -> PipelineProcessors:
+        self._require(PipelineProcessors)
+        return cast(PipelineProcessors, self.target)
+
+    @property
+    def cache(self) -> SessionCache:
+        self._require(SessionCache)
+        return cast(SessionCache, self.target)
+
+    def _require(self, role: type) -> None:
+        missing = missing_roles(self.target, [role])
+        if missing:
+            raise MissingCapability(f"the {self.target.info().kind} target lacks the {missing[0]} capability")
 
     @property
     def primary(self) -> str:
@@ -50,7 +102,7 @@ class DrillContext:
 
     def mark(self, phase: Phase, detail: str = "", at: float | None = None) -> float:
         """Record that ``phase`` was reached now (or at ``at``); returns the instant."""
-        t = time.time() if at is None else at
+        t = self.clock.time() if at is None else at
         self.timeline.append(TimelineEvent(phase=phase, t=t, detail=detail))
         self.progress(f"{phase.value}" + (f": {detail}" if detail else ""))
         return t
@@ -63,7 +115,7 @@ class DrillContext:
 
     def inject(self, action: Callable[[], Rollback], detail: str) -> float:
         """Run the fault action; t0 (returned) is the instant it completed (DESIGN §5)."""
-        self.fault_started = time.time()
+        self.fault_started = self.clock.time()
         self.act(action)
         t0 = self.mark(Phase.FAULT_INJECTED, detail)
         self.notes.append(f"fault action took {t0 - self.fault_started:.3f} s (start to t0)")
@@ -76,23 +128,23 @@ class DrillContext:
     def check_abort(self) -> None:
         if self.stop.is_set():
             raise DrillAborted("stopped by the operator")
-        if time.time() > self.deadline:
+        if self.clock.time() > self.deadline:
             raise DrillAborted("drill exceeded its time budget (recovery_timeout_s after the load)")
 
     def sleep(self, seconds: float) -> None:
         """Sleep, still honouring abort conditions."""
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
+        end = self.clock.monotonic() + seconds
+        while (left := end - self.clock.monotonic()) > 0:
             self.check_abort()
-            self.stop.wait(min(left, self.config.probe_interval_s))
+            self.clock.wait(self.stop, min(left, self.config.probe_interval_s))
 
     def wait_until(self, what: str, predicate: Callable[[], bool], timeout_s: float) -> float:
         """Poll ``predicate`` until true; the instant it became true. Aborts after ``timeout_s``."""
-        end = time.monotonic() + timeout_s
+        end = self.clock.monotonic() + timeout_s
         while True:
             self.check_abort()
             if predicate():
-                return time.time()
-            if time.monotonic() > end:
+                return self.clock.time()
+            if self.clock.monotonic() > end:
                 raise DrillAborted(f"{what} not reached within {timeout_s:.0f} s")
-            self.stop.wait(self.config.probe_interval_s)
+            self.clock.wait(self.stop, self.config.probe_interval_s)
