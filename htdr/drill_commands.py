@@ -91,7 +91,7 @@ def demo(
         config = _parse_params(params or [], {"load_s": 35, "fault_after_s": 8})
         progress, stop = _progress(), _stop_on_signals()
         settings = sandbox_settings(state_dir, port_base)
-        with local_target(settings, manage=True, progress=progress) as target:
+        with local_target(settings, manage=True, progress=progress, one_drill=True) as target:
             result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
             report = _build_report(reports_dir, progress)
@@ -115,7 +115,8 @@ def run(
             raise ValueError(f"unknown scenario {scenario!r}: choose one of {', '.join(SCENARIOS)}")
         config = _parse_params(params or [], {})
         progress, stop = _progress(), _stop_on_signals()
-        with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress) as target:
+        with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress,
+                          one_drill=True) as target:
             result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
         _summary(result.journal)

@@ -28,7 +28,7 @@ class DrillTargetResource(ConfigurableResource):
         if self.kind != "local":
             raise ValueError(f"drill target kind {self.kind!r} is not available yet: use 'local'")
         settings = sandbox_settings(Path(self.state_dir), self.port_base)
-        with local_target(settings, self.manage_sandbox, progress) as target:
+        with local_target(settings, self.manage_sandbox, progress, one_drill=True) as target:
             yield target
 
     @property
