@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from compliance.expectations.drill_validator import suites_validator
+from contracts.evidence_layout import REPORTS_DIR
 from contracts.journal import DrillJournal
 from drills.drill_runner import recover as recover_target
 from drills.drill_runner import run_drill
@@ -83,7 +84,7 @@ def _parse_params(pairs: list[str], base: dict[str, object]) -> DrillConfig:
 def demo(
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
-    reports_dir: ReportsDir = Path("reports"),
+    reports_dir: ReportsDir = REPORTS_DIR,
     params: Params = None,
 ) -> None:
     """Sandbox up → region_outage under 100k events/min → measure → report → sandbox down."""
@@ -105,7 +106,7 @@ def run(
     scenario: Annotated[str, typer.Argument(help=f"one of: {', '.join(SCENARIOS)}")],
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
-    reports_dir: ReportsDir = Path("reports"),
+    reports_dir: ReportsDir = REPORTS_DIR,
     params: Params = None,
     manage_sandbox: Annotated[bool, typer.Option(help="start the sandbox if needed, stop it after")] = False,
 ) -> None:
@@ -129,7 +130,7 @@ def run(
 def recover(
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
-    reports_dir: ReportsDir = Path("reports"),
+    reports_dir: ReportsDir = REPORTS_DIR,
 ) -> None:
     """Restore the sandbox after a drill process was killed mid-fault (its rollbacks never ran)."""
     with _user_errors():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Generic, TypeVar, cast
 
 from contracts.journal import Phase, TimelineEvent
 from drills.clock import SYSTEM_CLOCK, Clock
@@ -28,6 +28,7 @@ from drills.targets.roles import (
 from drills.targets.values import Rollback
 
 Progress = Callable[[str], None]
+R = TypeVar("R")
 
 
 class DrillAborted(RuntimeError):
@@ -40,6 +41,19 @@ class PreconditionFailed(RuntimeError):
 
 class MissingCapability(PreconditionFailed):
     """The scenario needs a role the target does not implement; nothing was touched."""
+
+
+class _RoleView(Generic[R]):
+    """``ctx.<role>``: the target as that role, or ``MissingCapability`` naming what it lacks."""
+
+    def __init__(self, role: type) -> None:
+        self._role = role
+
+    def __get__(self, ctx: DrillContext, owner: type | None = None) -> R:
+        missing = missing_roles(ctx.target, [self._role])
+        if missing:
+            raise MissingCapability(f"the {ctx.target.info().kind} target lacks the {missing[0]} capability")
+        return cast(R, ctx.target)
 
 
 @dataclass
@@ -57,40 +71,12 @@ class DrillContext:
     clock: Clock = SYSTEM_CLOCK
 
     # ---- the target by role (the runner checked the scenario's roles before it started) ------------
-    @property
-    def load(self) -> LoadAndLedger:
-        self._require(LoadAndLedger)
-        return cast(LoadAndLedger, self.target)
-
-    @property
-    def store(self) -> EventStore:
-        self._require(EventStore)
-        return cast(EventStore, self.target)
-
-    @property
-    def replication(self) -> DatabaseReplication:
-        self._require(DatabaseReplication)
-        return cast(DatabaseReplication, self.target)
-
-    @property
-    def faults(self) -> RegionFault:
-        self._require(RegionFault)
-        return cast(RegionFault, self.target)
-
-    @property
-    def processors(self) -> PipelineProcessors:
-        self._require(PipelineProcessors)
-        return cast(PipelineProcessors, self.target)
-
-    @property
-    def cache(self) -> SessionCache:
-        self._require(SessionCache)
-        return cast(SessionCache, self.target)
-
-    def _require(self, role: type) -> None:
-        missing = missing_roles(self.target, [role])
-        if missing:
-            raise MissingCapability(f"the {self.target.info().kind} target lacks the {missing[0]} capability")
+    load = _RoleView[LoadAndLedger](LoadAndLedger)
+    store = _RoleView[EventStore](EventStore)
+    replication = _RoleView[DatabaseReplication](DatabaseReplication)
+    faults = _RoleView[RegionFault](RegionFault)
+    processors = _RoleView[PipelineProcessors](PipelineProcessors)
+    cache = _RoleView[SessionCache](SessionCache)
 
     @property
     def primary(self) -> str:

@@ -34,21 +34,13 @@ from contracts.store import CHECKPOINT_TABLE, TABLE
 from drills.integrity.postgres_source import PostgresSource
 from drills.ledger import Ledger
 from drills.pipeline.config import ProducerConfig
+from drills.targets import roles
 from drills.targets.local import aws_seed, postgres, valkey
 from drills.targets.local.credentials import Credentials
 from drills.targets.local.postgres import STANDBY_NAME
 from drills.targets.local.sandbox import DB_LINK, Sandbox, SandboxSettings
 from drills.targets.local.settings import ReplicationMode as SandboxReplication
 from drills.targets.local.state import RegionRecord
-from drills.targets.roles import (
-    DatabaseReplication,
-    EventStore,
-    LoadAndLedger,
-    PipelineProcessors,
-    RegionFault,
-    SessionCache,
-    Target,
-)
 from drills.targets.values import (
     ComponentHealth,
     Health,
@@ -493,7 +485,8 @@ class _ConsumerClock:
         return round(max(0.0, newest_ack - float(newest[0])), 4)
 
 
-def every_role(target: LocalTarget) -> tuple[Target, LoadAndLedger, EventStore, DatabaseReplication,
-                                             RegionFault, PipelineProcessors, SessionCache]:
+def every_role(target: LocalTarget) -> tuple[roles.Target, roles.LoadAndLedger, roles.EventStore,
+                                             roles.DatabaseReplication, roles.RegionFault,
+                                             roles.PipelineProcessors, roles.SessionCache]:
     """The local target as each role: type-checked, so mypy fails here when a role and it drift apart."""
     return target, target, target, target, target, target, target
