@@ -111,6 +111,29 @@ def test_an_unhealthy_target_is_refused_before_anything_is_touched(tmp_path: Pat
     assert target.calls == [] and not (tmp_path / "reports").exists()
 
 
+class NotReplicating(FakeTarget):
+    """Healthy components, but neither the database nor the cache replicates."""
+
+    def replication_streaming(self) -> bool:
+        return False
+
+    def cache_replication_offsets(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("scenario", "reason"), [
+    ("region_outage", "replication: the DR database is not streaming from the primary"),
+    ("cache_failover", "cache: replica not attached to the primary"),
+])
+def test_a_scenario_precondition_refuses_before_anything_is_touched(
+        tmp_path: Path, scenario: str, reason: str) -> None:
+    target = NotReplicating(ManualClock(), tmp_path)
+    with pytest.raises(PreconditionFailed) as err:
+        _drill(tmp_path, scenario, target=target)
+    assert str(err.value) == f"fake target not ready for {scenario}: {reason}"
+    assert target.calls == [] and not (tmp_path / "reports").exists()
+
+
 @pytest.mark.parametrize(("scenario", "lacking", "capability"), [
     ("cache_failover", ("write_session", "session_present"), "session cache"),
     ("region_outage", ("kill_region",), "region fault"),
