@@ -18,7 +18,7 @@ from dagster import (
 from compliance.expectations.drill_validator import suites_validator
 from compliance.expectations.suite_names import LEDGER_SUITE, SCHEMA_SUITE, SUITE_NAMES, VALIDITY_SUITE
 from contracts.journal import OBJECTIVES
-from drills.defs.evidence import check_results, materialization_metadata, suite_check_name
+from drills.defs.check_results import check_results, materialization_metadata, suite_check_name
 from drills.defs.resources import DrillTargetResource
 from drills.defs.run_config import DrillRunConfig
 from drills.drill_runner import run_drill
