@@ -45,6 +45,7 @@ from compliance.gate_summary import (
     ToolStatus,
 )
 from compliance.nag_findings import REPORT_NAME, NagOutcome, parse_nag_report
+from contracts.evidence_layout import REPORTS_DIR
 
 SUMMARY_FILE = "gate-summary.json"
 SARIF_FILE = "gate.sarif"
@@ -75,7 +76,7 @@ class GateConfig:
     environment_suffix: str | None = None  # required to synthesize
     context: Mapping[str, str] = field(default_factory=dict)  # extra CDK context (-c key=value)
     production: bool = False  # the production profile (-c production=true): Retain is intended there
-    synth_dir: Path = PROJECT_ROOT / "reports" / "cdk.out"  # not ./cdk.out: shared with `cdk` users
+    synth_dir: Path = PROJECT_ROOT / REPORTS_DIR / "cdk.out"  # not ./cdk.out: shared with `cdk` users
     root: Path = PROJECT_ROOT
     python: Path = PROJECT_ROOT / ".venv/bin/python"
     checkov: CheckovTool = field(default_factory=CheckovTool.at)
