@@ -447,16 +447,19 @@ def _cfn_lint_step(config: GateConfig, templates: Templates, catalog: Catalog) -
     result = StepResult()
     try:
         policy = load_policy(config.cfn_lint_policy)
-        raw = [
-            match
-            for number, (regions, files) in enumerate(sorted(templates.by_region().items()))
-            for match in run_cfn_lint(
-                config.cfn_lint,
-                files,
-                regions,
-                config.out_dir / CFN_LINT_DIR / f"results-{number}-{'-'.join(regions)}.json",
-            )
-        ]
+        groups = sorted(templates.by_region().items())
+        with ThreadPoolExecutor(max_workers=len(groups) or 1) as pool:  # one cfn-lint process per region
+            runs = [
+                pool.submit(
+                    run_cfn_lint,
+                    config.cfn_lint,
+                    files,
+                    regions,
+                    config.out_dir / CFN_LINT_DIR / f"results-{number}-{'-'.join(regions)}.json",
+                )
+                for number, (regions, files) in enumerate(groups)
+            ]
+            raw = [match for run in runs for match in run.result()]
     except (CfnLintUnavailable, json.JSONDecodeError) as exc:
         result.statuses.append(ToolStatus(tool="cfn-lint", status="error", reason=str(exc)))
         result.errors.append(f"cfn-lint: {exc}")
