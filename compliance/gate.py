@@ -343,7 +343,11 @@ def _nag_step(config: GateConfig, templates: Templates, catalog: Catalog) -> Ste
         result.errors.append(f"cdk-nag not evaluated on {names}")
         result.statuses.append(ToolStatus(tool="cdk-nag", status="error", reason=names, counts=counts))
     else:
-        result.statuses.append(ToolStatus(tool="cdk-nag", status="evaluated", counts=counts))
+        note = None
+        if nag.without_paths:
+            names = ", ".join(str(templates.relative(t)) for t in nag.without_paths)
+            note = f"no construct paths for {names} (no <stack>.metadata.json): acknowledgements not applied"
+        result.statuses.append(ToolStatus(tool="cdk-nag", status="evaluated", reason=note, counts=counts))
     return result
 
 

@@ -48,6 +48,7 @@ class NagOutcome:
     acknowledged: int
     evaluated: tuple[str, ...] = ()
     not_evaluated: tuple[tuple[str, str], ...] = ()  # (template, reason)
+    without_paths: tuple[str, ...] = ()  # templates whose resources the acknowledgements could not reach
 
 
 def _resources(violation: dict[str, Any]) -> list[dict[str, Any]]:
@@ -83,4 +84,7 @@ def parse_nag_report(path: Path) -> NagOutcome:
         (str(item.get("templatePath")), str(item.get("reason"))) for item in raw.get("notEvaluated") or []
     )
     evaluated = tuple(str(t) for t in raw.get("evaluatedTemplates") or [])
-    return NagOutcome(path, tuple(plugins), tuple(findings), acknowledged, evaluated, not_evaluated)
+    without_paths = tuple(str(t) for t in raw.get("withoutConstructPaths") or [])
+    return NagOutcome(
+        path, tuple(plugins), tuple(findings), acknowledged, evaluated, not_evaluated, without_paths
+    )

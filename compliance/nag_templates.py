@@ -127,6 +127,13 @@ def _resource_path(template: IncludedTemplate, logical_id: str) -> str:
     return str(cdk_path) if cdk_path else f"{template.stack_id}/{logical_id}"
 
 
+def _has_paths(template: IncludedTemplate) -> bool:
+    return bool(template.paths) or any(
+        isinstance(r, dict) and "aws:cdk:path" in (r.get("Metadata") or {})
+        for r in template.resources.values()
+    )
+
+
 def _stack_ids(templates: Sequence[Path]) -> list[str]:
     """Construct ids for the throwaway stacks: the template's stem, made unique."""
     seen: dict[str, int] = {}
@@ -171,6 +178,8 @@ def evaluate(templates: Sequence[Path], production: bool) -> dict[str, Any]:
         "title": "Validation Report",
         "pluginReports": reports,
         "evaluatedTemplates": [t.template_path for t in included.values()],
+        # no construct paths (no <stack>.metadata.json, no aws:cdk:path): acknowledgements cannot apply
+        "withoutConstructPaths": [t.template_path for t in included.values() if not _has_paths(t)],
         "notEvaluated": not_evaluated,
         "profile": "production" if production else "non-production",
     }

@@ -77,4 +77,5 @@ def test_evaluate_finds_a_missing_flow_log_and_names_what_it_cannot_include(tmp_
     assert flow[0]["cloudFormationResource"] == {"templatePath": str(good), "logicalId": "Vpc"}
     assert flow[0]["constructPath"] == "Net/Vpc"
     assert report["evaluatedTemplates"] == [str(good)]
+    assert report["withoutConstructPaths"] == [str(good)]  # no metadata.json: acknowledgements cannot apply
     assert [item["templatePath"] for item in report["notEvaluated"]] == [str(bad)]
