@@ -114,6 +114,8 @@ def _context_of(app: App, given: Mapping[str, object] | None) -> Mapping[str, ob
         "alarmEmail",
         "owner",
         "processorImage",
+        "hostedZoneId",
+        "domainName",
     )
     merged: dict[str, object] = dict(given or {})
     for key in keys:

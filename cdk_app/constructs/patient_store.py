@@ -19,7 +19,16 @@ from cdk_app.constructs.inbound_only_security_group import inbound_only_security
 from cdk_app.naming import Naming
 
 ENGINE = "aurora-postgresql"
-ENGINE_VERSION = "16.6"
+#: 16.8 is Aurora PostgreSQL 16's long-term-support minor and can still create clusters (16.6 cannot:
+#: cfn-lint W3690, from AWS's deprecation data, which the cfn-lint test runs on every template).
+#: Global databases with Aurora PostgreSQL 16 need 16.1 or higher in both Canada (Central) and Canada
+#: West (Calgary): https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.GlobalDatabase.html#Concepts.Aurora_Fea_Regions_DB-eng.Feature.GlobalDatabase.apg
+#: LTS minors: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Updates.LTS.html
+#: Before deploying to a new account/region pair, confirm with
+#: ``aws rds describe-db-engine-versions --engine aurora-postgresql --engine-version 16.8
+#: --query 'DBEngineVersions[].SupportsGlobalDatabases' --region <each region>``.
+ENGINE_VERSION = "16.8"
+GLOBAL_DATABASE_MIN_VERSION = (16, 1)
 PARAMETER_FAMILY = "aurora-postgresql16"
 INSTANCE_CLASS = "db.r6g.large"
 DB_NAME = "patients"
@@ -114,6 +123,8 @@ class PatientStore(Construct):
             deletion_protection=config.production,
         )
         glob.cfn_options.deletion_policy = config.cfn_deletion_policy
+        # without the same UpdateReplacePolicy a replacement would still delete it (cfn-lint W3011)
+        glob.cfn_options.update_replace_policy = config.cfn_deletion_policy
         return glob
 
     def _cluster(

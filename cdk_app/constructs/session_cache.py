@@ -121,4 +121,6 @@ class SessionCache(Construct):
             ],
         )
         glob.cfn_options.deletion_policy = config.cfn_deletion_policy
+        # without the same UpdateReplacePolicy a replacement would still delete it (cfn-lint W3011)
+        glob.cfn_options.update_replace_policy = config.cfn_deletion_policy
         return glob
