@@ -238,6 +238,18 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         _AWS + "AEC5",
         "A non-default port is obscurity, not a control: TLS, AUTH and a processor-only security group are",
     ),
+    Ack(
+        "DrServices/SessionCache/Group",
+        _AWS + "AEC3",
+        "Global-datastore secondary: it inherits TLS (required) and at-rest encryption with the PHI key from "
+        "the primary, which sets both; a secondary may not set them (InvalidParameterCombination)",
+    ),
+    Ack(
+        "DrServices/SessionCache/Group",
+        _AWS + "AEC6",
+        "Global-datastore secondary: it inherits the primary's AUTH token; a secondary may not set "
+        "AuthToken (InvalidParameterCombination), the primary sets it from the imported secret",
+    ),
     # --- ingest / processing ----------------------------------------------------------------------
     Ack(
         "*Services/Ingest/Api/DeploymentStage.v1/Resource",

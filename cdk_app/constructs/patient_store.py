@@ -1,7 +1,8 @@
 """One regional cluster of the Aurora PostgreSQL global database holding patient events.
 
 The primary side creates the global cluster and a multi-AZ writer + reader; the DR side joins the
-global cluster as a read-only secondary (one instance, promoted by the failover runbook). Both use
+global cluster as a read-only secondary with two instances too, so the writer it becomes on failover
+is multi-AZ from the first minute. Both use
 a parameter group that forces TLS, loads pgaudit and sets ``rds.global_db_rpo`` so the primary
 blocks commits the secondary cannot cover within the RPO objective. Master credentials come from the
 imported secret through dynamic references: CloudFormation resolves them, nothing is generated.
@@ -31,6 +32,9 @@ ENGINE_VERSION = "16.8"
 GLOBAL_DATABASE_MIN_VERSION = (16, 1)
 PARAMETER_FAMILY = "aurora-postgresql16"
 INSTANCE_CLASS = "db.r6g.large"
+#: Both sides: after a failover the promoted DR writer keeps a reader in another AZ to fail over to
+#: (the subnet group spans three AZs and Aurora spreads a cluster's instances across them).
+INSTANCES_PER_CLUSTER = 2
 DB_NAME = "patients"
 DB_PORT = 5432
 BACKUP_RETENTION_DAYS = 35
@@ -104,9 +108,9 @@ class PatientStore(Construct):
                 iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonRDSEnhancedMonitoringRole")
             ],
         )
-        count = 1 if secondary else 2
         self.instances = [
-            self._instance(config, naming, side, index, key_arn, monitoring) for index in range(1, count + 1)
+            self._instance(config, naming, side, index, key_arn, monitoring)
+            for index in range(1, INSTANCES_PER_CLUSTER + 1)
         ]
         self.connections = ec2.Connections(
             security_groups=[self.security_group], default_port=ec2.Port.tcp(DB_PORT)

@@ -6,6 +6,7 @@ import json
 
 from aws_cdk.assertions import Match
 
+from cdk_app.constructs.session_cache import INHERITED_BY_SECONDARY
 from tests.cdk_app.conftest import Synthesized
 
 SIX_YEARS_DAYS = 2192  # HIPAA §164.316(b)(2)(i)
@@ -119,21 +120,42 @@ def test_aurora_global_database(synthesized: Synthesized) -> None:
     dr = _one(synthesized.resources("AWS::RDS::DBCluster", "DrServices"))
     assert "MasterUserPassword" not in dr and "DatabaseName" not in dr
     assert len(synthesized.resources("AWS::RDS::DBInstance", "PrimaryServices")) == 2
-    assert len(synthesized.resources("AWS::RDS::DBInstance", "DrServices")) == 1
+    # the promoted writer must be multi-AZ: a writer and a reader in different AZs
+    assert len(synthesized.resources("AWS::RDS::DBInstance", "DrServices")) >= 2
 
 
 def test_cache_global_datastore(synthesized: Synthesized) -> None:
     glob = _one(synthesized.resources("AWS::ElastiCache::GlobalReplicationGroup", "PrimaryServices"))
     assert glob["Members"][0]["Role"] == "PRIMARY"
-    for stack in ("PrimaryServices", "DrServices"):
-        group = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", stack))
-        assert group["TransitEncryptionEnabled"] is True and group["AtRestEncryptionEnabled"] is True
-        assert "KmsKeyId" in group
-        assert group["AuthToken"].startswith("{{resolve:secretsmanager:htdr/test/cache-auth:")
-        assert group["AutomaticFailoverEnabled"] is True and group["MultiAZEnabled"] is True
-        assert group["SnapshotRetentionLimit"] >= 15
+    primary = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", "PrimaryServices"))
+    assert primary["TransitEncryptionEnabled"] is True and primary["AtRestEncryptionEnabled"] is True
+    assert primary["TransitEncryptionMode"] == "required" and "KmsKeyId" in primary
+    assert primary["AuthToken"].startswith("{{resolve:secretsmanager:htdr/test/cache-auth:")
+    assert "GlobalReplicationGroupId" not in primary
     dr = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", "DrServices"))
     assert "ExportsReader" in json.dumps(dr["GlobalReplicationGroupId"])
+    for group in (primary, dr):
+        assert group["AutomaticFailoverEnabled"] is True and group["MultiAZEnabled"] is True
+        assert group["SnapshotRetentionLimit"] >= 15
+
+
+def test_cache_secondary_sets_only_what_a_secondary_may_set(synthesized: Synthesized) -> None:
+    """A global-datastore secondary inherits engine, version, node type, shards, encryption and AUTH
+    from the primary; setting any of them fails with InvalidParameterCombination (REFERENCE.md "AWS
+    constraints"; CloudFormation ReplicationGroup.GlobalReplicationGroupId; session_cache cites both).
+    TLS, at-rest encryption and AUTH hold on the secondary by inheritance from the primary above."""
+    dr = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", "DrServices"))
+    assert set(INHERITED_BY_SECONDARY) >= {
+        "Engine",
+        "EngineVersion",
+        "CacheNodeType",
+        "AtRestEncryptionEnabled",
+        "TransitEncryptionEnabled",
+        "AuthToken",
+    }
+    assert sorted(set(INHERITED_BY_SECONDARY) & set(dr)) == []
+    primary = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", "PrimaryServices"))
+    assert set(INHERITED_BY_SECONDARY) <= set(primary)  # the primary decides all of it
 
 
 def test_efs_replicates_to_dr_and_requires_tls(synthesized: Synthesized) -> None:
