@@ -67,7 +67,8 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
         naming=naming,
         foundation=dr_fnd,
         primary=PrimaryLinks(
-            global_datastore_id=primary.cache.global_datastore.attr_global_replication_group_id
+            global_datastore_id=primary.cache.global_datastore.attr_global_replication_group_id,
+            api_url=primary.api.url,
         ),
     )
     dr.add_stack_dependency(

@@ -250,6 +250,12 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         "Global-datastore secondary: it inherits the primary's AUTH token; a secondary may not set "
         "AuthToken (InvalidParameterCombination), the primary sets it from the imported secret",
     ),
+    Ack(
+        "DrServices/Failover/ApproverRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]",
+        "Automation execution ids are generated per run, so the approver cannot be scoped to one id in "
+        "advance; the role may only signal (approve/reject) or read executions in this account and region",
+    ),
     # --- ingest / processing ----------------------------------------------------------------------
     Ack(
         "*Services/Ingest/Api/DeploymentStage.v1/Resource",

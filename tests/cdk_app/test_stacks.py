@@ -177,9 +177,16 @@ def test_trail_is_multi_region_validated_and_encrypted(synthesized: Synthesized)
     assert "KMSKeyId" in trail and "CloudWatchLogsLogGroupArn" in trail
 
 
+def _metric_names(alarm: dict) -> set[str]:
+    props = alarm["Properties"]
+    if "MetricName" in props:
+        return {props["MetricName"]}
+    return {m["MetricStat"]["Metric"]["MetricName"] for m in props["Metrics"] if "MetricStat" in m}
+
+
 def test_lag_alarms_have_actions_and_trigger_the_runbook(synthesized: Synthesized) -> None:
     alarms = synthesized.resources("AWS::CloudWatch::Alarm")
-    metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
+    metrics = set().union(*(_metric_names(a) for a in alarms.values()))
     assert {
         "AuroraGlobalDBReplicationLag",
         "AuroraGlobalDBRPOLag",
@@ -190,15 +197,74 @@ def test_lag_alarms_have_actions_and_trigger_the_runbook(synthesized: Synthesize
     assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
     rule = _one(synthesized.resources("AWS::Events::Rule", "DrServices"))
     assert "automation-definition/htdr-failover-test" in json.dumps(rule["Targets"][0]["Arn"])
+    assert json.loads(rule["Targets"][0]["Input"]) == {"Mode": ["failover"]}  # which waits for approval
     document = _one(synthesized.resources("AWS::SSM::Document", "DrServices"))
-    apis = [s["inputs"].get("Api") for s in document["Content"]["mainSteps"]]
-    assert {
-        "SwitchoverGlobalCluster",
-        "FailoverGlobalCluster",
-        "FailoverGlobalReplicationGroup",
-        "UpdateService",
-        "PutParameter",
-    } <= set(apis)
+    steps = {s["name"]: s for s in document["Content"]["mainSteps"]}
+    assert steps["ApproveDataLoss"]["action"] == "aws:approve"
+    assert steps["ApproveDataLoss"]["nextStep"] == "FailoverDatabase"
+    assert all("onFailure" in s for s in steps.values())
+
+
+def test_missing_data_never_breaches_any_alarm(synthesized: Synthesized) -> None:
+    """A metric nobody publishes must never start a failover (REFERENCE.md "Observing Aurora global
+    database lag")."""
+    for stack in ("PrimaryServices", "DrServices"):
+        for logical_id, alarm in synthesized.resources("AWS::CloudWatch::Alarm", stack).items():
+            assert alarm["Properties"]["TreatMissingData"] in {"notBreaching", "ignore"}, logical_id
+
+
+def test_aurora_lag_alarms_watch_the_dimension_sets_aurora_publishes(synthesized: Synthesized) -> None:
+    """Secondary-side Aurora global metrics: {DBClusterIdentifier, SourceRegion} and {DBClusterIdentifier}
+    (services_stack.aurora_global_dimensions cites the sources), combined with MAX."""
+    aurora = [
+        a["Properties"]
+        for a in synthesized.resources("AWS::CloudWatch::Alarm", "DrServices").values()
+        if _metric_names(a) & {"AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag"}
+    ]
+    assert len(aurora) == 3  # replication lag, RPO lag, primary unreachable
+    for props in aurora:
+        expression = [m for m in props["Metrics"] if "Expression" in m]
+        assert len(expression) == 1 and expression[0]["Expression"].startswith("MAX(")
+        assert expression[0].get("ReturnData", True) is True
+        dimension_sets = [
+            {d["Name"]: d["Value"] for d in m["MetricStat"]["Metric"]["Dimensions"]}
+            for m in props["Metrics"]
+            if "MetricStat" in m
+        ]
+        assert {"DBClusterIdentifier": "htdr-patients-dr-test", "SourceRegion": "ca-central-1"} in (
+            dimension_sets
+        )
+        assert {"DBClusterIdentifier": "htdr-patients-dr-test"} in dimension_sets
+        assert props["TreatMissingData"] == "notBreaching"
+
+
+def test_runbook_role_may_do_every_call_the_runbook_makes(synthesized: Synthesized) -> None:
+    document = _one(synthesized.resources("AWS::SSM::Document", "DrServices"))
+    prefixes = {
+        "rds": "rds",
+        "efs": "elasticfilesystem",
+        "elasticache": "elasticache",
+        "ecs": "ecs",
+        "ssm": "ssm",
+        "route53": "route53",
+    }
+    needed = {
+        f"{prefixes[s['inputs']['Service']]}:{s['inputs']['Api']}"
+        for s in document["Content"]["mainSteps"]
+        if "Service" in s.get("inputs", {})
+    } | {"rds:DescribeGlobalClusters", "rds:DescribeDBClusters"}  # the poll script's calls
+    policies = [
+        p["Properties"]["PolicyDocument"]
+        for p in synthesized.resources("AWS::IAM::Policy", "DrServices").values()
+        if "FailoverAutomationRole" in json.dumps(p["Properties"]["Roles"])
+    ]
+    granted = {
+        action
+        for policy in policies
+        for statement in policy["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert needed <= granted, needed - granted
 
 
 def test_dr_processor_runs_at_standby_size(synthesized: Synthesized) -> None:
