@@ -268,6 +268,18 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         "Devices authenticate with IAM SigV4 (per-device roles), not Cognito user pools",
     ),
     Ack(
+        "*Services/Ingest/Api/Default/health/GET/Resource",
+        _AWS + "APIG4",
+        "GET /health is a MOCK integration answering a constant for Route 53 health checks (which cannot "
+        "sign requests); it reaches no backend and returns no data",
+    ),
+    Ack(
+        "*Services/Ingest/Api/Default/health/GET/Resource",
+        _AWS + "COG4",
+        "GET /health is a MOCK integration answering a constant for Route 53 health checks (which cannot "
+        "sign requests); it reaches no backend and returns no data",
+    ),
+    Ack(
         "*Services/Stream/Stream/Resource",
         _AWS + "KDS3",
         "Deliberate: the stream uses the customer-managed multi-Region PHI key, stricter than aws/kinesis",
