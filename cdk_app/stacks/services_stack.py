@@ -18,9 +18,10 @@ from cdk_app.config import AppConfig
 from cdk_app.constructs.archive_delivery import ArchiveDelivery
 from cdk_app.constructs.audit_trail import AuditTrail
 from cdk_app.constructs.backup_protection import BackupProtection
+from cdk_app.constructs.client_failover_record import ClientFailoverRecord
 from cdk_app.constructs.event_stream import EventStream
 from cdk_app.constructs.failover_runbook import FailoverRunbook, FailoverTargets
-from cdk_app.constructs.ingest_api import IngestApi
+from cdk_app.constructs.ingest_api import HEALTH_PATH, IngestApi
 from cdk_app.constructs.lag_alarms import LagAlarms, LagAlarmSpec
 from cdk_app.constructs.patient_store import DB_NAME, DB_PORT, PatientStore
 from cdk_app.constructs.processor_service import ACTIVE_TASKS, ProcessorService, ProcessorWiring
@@ -107,6 +108,18 @@ class ServicesStack(Stack):
             stream_arn=stream.stream_arn,
             data_key=keys.data_key,
             logs_key=keys.logs_key,
+        )
+        self.client_record = (
+            None
+            if config.client_domain is None
+            else ClientFailoverRecord(
+                self,
+                "ClientEndpoint",
+                domain=config.client_domain,
+                side=side,
+                api=self.api.api,
+                health_path=HEALTH_PATH,
+            )
         )
         self.store = PatientStore(
             self,

@@ -43,6 +43,8 @@ class Synthesized:
     regions: dict[str, str]
     artifacts: dict[str, str]
     report: dict[str, Any]
+    #: synthesis messages (annotations) of every stack: (level, text)
+    messages: list[tuple[str, str]]
 
     def template(self, stack: str) -> Template:
         """An assertions Template built from the stored JSON (no second synthesis)."""
@@ -80,7 +82,19 @@ def synthesize(context: Mapping[str, object], outdir: Path) -> Synthesized:
         regions={role: stack.region for role, stack in stacks.items()},
         artifacts={role: stack.artifact_id for role, stack in stacks.items()},
         report=report,
+        messages=_messages(outdir),
     )
+
+
+def _messages(outdir: Path) -> list[tuple[str, str]]:
+    """Annotations (aws:cdk:info / warning / error) of every stack, as the CDK CLI prints them."""
+    return [
+        (entry["type"], str(entry["data"]))
+        for metadata in sorted(outdir.glob("*.metadata.json"))
+        for entries in json.loads(metadata.read_text()).values()
+        for entry in entries
+        if entry["type"] in {"aws:cdk:info", "aws:cdk:warning", "aws:cdk:error"}
+    ]
 
 
 @pytest.fixture(scope="session")
