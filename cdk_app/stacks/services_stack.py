@@ -234,6 +234,10 @@ class ServicesStack(Stack):
             region=self.region,
             logs_key=foundation.keys.logs_key,
             access_logs=foundation.access_logs.bucket,
+            phi_bucket_names=[
+                self.archive.bucket.bucket_name,
+                self.naming.bucket("raw-archive", self.config.dr_region),
+            ],
         )
         cluster_id = self.naming.db_cluster_id(self.label)
         cluster_arn = account_arn("rds", self.region, f"cluster:{cluster_id}")

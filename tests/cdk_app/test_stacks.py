@@ -7,6 +7,7 @@ import json
 from aws_cdk.assertions import Match
 
 from cdk_app.constructs.session_cache import INHERITED_BY_SECONDARY
+from cdk_app.data_classification import CLASSIFICATION_TAG, PHI
 from tests.cdk_app.conftest import Synthesized
 
 SIX_YEARS_DAYS = 2192  # HIPAA §164.316(b)(2)(i)
@@ -175,6 +176,78 @@ def test_trail_is_multi_region_validated_and_encrypted(synthesized: Synthesized)
     trail = _one(synthesized.resources("AWS::CloudTrail::Trail"))
     assert trail["IsMultiRegionTrail"] is True and trail["EnableLogFileValidation"] is True
     assert "KMSKeyId" in trail and "CloudWatchLogsLogGroupArn" in trail
+
+
+def _flat(value: object) -> str:
+    """A name or ARN as text, whether literal or an Fn::Join of literals and tokens."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        return "".join(_flat(part) for part in value["Fn::Join"][1])
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def test_trail_records_data_events_on_every_phi_bucket(synthesized: Synthesized) -> None:
+    trail = _one(synthesized.resources("AWS::CloudTrail::Trail"))
+    logged = {
+        _flat(value)
+        for selector in trail["EventSelectors"]
+        for resource in selector.get("DataResources", [])
+        if resource["Type"] == "AWS::S3::Object" and selector["ReadWriteType"] == "All"
+        for value in resource["Values"]
+    }
+    phi = []
+    for stack, template in synthesized.templates.items():
+        for logical_id, bucket in template["Resources"].items():
+            if bucket["Type"] != "AWS::S3::Bucket":
+                continue
+            tags = {t["Key"]: t["Value"] for t in bucket["Properties"].get("Tags", [])}
+            if tags.get(CLASSIFICATION_TAG) == PHI:
+                same_stack = stack == "PrimaryServices"
+                name = (
+                    json.dumps({"Ref": logical_id})
+                    if same_stack
+                    else _flat(bucket["Properties"]["BucketName"])
+                )
+                phi.append(name)
+    assert len(phi) == 2  # the raw archive and its DR replica
+    for name in phi:
+        assert any(name in arn and arn.endswith("/") for arn in logged), name
+    assert sum(bool(s.get("IncludeManagementEvents")) for s in trail["EventSelectors"]) == 1
+
+
+def test_cloudtrail_may_describe_the_logs_key_without_an_encryption_context(synthesized: Synthesized) -> None:
+    """DescribeKey carries no encryption context: conditioning it on one locks CloudTrail out
+    (REFERENCE.md "AWS constraints"; region_keys cites CloudTrail's key-policy page)."""
+    for stack in ("PrimaryFoundation", "DrFoundation"):
+        statements = [
+            statement
+            for key in synthesized.resources("AWS::KMS::Key", stack).values()
+            for statement in key["Properties"]["KeyPolicy"]["Statement"]
+            if statement.get("Principal", {}).get("Service") == "cloudtrail.amazonaws.com"
+        ]
+        describe = [s for s in statements if "kms:DescribeKey" in json.dumps(s["Action"])]
+        assert len(describe) == 1
+        assert "kms:EncryptionContext" not in json.dumps(describe[0].get("Condition", {}))
+        generate = [s for s in statements if "kms:GenerateDataKey*" in json.dumps(s["Action"])]
+        assert len(generate) == 1 and "kms:EncryptionContext:aws:cloudtrail:arn" in json.dumps(generate[0])
+
+
+def test_raw_archives_tier_down_and_expire_old_versions(synthesized: Synthesized) -> None:
+    """~5 TB: IA after 30 days (S3's minimum for that transition), Glacier IR after 90, noncurrent
+    versions expire, current objects never do (raw_archive cites the S3 constraints)."""
+    archives = [
+        b["Properties"]
+        for stack in ("PrimaryServices", "DrFoundation")
+        for b in synthesized.resources("AWS::S3::Bucket", stack).values()
+        if "raw-archive" in _flat(b["Properties"].get("BucketName"))
+    ]
+    assert len(archives) == 2
+    for archive in archives:
+        (rule,) = archive["LifecycleConfiguration"]["Rules"]
+        days = {t["StorageClass"]: t["TransitionInDays"] for t in rule["Transitions"]}
+        assert days["STANDARD_IA"] >= 30 and days["GLACIER_IR"] > days["STANDARD_IA"]
+        assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+        assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] > 0
+        assert "ExpirationInDays" not in rule and rule["Status"] == "Enabled"
 
 
 def _metric_names(alarm: dict) -> set[str]:
