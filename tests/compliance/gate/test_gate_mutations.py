@@ -181,6 +181,9 @@ MUTATIONS: dict[str, Mutation] = {
     "flow_log_removed_nag": Mutation(
         PF, _remove_flow_log, "cdk-nag", "HIPAA.Security-VPCFlowLogsEnabled", "164.312(b)"
     ),
+    "vpc_cidr_invalid": Mutation(
+        PF, _edit("AWS::EC2::VPC", _set("CidrBlock", "10.40.0.0/33")), "cfn-lint", "E3002", None
+    ),
     "flow_log_log_group_short": Mutation(
         PF,
         _edit("AWS::Logs::LogGroup", _set("RetentionInDays", 30)),
