@@ -127,6 +127,10 @@ def _external_key_principal(props: dict[str, Any]) -> None:
     )
 
 
+def _keep_management_events_only(props: dict[str, Any]) -> None:
+    props["EventSelectors"] = [s for s in props["EventSelectors"] if not s.get("DataResources")]
+
+
 def _backup_without_copy(props: dict[str, Any]) -> None:
     for rule in props["BackupPlan"]["BackupPlanRule"]:
         rule.pop("CopyActions", None)
@@ -341,6 +345,13 @@ MUTATIONS: dict[str, Mutation] = {
         _edit("AWS::CloudTrail::Trail", _set("IsMultiRegionTrail", False)),
         "checkov",
         "CKV_HT_9",
+        "164.312(b)",
+    ),
+    "trail_data_events_removed": Mutation(
+        PS,
+        _edit("AWS::CloudTrail::Trail", _keep_management_events_only),
+        "checkov",
+        "CKV_HT_26",
         "164.312(b)",
     ),
     "trail_validation_off": Mutation(
