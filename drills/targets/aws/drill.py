@@ -1,0 +1,149 @@
+"""An AWS drill from outputs to journal: safety, plan, actions with saved rollbacks, rollbacks, journal.
+
+The journal has the shape of a local drill's (``DrillJournal``): target kind ``aws``, the timeline the
+actions marked, the rollback records, and notes saying plainly what was simulated and what was not
+measured on this run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cdk_app.outputs_contract import Side
+from drills.journal import DrillJournal, Phase, RollbackRecord, Status, TargetInfo, TimelineEvent, utcnow
+from drills.measure.evidence import measurements
+from drills.measure.objectives import evaluate
+from drills.runner import journal_dir, run_rollbacks
+from drills.scenarios.config import DrillConfig
+from drills.targets.aws.dry_run import render
+from drills.targets.aws.executor import ClientFactory, Executor
+from drills.targets.aws.outputs import AwsOutputs
+from drills.targets.aws.plan_runner import run_plan
+from drills.targets.aws.plans import SIMULATED_OUTAGE, AwsPlan, plan_for
+from drills.targets.aws.recover import Recovered, recover
+from drills.targets.aws.rollback_state import RollbackState, state_path
+from drills.targets.aws.safety import SafetyPolicy, check_confirm, check_stacks, check_suffix
+
+AWS_KIND = "aws"
+#: Why the figures of an AWS run are absent until the load and measurement roles drive it.
+NOT_MEASURED = (
+    "not measured on the aws target yet: this run drove the AWS actions and their rollbacks; "
+    "the ledger, store and lag probes of the deployed stacks are not wired to it"
+)
+
+
+@dataclass(frozen=True)
+class AwsRequest:
+    """Everything an AWS drill needs, read once at the edge (CLI options or the Dagster resource)."""
+
+    outputs_path: Path
+    policy: SafetyPolicy
+    reports_dir: Path
+    poll_s: float = 5.0
+
+
+def prepare(scenario: str, request: AwsRequest) -> tuple[AwsOutputs, AwsPlan]:
+    """Outputs, allowlist and plan: every check that needs no AWS call (the dry run stops here)."""
+    outputs = AwsOutputs.load(request.outputs_path)
+    check_suffix(outputs, request.policy)
+    return outputs, plan_for(scenario, outputs)
+
+
+def dry_run(scenario: str, request: AwsRequest) -> str:
+    outputs, plan = prepare(scenario, request)
+    return render(plan, outputs, state_path(request.reports_dir, outputs.suffix))
+
+
+def target_info(outputs: AwsOutputs) -> TargetInfo:
+    return TargetInfo(
+        kind=AWS_KIND,
+        environment=outputs.suffix,
+        primary_region=outputs.region(Side.PRIMARY),
+        dr_region=outputs.region(Side.DR),
+    )
+
+
+def run_aws_drill(
+    scenario: str,
+    request: AwsRequest,
+    config: DrillConfig,
+    clients: ClientFactory,
+    hooks: Mapping[str, Callable[[], None]] | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+    run_id: str | None = None,
+) -> tuple[DrillJournal, Path]:
+    """Refuses (``UnsafeTarget``) before any change; otherwise always rolls back and writes a journal."""
+    outputs, plan = prepare(scenario, request)
+    check_confirm(outputs, request.policy, scenario, plan.destructive)
+    check_stacks(outputs, clients)
+    run_id = run_id or uuid.uuid4().hex[:12]
+    state = RollbackState(state_path(request.reports_dir, outputs.suffix))
+    state.begin(run_id, scenario)
+    executor = Executor(clients, state, hooks, request.poll_s, progress)
+    started = utcnow()
+    run = run_plan(plan, executor, progress)
+    records = run_rollbacks(run.rollbacks, progress)
+    timeline = [
+        *run.timeline,
+        TimelineEvent(
+            phase=Phase.ROLLED_BACK,
+            t=utcnow().timestamp(),
+            detail=f"{sum(r.ok for r in records)}/{len(records)} rollbacks ok",
+        ),
+    ]
+    if not state.pending():
+        state.clear()
+    journal = _journal(plan, outputs, config, run_id, started, timeline, records, run.error)
+    return journal, journal.write(journal_dir(request.reports_dir))
+
+
+def recover_aws(
+    request: AwsRequest, clients: ClientFactory, progress: Callable[[str], None] = lambda _: None
+) -> list[Recovered]:
+    """Run what an interrupted AWS drill left in the rollback state file (allowlist checked first)."""
+    outputs = AwsOutputs.load(request.outputs_path)
+    check_suffix(outputs, request.policy)
+    state = RollbackState(state_path(request.reports_dir, outputs.suffix))
+    return recover(state, Executor(clients, state, poll_s=request.poll_s, log=progress), progress)
+
+
+def _journal(
+    plan: AwsPlan,
+    outputs: AwsOutputs,
+    config: DrillConfig,
+    run_id: str,
+    started: datetime,
+    timeline: list[TimelineEvent],
+    records: list[RollbackRecord],
+    error: str | None,
+) -> DrillJournal:
+    t0 = next((e.t for e in timeline if e.phase is Phase.FAULT_INJECTED), None)
+    m = measurements(t0, None, timeline, [], (), config.sample_interval_s, not_measured_reason=NOT_MEASURED)
+    notes = [
+        f"aws target, deployment {outputs.suffix}: {plan.summary}",
+        f"objective on AWS: {plan.objective}",
+    ]
+    if plan.scenario == "region_outage":
+        notes.insert(0, SIMULATED_OUTAGE)
+    if error:
+        notes.append(f"aborted: {error}")
+    return DrillJournal(
+        run_id=run_id,
+        scenario=plan.scenario,
+        description=plan.summary,
+        target=target_info(outputs),
+        parameters={**config.parameters(), "target": AWS_KIND, "suffix": outputs.suffix},
+        started_at=started,
+        finished_at=utcnow(),
+        timeline=sorted(timeline, key=lambda e: e.t),
+        lag_samples=[],
+        measurements=m,
+        objectives=evaluate(m, config.objectives),
+        rollbacks=records,
+        status=Status.ABORTED if error else Status.FAILED,
+        notes=notes,
+    )
