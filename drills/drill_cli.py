@@ -45,7 +45,7 @@ Params = Annotated[list[str] | None, typer.Option("--set", help="drill parameter
 TargetKind = Annotated[str, typer.Option("--target", help="'local' (sandbox) or 'aws' (deployed)")]
 Outputs = Annotated[Path, typer.Option("--outputs", help="aws: flat outputs of the deployed stacks")]
 Allow = Annotated[list[str] | None, typer.Option(
-    "--allow-suffix", envvar="HTDR_DRILL_ALLOWLIST", help="aws: suffix drills may act on (repeatable, or a,b)")]
+    "--allow-suffix", envvar="HTDR_DRILL_ALLOWLIST", help="aws: suffix drills may act on (repeatable)")]
 Confirm = Annotated[str | None, typer.Option("--confirm", help="aws: suffix, allows a destructive drill")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="aws: print every AWS call and rollback; exit")]
 
