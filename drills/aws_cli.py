@@ -20,13 +20,16 @@ from drills.targets.aws.safety import SafetyPolicy
 DEFAULT_OUTPUTS = Path("cfn-outputs/flat-outputs.json")
 
 
-def aws_request(outputs: Path, allow: list[str] | None, confirm: str | None, reports_dir: Path) -> AwsRequest:
+def aws_request(
+    outputs: Path, allow: list[str] | None, confirm: str | None, reports_dir: Path, poll_s: float = 5.0
+) -> AwsRequest:
     """The operator's options as one typed request; the allowlist is empty unless given."""
     suffixes = frozenset(s.strip() for item in allow or [] for s in item.split(",") if s.strip())
     return AwsRequest(
         outputs_path=outputs,
         policy=SafetyPolicy(allowlist=suffixes, confirm=confirm),
         reports_dir=reports_dir,
+        poll_s=poll_s,
     )
 
 
@@ -58,5 +61,6 @@ def recover(request: AwsRequest, console: Console, progress: Callable[[str], Non
             f"{'ok    ' if r.error is None else 'FAILED'} {r.undo}" + (f": {r.error}" if r.error else ""),
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
     return all(r.error is None for r in results)

@@ -48,6 +48,7 @@ Allow = Annotated[list[str] | None, typer.Option(
     "--allow-suffix", envvar="HTDR_DRILL_ALLOWLIST", help="aws: suffix drills may act on (repeatable)")]
 Confirm = Annotated[str | None, typer.Option("--confirm", help="aws: suffix, allows a destructive drill")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="aws: print every AWS call and rollback; exit")]
+PollS = Annotated[float, typer.Option("--poll-s", min=0, help="aws: seconds between status polls")]
 
 
 @contextmanager
@@ -117,6 +118,7 @@ def run(
     allow_suffix: Allow = None,
     confirm: Confirm = None,
     dry_run: DryRun = False,
+    poll_s: PollS = 5.0,
 ) -> None:
     """Run one drill against the local sandbox (or ``--target aws``) and write its journal."""
     with _user_errors():
@@ -125,7 +127,7 @@ def run(
         config = _parse_params(params or [], {})
         progress, stop = _progress(), _stop_on_signals()
         if _target(target_kind, dry_run) == "aws":
-            request = aws_cli.aws_request(outputs, allow_suffix, confirm, reports_dir)
+            request = aws_cli.aws_request(outputs, allow_suffix, confirm, reports_dir, poll_s)
             journal = aws_cli.run(scenario, request, config, dry_run, console, progress)
             if journal is not None:
                 _summary(journal)
@@ -148,11 +150,12 @@ def recover(
     target_kind: TargetKind = "local",
     outputs: Outputs = aws_cli.DEFAULT_OUTPUTS,
     allow_suffix: Allow = None,
+    poll_s: PollS = 5.0,
 ) -> None:
     """Restore the target after a drill process was killed mid-fault (its rollbacks never ran)."""
     with _user_errors():
         if _target(target_kind, False) == "aws":
-            request = aws_cli.aws_request(outputs, allow_suffix, None, reports_dir)
+            request = aws_cli.aws_request(outputs, allow_suffix, None, reports_dir, poll_s)
             if not aws_cli.recover(request, console, _progress()):
                 raise typer.Exit(1)
             return

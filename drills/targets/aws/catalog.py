@@ -29,8 +29,8 @@ REPOINT_HOOK = {Side.PRIMARY: "repoint_producer_primary", Side.DR: "repoint_prod
 NODE_GROUP = "0001"
 #: How long a global-cluster or global-datastore change may take before the drill gives up on it.
 GLOBAL_CHANGE_TIMEOUT_S = 1800.0
-#: How long ECS may take to reach a desired count.
-ECS_TIMEOUT_S = 600.0
+#: How long ECS or a cache replication group may take to reach the state asked for.
+REGIONAL_CHANGE_TIMEOUT_S = 600.0
 
 
 def other(side: Side) -> Side:
@@ -236,7 +236,7 @@ def cache_test_failover(o: AwsOutputs, side: Side) -> AwsAction:
     primary_path = (f"ReplicationGroups.0.NodeGroups[NodeGroupId={NODE_GROUP}]"
                     ".NodeGroupMembers[CurrentRole=primary].CacheClusterId")
     before = Capture("cache_primary_node", describe, primary_path, f"primary node of {group}")
-    available = Wait(describe, "ReplicationGroups.0.Status", "available", f"{group} available", ECS_TIMEOUT_S)
+    available = Wait(describe, "ReplicationGroups.0.Status", "available", f"{group} available", REGIONAL_CHANGE_TIMEOUT_S)
     return AwsAction(
         name=f"cache_test_failover_{side.value.lower()}",
         description=f"ElastiCache TestFailover of {group} node group {NODE_GROUP} (primary node replaced)",
@@ -253,7 +253,7 @@ def cache_test_failover(o: AwsOutputs, side: Side) -> AwsAction:
                 primary_path,
                 before.ref,
                 f"a replica of {group} took over",
-                ECS_TIMEOUT_S,
+                REGIONAL_CHANGE_TIMEOUT_S,
                 negate=True,
             ),
             available,
@@ -303,7 +303,7 @@ def _scale(o: AwsOutputs, side: Side, count: int | Ref) -> tuple[Call, Wait]:
             "services.0.runningCount",
             count,
             f"{svc['service']} running {_shown(count)} tasks",
-            ECS_TIMEOUT_S,
+            REGIONAL_CHANGE_TIMEOUT_S,
         ),
     )
 

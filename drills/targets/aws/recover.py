@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass
 
 from drills.targets.aws.executor import Executor
@@ -16,10 +18,19 @@ class Recovered:
     error: str | None = None
 
 
+class DrillStillRunning(ValueError):
+    """The drill that wrote the state file is alive: it will run its own rollbacks."""
+
+
 def recover(
     state: RollbackState, executor: Executor, progress: Callable[[str], None] = lambda _: None
 ) -> list[Recovered]:
     """Newest first; a failing rollback stays in the file (run recover again) and the others still run."""
+    owner = state.owner()
+    pid = int(owner.get("pid", 0) or 0)
+    if pid and pid != os.getpid() and _alive(pid):
+        raise DrillStillRunning(f"aws drill {owner.get('run_id')} is still running (pid {pid}): stop it "
+                                "(SIGINT runs its rollbacks) before recovering")
     done = []
     for pending in reversed(state.pending()):
         progress(f"rollback: {pending.undo}")
@@ -31,3 +42,17 @@ def recover(
     if not state.pending():
         state.clear()
     return done
+
+
+def _alive(pid: int) -> bool:
+    """A live, non-zombie process with this pid."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
