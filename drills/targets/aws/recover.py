@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 from drills.targets.aws.executor import Executor
 from drills.targets.aws.rollback_state import RollbackState
