@@ -233,10 +233,14 @@ def cache_test_failover(o: AwsOutputs, side: Side) -> AwsAction:
     """The cache primary node fails and a replica in the same group takes over (same endpoint)."""
     group, region = o.of(side, RegionalKey.CACHE_REPLICATION_GROUP_ID), o.region(side)
     describe = Call("elasticache", region, "describe_replication_groups", {"ReplicationGroupId": group})
-    primary_path = (f"ReplicationGroups.0.NodeGroups[NodeGroupId={NODE_GROUP}]"
-                    ".NodeGroupMembers[CurrentRole=primary].CacheClusterId")
+    primary_path = (
+        f"ReplicationGroups.0.NodeGroups[NodeGroupId={NODE_GROUP}]"
+        ".NodeGroupMembers[CurrentRole=primary].CacheClusterId"
+    )
     before = Capture("cache_primary_node", describe, primary_path, f"primary node of {group}")
-    available = Wait(describe, "ReplicationGroups.0.Status", "available", f"{group} available", REGIONAL_CHANGE_TIMEOUT_S)
+    available = Wait(
+        describe, "ReplicationGroups.0.Status", "available", f"{group} available", REGIONAL_CHANGE_TIMEOUT_S
+    )
     return AwsAction(
         name=f"cache_test_failover_{side.value.lower()}",
         description=f"ElastiCache TestFailover of {group} node group {NODE_GROUP} (primary node replaced)",

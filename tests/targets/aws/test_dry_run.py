@@ -1,8 +1,8 @@
 """``htdr drill run <scenario> --target aws --dry-run`` with the defaults a user gets: the printed plan
 of every scenario against the fixture deployment's outputs, compared with its reviewed snapshot.
 
-Regenerate after an intended change: ``HTDR_UPDATE_SNAPSHOTS=1 ./dev pytest tests/targets/aws/test_dry_run.py``
-and review the diff.
+Regenerate after an intended change, then review the diff:
+``HTDR_UPDATE_SNAPSHOTS=1 ./dev pytest tests/targets/aws/test_dry_run.py``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ def deployment_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize("scenario", sorted(PLANS))
 def test_dry_run_prints_the_reviewed_plan(scenario: str, deployment_dir: Path) -> None:
-    result = CliRunner().invoke(app, ["drill", "run", scenario, "--target", "aws", "--dry-run",
-                                      "--allow-suffix", "drill1"])
+    result = CliRunner().invoke(
+        app, ["drill", "run", scenario, "--target", "aws", "--dry-run", "--allow-suffix", "drill1"]
+    )
     assert result.exit_code == 0, result.output
     snapshot = SNAPSHOTS / f"{scenario}.txt"
     if os.environ.get("HTDR_UPDATE_SNAPSHOTS"):
@@ -43,8 +44,9 @@ def test_dry_run_prints_the_reviewed_plan(scenario: str, deployment_dir: Path) -
 
 
 def test_dry_run_of_link_partition_is_refused_with_its_reason(deployment_dir: Path) -> None:
-    result = CliRunner().invoke(app, ["drill", "run", "link_partition", "--target", "aws", "--dry-run",
-                                      "--allow-suffix", "drill1"])
+    result = CliRunner().invoke(
+        app, ["drill", "run", "link_partition", "--target", "aws", "--dry-run", "--allow-suffix", "drill1"]
+    )
     assert result.exit_code == 1
     assert "link_partition is refused on the aws target: Aurora global replication" in result.output
 

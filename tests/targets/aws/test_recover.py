@@ -61,7 +61,9 @@ def test_recover_runs_the_saved_rollbacks_newest_first(outputs: AwsOutputs, tmp_
     assert not state.path.exists()
 
 
-def test_a_failing_rollback_stays_pending_and_the_others_still_run(outputs: AwsOutputs, tmp_path: Path) -> None:
+def test_a_failing_rollback_stays_pending_and_the_others_still_run(
+    outputs: AwsOutputs, tmp_path: Path
+) -> None:
     aws = StubbedAws()
     done = SEQUENCES["region_outage"][:2]  # ingest blocked, processors stopped
     for name in done:
@@ -76,8 +78,10 @@ def test_a_failing_rollback_stays_pending_and_the_others_still_run(outputs: AwsO
 
     results = recover_aws(_request(tmp_path), aws)
 
-    assert [(r.action, r.error is None) for r in results] == [("processors_stopped_primary", False),
-                                                              ("ingest_blocked_primary", True)]
+    assert [(r.action, r.error is None) for r in results] == [
+        ("processors_stopped_primary", False),
+        ("ingest_blocked_primary", True),
+    ]
     assert [p.action for p in state.pending()] == ["processors_stopped_primary"]
     with pytest.raises(PendingRollbacks, match="run `htdr drill recover --target aws` first"):
         state.begin("next", "processor_crash")
@@ -113,11 +117,15 @@ def test_cli_recover_target_aws(outputs: AwsOutputs, tmp_path: Path, monkeypatch
         ACTIONS[name].undo(aws, True)
     monkeypatch.setattr(aws_cli, "boto3_clients", lambda: aws)
 
-    result = CliRunner().invoke(app, ["drill", "recover", "--target", "aws", "--allow-suffix", "drill1",
-                                      "--poll-s", "0"])
+    result = CliRunner().invoke(
+        app, ["drill", "recover", "--target", "aws", "--allow-suffix", "drill1", "--poll-s", "0"]
+    )
 
     assert result.exit_code == 0, result.output
-    assert "ok     wait for ca-central-1 to rejoin as secondary, then switch the writer back to it" in result.output
+    assert (
+        "ok     wait for ca-central-1 to rejoin as secondary, then switch the writer back to it"
+        in result.output
+    )
     aws.assert_done()
     assert not (tmp_path / state.path).exists()
     again = CliRunner().invoke(app, ["drill", "recover", "--target", "aws", "--allow-suffix", "drill1"])

@@ -21,9 +21,15 @@ ALLOWED = {"DrillAllowed": "true", "Environment": SUFFIX}
 pytestmark = pytest.mark.sandbox  # a moto server process
 
 
-def _request(tmp_path: Path, allow: frozenset[str] = frozenset({SUFFIX}), confirm: str | None = None,
-             outputs: Path = FIXTURE) -> AwsRequest:
-    return AwsRequest(outputs, SafetyPolicy(allowlist=allow, confirm=confirm), tmp_path / "reports", poll_s=0.0)
+def _request(
+    tmp_path: Path,
+    allow: frozenset[str] = frozenset({SUFFIX}),
+    confirm: str | None = None,
+    outputs: Path = FIXTURE,
+) -> AwsRequest:
+    return AwsRequest(
+        outputs, SafetyPolicy(allowlist=allow, confirm=confirm), tmp_path / "reports", poll_s=0.0
+    )
 
 
 def _clients(moto_url: str) -> StubbedAws:
@@ -40,28 +46,48 @@ def _refused(tmp_path: Path, moto_url: str, scenario: str, request: AwsRequest, 
 
 
 def test_default_allowlist_is_empty_and_refuses(tmp_path: Path) -> None:
-    with pytest.raises(UnsafeTarget, match=r"suffix 'drill1' is not on the drill allowlist \(allowed: none\); "
-                                           r"pass --allow-suffix drill1"):
+    with pytest.raises(
+        UnsafeTarget,
+        match=r"suffix 'drill1' is not on the drill allowlist \(allowed: none\); "
+        r"pass --allow-suffix drill1",
+    ):
         dry_run("processor_crash", _request(tmp_path, allow=frozenset()))
 
 
 def test_other_suffix_on_allowlist_refuses(tmp_path: Path, moto_url: str) -> None:
-    _refused(tmp_path, moto_url, "processor_crash", _request(tmp_path, allow=frozenset({"staging"})),
-             r"allowed: staging")
+    _refused(
+        tmp_path,
+        moto_url,
+        "processor_crash",
+        _request(tmp_path, allow=frozenset({"staging"})),
+        r"allowed: staging",
+    )
 
 
 @pytest.mark.parametrize("scenario", ["region_outage", "planned_switchover", "cache_failover"])
-def test_destructive_scenarios_need_confirm_of_this_suffix(tmp_path: Path, moto_url: str, scenario: str) -> None:
+def test_destructive_scenarios_need_confirm_of_this_suffix(
+    tmp_path: Path, moto_url: str, scenario: str
+) -> None:
     deploy(moto_url, SUFFIX, ALLOWED)
     for confirm in (None, "staging"):
-        _refused(tmp_path, moto_url, scenario, _request(tmp_path, confirm=confirm),
-                 rf"{scenario} is destructive on AWS .*: pass --confirm drill1")
+        _refused(
+            tmp_path,
+            moto_url,
+            scenario,
+            _request(tmp_path, confirm=confirm),
+            rf"{scenario} is destructive on AWS .*: pass --confirm drill1",
+        )
 
 
 def test_stack_without_drill_allowed_tag_refuses(tmp_path: Path, moto_url: str) -> None:
     deploy(moto_url, SUFFIX, ALLOWED, override={"DrServices": {"Environment": SUFFIX}})
-    _refused(tmp_path, moto_url, "processor_crash", _request(tmp_path),
-             r"stack Htdr-drill1-DrServices is not tagged DrillAllowed=true \(found None\)")
+    _refused(
+        tmp_path,
+        moto_url,
+        "processor_crash",
+        _request(tmp_path),
+        r"stack Htdr-drill1-DrServices is not tagged DrillAllowed=true \(found None\)",
+    )
 
 
 def test_drill_allowed_false_refuses(tmp_path: Path, moto_url: str) -> None:
@@ -70,19 +96,35 @@ def test_drill_allowed_false_refuses(tmp_path: Path, moto_url: str) -> None:
 
 
 def test_production_stack_refuses_even_when_drill_allowed(tmp_path: Path, moto_url: str) -> None:
-    deploy(moto_url, SUFFIX, ALLOWED,
-           override={"PrimaryServices": {"DrillAllowed": "true", "Production": "true"}})
-    _refused(tmp_path, moto_url, "region_outage", _request(tmp_path, confirm=SUFFIX),
-             r"Htdr-drill1-PrimaryServices is tagged Production=true: drills never act on a production")
+    deploy(
+        moto_url,
+        SUFFIX,
+        ALLOWED,
+        override={"PrimaryServices": {"DrillAllowed": "true", "Production": "true"}},
+    )
+    _refused(
+        tmp_path,
+        moto_url,
+        "region_outage",
+        _request(tmp_path, confirm=SUFFIX),
+        r"Htdr-drill1-PrimaryServices is tagged Production=true: drills never act on a production",
+    )
 
 
 def test_missing_stack_refuses(tmp_path: Path, moto_url: str) -> None:
     deploy(moto_url, SUFFIX, ALLOWED, skip="DrDrillPipeline")
-    _refused(tmp_path, moto_url, "processor_crash", _request(tmp_path),
-             r"stack Htdr-drill1-DrDrillPipeline in ca-central-1 is not readable")
+    _refused(
+        tmp_path,
+        moto_url,
+        "processor_crash",
+        _request(tmp_path),
+        r"stack Htdr-drill1-DrDrillPipeline in ca-central-1 is not readable",
+    )
 
 
-def test_every_stack_allowed_passes_safety_and_reaches_the_first_action(tmp_path: Path, moto_url: str) -> None:
+def test_every_stack_allowed_passes_safety_and_reaches_the_first_action(
+    tmp_path: Path, moto_url: str
+) -> None:
     """The control case: with every check satisfied, the drill goes on to its first AWS read."""
     deploy(moto_url, SUFFIX, ALLOWED)
     aws = _clients(moto_url)
@@ -91,12 +133,15 @@ def test_every_stack_allowed_passes_safety_and_reaches_the_first_action(tmp_path
     assert any("fis_ecs-stop-task_primary" in n for n in journal.notes)
 
 
-@pytest.mark.parametrize(("content", "match"), [
-    (None, r"no such file; write it with `python -m cdk_app.flat_outputs --suffix <suffix>`"),
-    ("not json", r"not a JSON outputs file"),
-    ({"TargetKind": "local"}, r"written for target kind 'local', not 'aws'"),
-    ({"TargetKind": "aws"}, r"missing .*GlobalClusterId"),
-])
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (None, r"no such file; write it with `python -m cdk_app.flat_outputs --suffix <suffix>`"),
+        ("not json", r"not a JSON outputs file"),
+        ({"TargetKind": "local"}, r"written for target kind 'local', not 'aws'"),
+        ({"TargetKind": "aws"}, r"missing .*GlobalClusterId"),
+    ],
+)
 def test_bad_outputs_file_is_one_line_naming_it(tmp_path: Path, content: object, match: str) -> None:
     path = tmp_path / "flat-outputs.json"
     if content is not None:
