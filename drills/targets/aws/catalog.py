@@ -17,8 +17,8 @@ Every constraint relied on is cited next to the action:
 
 from __future__ import annotations
 
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side
 from contracts.drill_safety import ENVIRONMENT_TAG, FIS_FAULT_TAG
+from contracts.outputs import OutputKey, RegionalKey, Side
 from drills.targets.aws.actions import AwsAction
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.steps import Call, Capture, Guarded, Local, Ref, RunExperiment, StopExperiments, Wait

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from cdk_app.outputs_contract import Side
-from drills.journal import DrillJournal, Phase, RollbackRecord, Status, TargetInfo, TimelineEvent, utcnow
+from contracts.journal import DrillJournal, Phase, RollbackRecord, Status, TargetInfo, TimelineEvent, utcnow
+from contracts.outputs import Side
 from drills.measure.evidence import measurements
 from drills.measure.objectives import evaluate
 from drills.runner import journal_dir, run_rollbacks

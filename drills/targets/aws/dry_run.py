@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cdk_app.outputs_contract import Side
+from contracts.outputs import Side
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.plans import AwsPlan
 from drills.targets.aws.safety import stack_reads

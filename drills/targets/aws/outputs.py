@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side, all_keys, regional
+from contracts.outputs import OutputKey, RegionalKey, Side, all_keys, regional
 
 AWS_KIND = "aws"
 

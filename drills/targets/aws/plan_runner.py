@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from drills.journal import TimelineEvent
+from contracts.journal import TimelineEvent
 from drills.targets.aws.executor import ActionFailed, Executor
 from drills.targets.aws.plans import AwsPlan, PlannedAction
 from drills.targets.base import Rollback

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cdk_app.outputs_contract import Side
 from contracts.drill_safety import FisFault
-from drills.journal import Phase
+from contracts.journal import Phase
+from contracts.outputs import Side
 from drills.targets.aws import catalog as c
 from drills.targets.aws.actions import AwsAction
 from drills.targets.aws.outputs import AwsOutputs

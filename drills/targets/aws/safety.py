@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cdk_app.outputs_contract import Side
 from contracts.drill_safety import DRILL_ALLOWED_TAG, PRODUCTION_TAG, STACK_ROLES, TRUE, stack_name
+from contracts.outputs import Side
 from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.steps import Call

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from drills.cli import app
 from drills.targets.aws.plans import PLANS
+from htdr.cli import app
 from tests.targets.aws.conftest import FIXTURE
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")

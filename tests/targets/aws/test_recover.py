@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from drills import aws_cli
-from drills.cli import app
 from drills.targets.aws.drill import AwsRequest, recover_aws
 from drills.targets.aws.executor import Executor
 from drills.targets.aws.outputs import AwsOutputs
@@ -19,6 +17,8 @@ from drills.targets.aws.plans import plan_for
 from drills.targets.aws.recover import DrillStillRunning
 from drills.targets.aws.rollback_state import PendingRollbacks, RollbackState, state_path
 from drills.targets.aws.safety import SafetyPolicy
+from htdr import aws_commands as aws_cli
+from htdr.cli import app
 from tests.targets.aws.aws_world import ACTIONS, SEQUENCES
 from tests.targets.aws.conftest import FIXTURE
 from tests.targets.aws.stubs import StubbedAws

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from drills.journal import DrillJournal
+from contracts.journal import DrillJournal
 from drills.scenarios.config import DrillConfig
 from drills.targets.aws.clients import boto3_clients
 from drills.targets.aws.drill import AwsRequest, dry_run, recover_aws, run_aws_drill

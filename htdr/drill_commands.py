@@ -21,8 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from compliance.expectations.drill_validator import suites_validator
-from drills import aws_cli
-from drills.journal import DrillJournal
+from contracts.journal import DrillJournal
 from drills.runner import clear_inflight, read_inflight, run_drill
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
 from drills.scenarios.context import PreconditionFailed
@@ -31,6 +30,7 @@ from drills.targets.local.errors import SandboxError
 from drills.targets.local.settings import DEFAULT_PORT_BASE
 from drills.targets.local_session import local_target, sandbox_settings
 from drills.targets.local_target import LocalTarget
+from htdr import aws_commands as aws_cli
 
 app = typer.Typer(add_completion=False)
 drill = typer.Typer(no_args_is_help=True, add_completion=False, help="Run, list and recover DR drills.")
