@@ -1,0 +1,55 @@
+"""An AWS-target drill run end to end (moto CloudFormation for safety, Stubber for the actions): its
+journal has the local journal's model and renders in the report's drill views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compliance.report.drill_views import drill_view, history_row
+from contracts.journal import DrillJournal, Phase, Status
+from drills.scenarios.config import DrillConfig
+from drills.targets.aws.drill import NOT_MEASURED, AwsRequest, run_aws_drill
+from drills.targets.aws.plans import SIMULATED_OUTAGE
+from drills.targets.aws.rollback_state import state_path
+from drills.targets.aws.safety import SafetyPolicy
+from tests.targets.aws.aws_world import ACTIONS, SEQUENCES
+from tests.targets.aws.conftest import FIXTURE
+from tests.targets.aws.deployment import deploy
+from tests.targets.aws.stubs import StubbedAws
+
+pytestmark = pytest.mark.sandbox  # a moto server process
+
+
+@pytest.mark.parametrize("scenario", ["region_outage", "processor_crash"])
+def test_aws_run_writes_a_journal_the_report_renders(scenario: str, moto_url: str, tmp_path: Path) -> None:
+    deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
+    aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
+    for name in SEQUENCES[scenario]:
+        ACTIONS[name].do(aws)
+    for name in reversed(SEQUENCES[scenario]):
+        ACTIONS[name].undo(aws, True)
+    request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"}), confirm="drill1"), tmp_path, poll_s=0.0)
+    switched: list[str] = []
+    hooks = {h: (lambda h=h: switched.append(h)) for h in ("repoint_producer_dr", "repoint_producer_primary")}
+
+    journal, path = run_aws_drill(scenario, request, DrillConfig(), aws, hooks=hooks, run_id="aws0001")
+
+    aws.assert_done()
+    assert DrillJournal.read(path) == journal
+    assert (journal.target.kind, journal.target.environment) == ("aws", "drill1")
+    assert (journal.parameters["target"], journal.parameters["suffix"]) == ("aws", "drill1")
+    assert [r.action for r in journal.rollbacks] == SEQUENCES[scenario] and all(r.ok for r in journal.rollbacks)
+    phases = [e.phase for e in journal.timeline]
+    assert phases[0] is not Phase.ROLLED_BACK and phases[-1] is Phase.ROLLED_BACK
+    assert Phase.FAULT_INJECTED in phases
+    # nothing was measured on this run, and the journal says so instead of a figure
+    assert journal.measurements.rpo_data.value is None and NOT_MEASURED in journal.measurements.rpo_data.note
+    assert journal.status is Status.FAILED and not any(o.passed for o in journal.objectives[:1])
+    assert (SIMULATED_OUTAGE in journal.notes) == (scenario == "region_outage")
+    assert not state_path(tmp_path, "drill1").exists()
+
+    view = drill_view(journal, str(path))
+    assert view.scenario == scenario and view.status == "failed"
+    assert history_row(journal, str(path)).run_id == "aws0001"
