@@ -9,14 +9,15 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from contracts.evidence_layout import REPORTS_DIR
 from contracts.journal import DrillJournal
 from drills.scenarios.config import DrillConfig
 from drills.targets.aws.clients import boto3_clients
 from drills.targets.aws.drill import AwsRequest, run_aws_drill
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.safety import SafetyPolicy
-from drills.targets.base import Target
 from drills.targets.local_session import local_target, sandbox_settings
+from drills.targets.roles import Target
 
 KINDS = ("local", "aws")
 
@@ -34,7 +35,7 @@ class DrillTargetResource(ConfigurableResource):
     state_dir: str = Field(default=".sandbox", description="sandbox state dir")
     port_base: int = Field(default=15400, description="sandbox port base")
     manage_sandbox: bool = Field(default=True, description="start the sandbox if needed, stop it after")
-    reports_dir: str = Field(default="reports", description="journals go to <reports_dir>/drills/")
+    reports_dir: str = Field(default=str(REPORTS_DIR), description="journals go to <reports_dir>/drills/")
 
     @contextmanager
     def open(self, progress: Callable[[str], None]) -> Iterator[Target]:
@@ -43,7 +44,7 @@ class DrillTargetResource(ConfigurableResource):
             raise ValueError(f"drill target kind {self.kind!r}: only 'local' opens a target here ('aws' runs "
                              "through run_aws); use one of {', '.join(KINDS)}")
         settings = sandbox_settings(Path(self.state_dir), self.port_base)
-        with local_target(settings, self.manage_sandbox, progress) as target:
+        with local_target(settings, self.manage_sandbox, progress, one_drill=True) as target:
             yield target
 
     @property

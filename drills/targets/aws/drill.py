@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from contracts.journal import DrillJournal, Phase, RollbackRecord, Status, TargetInfo, TimelineEvent, utcnow
+from contracts.evidence_layout import journal_dir
+from contracts.journal import DrillJournal, Phase, RollbackRecord, TargetInfo, TimelineEvent, utcnow
 from contracts.outputs import Side
-from drills.measure.evidence import measurements
+from drills.drill_runner import run_rollbacks
+from drills.measure.measurements import measurements
 from drills.measure.objectives import evaluate
-from drills.runner import journal_dir, run_rollbacks
+from drills.measure.verdict import judge
 from drills.scenarios.config import DrillConfig
 from drills.targets.aws.dry_run import render
 from drills.targets.aws.executor import ClientFactory, Executor
@@ -129,8 +131,10 @@ def _journal(
     ]
     if plan.scenario == "region_outage":
         notes.insert(0, SIMULATED_OUTAGE)
-    if error:
-        notes.append(f"aborted: {error}")
+    objectives = evaluate(m, config.objectives)
+    verdict = judge(
+        abort_reason=error or "", objectives=objectives, loss=m.loss, integrity=[], steady_state=None
+    )
     return DrillJournal(
         run_id=run_id,
         scenario=plan.scenario,
@@ -142,8 +146,9 @@ def _journal(
         timeline=sorted(timeline, key=lambda e: e.t),
         lag_samples=[],
         measurements=m,
-        objectives=evaluate(m, config.objectives),
+        objectives=objectives,
         rollbacks=records,
-        status=Status.ABORTED if error else Status.FAILED,
-        notes=notes,
+        status=verdict.status,
+        abort_reason=error or "",
+        notes=[*notes, *verdict.notes],
     )

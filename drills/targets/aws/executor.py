@@ -17,7 +17,7 @@ from drills.targets.aws.paths import lookup, printed
 from drills.targets.aws.refs import resolve
 from drills.targets.aws.rollback_state import PendingRollback, RollbackState
 from drills.targets.aws.steps import Call, Guarded, Local, RunExperiment, Step, StopExperiments, Wait
-from drills.targets.base import Rollback
+from drills.targets.values import Rollback
 
 ClientFactory = Callable[[str, str], Any]
 #: FIS experiment states in which stopping it is still meaningful.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from contracts.journal import TimelineEvent
 from drills.targets.aws.executor import ActionFailed, Executor
 from drills.targets.aws.plans import AwsPlan, PlannedAction
-from drills.targets.base import Rollback
+from drills.targets.values import Rollback
 
 
 @dataclass

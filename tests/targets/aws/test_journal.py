@@ -9,6 +9,7 @@ import pytest
 
 from compliance.report.drill_views import drill_view, history_row
 from contracts.journal import DrillJournal, Phase, Status
+from drills.measure.verdict import rejudge
 from drills.scenarios.config import DrillConfig
 from drills.targets.aws.drill import NOT_MEASURED, AwsRequest, run_aws_drill
 from drills.targets.aws.plans import SIMULATED_OUTAGE
@@ -51,6 +52,8 @@ def test_aws_run_writes_a_journal_the_report_renders(scenario: str, moto_url: st
     assert (SIMULATED_OUTAGE in journal.notes) == (scenario == "region_outage")
     assert not state_path(tmp_path, "drill1").exists()
 
+    verdict, _ = rejudge(journal)  # what `htdr drill judge` recomputes from the saved facts
+    assert verdict.status is journal.status
     view = drill_view(journal, str(path))
     assert view.scenario == scenario and view.status == "failed"
     assert history_row(journal, str(path)).run_id == "aws0001"

@@ -130,7 +130,7 @@ def test_every_stack_allowed_passes_safety_and_reaches_the_first_action(
     aws = _clients(moto_url)
     journal, path = run_aws_drill("processor_crash", _request(tmp_path), DrillConfig(), aws)
     assert journal.status.value == "aborted" and path.exists()
-    assert any("fis_ecs-stop-task_primary" in n for n in journal.notes)
+    assert journal.abort_reason.startswith("fis_ecs-stop-task_primary")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from drills.runner import run_rollbacks
+from drills.drill_runner import run_rollbacks
 from drills.targets.aws.executor import Executor
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.plan_runner import run_plan
