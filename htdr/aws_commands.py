@@ -6,6 +6,7 @@ file, a scenario refused on AWS) raised as ``ValueError`` for the CLI's error ha
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,12 +41,13 @@ def run(
     is_dry_run: bool,
     console: Console,
     progress: Callable[[str], None],
+    stop: threading.Event | None = None,
 ) -> DrillJournal | None:
     """Print the plan (``--dry-run``) or run the drill; returns the journal of a run."""
     if is_dry_run:
         console.print(dry_run(scenario, request), highlight=False, soft_wrap=True, markup=False)
         return None
-    journal, path = run_aws_drill(scenario, request, config, boto3_clients(), progress=progress)
+    journal, path = run_aws_drill(scenario, request, config, boto3_clients(), progress=progress, stop=stop)
     console.print(f"journal: {path}")
     return journal
 

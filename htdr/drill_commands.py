@@ -132,7 +132,7 @@ def run(
         progress, stop = _progress(), _stop_on_signals()
         if _target(target_kind, dry_run) == "aws":
             request = aws_cli.aws_request(outputs, allow_suffix, confirm, reports_dir, poll_s)
-            journal = aws_cli.run(scenario, request, config, dry_run, console, progress)
+            journal = aws_cli.run(scenario, request, config, dry_run, console, progress, stop)
             if journal is not None:
                 _summary(journal)
                 raise typer.Exit(0 if journal.status.value == "passed" else 2)

@@ -7,6 +7,7 @@ measured on this run.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -77,17 +78,21 @@ def run_aws_drill(
     hooks: Mapping[str, Callable[[], None]] | None = None,
     progress: Callable[[str], None] = lambda _: None,
     run_id: str | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[DrillJournal, Path]:
-    """Refuses (``UnsafeTarget``) before any change; otherwise always rolls back and writes a journal."""
+    """Refuses (``UnsafeTarget``) before any change; otherwise always rolls back and writes a journal.
+
+    ``stop`` (SIGINT/SIGTERM in the CLI) ends the actions at the next action or poll; the rollbacks
+    still run."""
     outputs, plan = prepare(scenario, request)
     check_confirm(outputs, request.policy, scenario, plan.destructive)
     check_stacks(outputs, clients)
     run_id = run_id or uuid.uuid4().hex[:12]
     state = RollbackState(state_path(request.reports_dir, outputs.suffix))
     state.begin(run_id, scenario)
-    executor = Executor(clients, state, hooks, request.poll_s, progress)
+    executor = Executor(clients, state, hooks, request.poll_s, progress, stop=stop)
     started = utcnow()
-    run = run_plan(plan, executor, progress)
+    run = run_plan(plan, executor, progress, stop)
     records = run_rollbacks(run.rollbacks, progress)
     timeline = [
         *run.timeline,

@@ -7,6 +7,7 @@ after their timeout with a line naming what was not reached.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -42,6 +43,7 @@ class Executor:
         poll_s: float = 5.0,
         log: Callable[[str], None] = lambda _: None,
         sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
     ) -> None:
         self._clients = clients
         self._state = state
@@ -50,6 +52,8 @@ class Executor:
         self._log = log
         self._sleep = sleep
         self._values: dict[str, Any] = {}
+        self._stop = stop or threading.Event()
+        self._undoing = False
 
     def perform(self, action: AwsAction) -> Rollback:
         """Run ``action``; its undo is in the state file before its first change is made.
@@ -82,8 +86,12 @@ class Executor:
     def undo(self, pending: PendingRollback) -> None:
         """Run one saved rollback and drop it from the state file (kept there if a step fails)."""
         self._log(f"aws rollback: {pending.undo}")
-        for step in pending.steps:
-            self.run_step(step)
+        self._undoing = True  # an operator's stop ends the drill's actions, never its rollbacks
+        try:
+            for step in pending.steps:
+                self.run_step(step)
+        finally:
+            self._undoing = False
         self._state.done(pending.id)
 
     def run_step(self, step: Step) -> None:
@@ -116,22 +124,16 @@ class Executor:
         return value
 
     def _wait(self, wait: Wait) -> None:
-        end = time.monotonic() + wait.timeout_s
-        while True:
+        def reached() -> tuple[bool, str]:
             response = self._call(wait.call)
             value = lookup(response, wait.path)
-            if (printed(value) == printed(wait.expected)) != wait.negate:
-                return
-            if wait.or_path is not None and printed(lookup(response, wait.or_path)) == printed(
-                wait.or_expected
-            ):
-                return
-            if time.monotonic() > end:
-                raise ActionFailed(
-                    f"{wait.what}: not reached within {wait.timeout_s:.0f} s "
-                    f"({wait.path} is {printed(value)})"
-                )
-            self._sleep(self._poll_s)
+            done = (printed(value) == printed(wait.expected)) != wait.negate or (
+                wait.or_path is not None
+                and printed(lookup(response, wait.or_path)) == printed(wait.or_expected)
+            )
+            return done, f"{wait.path} is {printed(value)}"
+
+        self._poll(reached, wait.timeout_s, wait.what)
 
     def _run_experiment(self, step: RunExperiment) -> None:
         fis = self._clients("fis", step.region)
@@ -139,21 +141,32 @@ class Executor:
             experimentTemplateId=step.template, clientToken=uuid.uuid4().hex, tags={"Drill": "htdr"}
         )
         experiment_id = started["experiment"]["id"]
-        end = time.monotonic() + step.timeout_s
-        while True:
+
+        def reached() -> tuple[bool, str]:
             state = fis.get_experiment(id=experiment_id)["experiment"]["state"]
-            if state["status"] == step.until or (step.until == "running" and state["status"] == "completed"):
-                return
             if state["status"] in {"failed", "stopped", "cancelled"}:
                 raise ActionFailed(
                     f"{step.what}: experiment {experiment_id} {state['status']}: "
                     f"{state.get('reason', 'no reason given')}"
                 )
+            done = state["status"] == step.until or (
+                step.until == "running" and state["status"] == "completed"
+            )
+            return done, f"experiment {experiment_id} {state['status']}"
+
+        self._poll(reached, step.timeout_s, step.what)
+
+    def _poll(self, reached: Callable[[], tuple[bool, str]], timeout_s: float, what: str) -> None:
+        """Poll until ``reached``; fails after ``timeout_s`` or, outside a rollback, on an operator stop."""
+        end = time.monotonic() + timeout_s
+        while True:
+            done, state = reached()
+            if done:
+                return
             if time.monotonic() > end:
-                raise ActionFailed(
-                    f"{step.what}: experiment {experiment_id} still {state['status']} after "
-                    f"{step.timeout_s:.0f} s"
-                )
+                raise ActionFailed(f"{what}: not reached within {timeout_s:.0f} s ({state})")
+            if self._stop.is_set() and not self._undoing:
+                raise ActionFailed(f"{what}: stopped by the operator ({state})")
             self._sleep(self._poll_s)
 
     def _stop_experiments(self, step: StopExperiments) -> None:

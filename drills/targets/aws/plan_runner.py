@@ -7,13 +7,14 @@ after a partial change.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from contracts.journal import TimelineEvent
 from drills.targets.aws.executor import ActionFailed, Executor
-from drills.targets.aws.plans import AwsPlan, PlannedAction
+from drills.targets.aws.plans import AwsPlan
 from drills.targets.values import Rollback
 
 
@@ -28,12 +29,16 @@ def run_plan(
     plan: AwsPlan,
     executor: Executor,
     progress: Callable[[str], None] = lambda _: None,
-    before: Callable[[PlannedAction], None] = lambda _: None,
+    stop: threading.Event | None = None,
 ) -> PlanRun:
-    """Perform each action in order; stop at the first failure (``error`` says which)."""
+    """Perform each action in order; stop at the first failure or the operator's stop (``error`` says
+    which action did not run, or failed)."""
     run = PlanRun()
     for planned in plan.actions:
-        before(planned)
+        if stop is not None and stop.is_set():
+            run.error = f"{planned.action.name}: not started, stopped by the operator"
+            progress(f"aws drill stopped: {run.error}")
+            return run
         try:
             run.rollbacks.append(executor.perform(planned.action))
         except ActionFailed as err:

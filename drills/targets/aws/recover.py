@@ -29,8 +29,10 @@ def recover(
     owner = state.owner()
     pid = int(owner.get("pid", 0) or 0)
     if pid and pid != os.getpid() and _alive(pid):
-        raise DrillStillRunning(f"aws drill {owner.get('run_id')} is still running (pid {pid}): stop it "
-                                "(SIGINT runs its rollbacks) before recovering")
+        raise DrillStillRunning(
+            f"aws drill {owner.get('run_id')} is still running (pid {pid}): stop it "
+            "(SIGINT runs its rollbacks) before recovering"
+        )
     done = []
     for pending in reversed(state.pending()):
         progress(f"rollback: {pending.undo}")
