@@ -20,23 +20,8 @@ ENVIRONMENT_TAG = "Environment"
 
 
 class FisFault:
-    """The FIS experiment templates the CDK app defines per region, by their ``HtdrFault`` tag value."""
+    """The FIS experiment templates the CDK app defines (primary region), by their ``HtdrFault`` tag."""
 
     ECS_STOP_TASK = "ecs-stop-task"
     DATA_SUBNETS_DISRUPT = "data-subnets-disrupt-connectivity"
     CACHE_AZ_POWER = "cache-az-power-interruption"
-
-
-def stack_name(suffix: str, role: str) -> str:
-    """CloudFormation stack name of ``role`` in deployment ``suffix``, e.g. ``Htdr-dev1-PrimaryServices``."""
-    return f"Htdr-{suffix}-{role}"
-
-
-#: Stack roles of a deployment and whether each lives in the primary region (else the DR region).
-STACK_ROLES: tuple[tuple[str, bool], ...] = (
-    ("PrimaryFoundation", True),
-    ("DrFoundation", False),
-    ("PrimaryServices", True),
-    ("DrServices", False),
-    ("DrDrillPipeline", True),
-)

@@ -52,9 +52,11 @@ def run(
     return journal
 
 
-def recover(request: AwsRequest, console: Console, progress: Callable[[str], None]) -> bool:
+def recover(
+    request: AwsRequest, console: Console, progress: Callable[[str], None], alive: Callable[[int], bool]
+) -> bool:
     """Run the pending rollbacks; False when one failed (it stays in the state file)."""
-    results = recover_aws(request, boto3_clients(), progress)
+    results = recover_aws(request, boto3_clients(), alive, progress)
     if not results:
         console.print("no interrupted aws drill: nothing to recover")
         return True

@@ -161,7 +161,7 @@ def recover(
     with _user_errors():
         if _target(target_kind, False) == "aws":
             request = aws_cli.aws_request(outputs, allow_suffix, None, reports_dir, poll_s)
-            if not aws_cli.recover(request, console, _progress()):
+            if not aws_cli.recover(request, console, _progress(), _alive):
                 raise typer.Exit(1)
             return
         target = LocalTarget(sandbox_settings(state_dir, port_base))

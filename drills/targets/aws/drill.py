@@ -109,13 +109,17 @@ def run_aws_drill(
 
 
 def recover_aws(
-    request: AwsRequest, clients: ClientFactory, progress: Callable[[str], None] = lambda _: None
+    request: AwsRequest,
+    clients: ClientFactory,
+    alive: Callable[[int], bool],
+    progress: Callable[[str], None] = lambda _: None,
 ) -> list[Recovered]:
-    """Run what an interrupted AWS drill left in the rollback state file (allowlist checked first)."""
+    """Run what an interrupted AWS drill left in the rollback state file (allowlist checked first);
+    refused while the process that wrote it is ``alive``."""
     outputs = AwsOutputs.load(request.outputs_path)
     check_suffix(outputs, request.policy)
     state = RollbackState(state_path(request.reports_dir, outputs.suffix))
-    return recover(state, Executor(clients, state, poll_s=request.poll_s, log=progress), progress)
+    return recover(state, Executor(clients, state, poll_s=request.poll_s, log=progress), alive, progress)
 
 
 def _journal(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from drills.targets.aws.executor import Executor
 from drills.targets.aws.rollback_state import RollbackState
@@ -23,12 +22,15 @@ class DrillStillRunning(ValueError):
 
 
 def recover(
-    state: RollbackState, executor: Executor, progress: Callable[[str], None] = lambda _: None
+    state: RollbackState,
+    executor: Executor,
+    alive: Callable[[int], bool],
+    progress: Callable[[str], None] = lambda _: None,
 ) -> list[Recovered]:
     """Newest first; a failing rollback stays in the file (run recover again) and the others still run."""
     owner = state.owner()
     pid = int(owner.get("pid", 0) or 0)
-    if pid and pid != os.getpid() and _alive(pid):
+    if pid and pid != os.getpid() and alive(pid):
         raise DrillStillRunning(
             f"aws drill {owner.get('run_id')} is still running (pid {pid}): stop it "
             "(SIGINT runs its rollbacks) before recovering"
@@ -45,16 +47,3 @@ def recover(
         state.clear()
     return done
 
-
-def _alive(pid: int) -> bool:
-    """A live, non-zombie process with this pid."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.drill_safety import DRILL_ALLOWED_TAG, PRODUCTION_TAG, STACK_ROLES, TRUE, stack_name
+from contracts.drill_safety import DRILL_ALLOWED_TAG, PRODUCTION_TAG, TRUE
 from contracts.outputs import Side
+from contracts.stacks import STACK_ROLES, stack_name
 from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.steps import Call

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from drills.targets.aws.outputs import AwsOutputs
+from tests.moto_server import moto_server
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "aws" / "flat-outputs.json"
 
@@ -33,29 +30,8 @@ def outputs() -> AwsOutputs:
     return AwsOutputs.load(FIXTURE)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One moto server over HTTP for the session (API Gateway, CloudFormation)."""
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert server.poll() is None and time.monotonic() < deadline, "moto server did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    """One moto server over HTTP for the session (CloudFormation, CloudWatch, Secrets Manager)."""
+    with moto_server(tmp_path_factory.mktemp("moto")) as url:
+        yield url

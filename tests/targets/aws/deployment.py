@@ -7,7 +7,7 @@ import json
 
 import boto3
 
-from contracts.drill_safety import STACK_ROLES, stack_name
+from contracts.stacks import STACK_ROLES, stack_name
 
 REGIONS = {True: "ca-central-1", False: "ca-west-1"}
 TEMPLATE = json.dumps({"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}})

@@ -19,6 +19,7 @@ from drills.targets.aws.rollback_state import PendingRollbacks, RollbackState, s
 from drills.targets.aws.safety import SafetyPolicy
 from htdr import aws_commands as aws_cli
 from htdr.cli import app
+from htdr.drill_commands import _alive
 from tests.targets.aws.aws_world import ACTIONS, SEQUENCES
 from tests.targets.aws.conftest import FIXTURE
 from tests.targets.aws.stubs import StubbedAws
@@ -53,7 +54,7 @@ def test_recover_runs_the_saved_rollbacks_newest_first(outputs: AwsOutputs, tmp_
     for name in reversed(done):
         ACTIONS[name].undo(aws, True)
 
-    results = recover_aws(_request(tmp_path), aws)
+    results = recover_aws(_request(tmp_path), aws, _alive)
 
     assert [r.action for r in results] == list(reversed(done))
     assert all(r.error is None for r in results)
@@ -76,7 +77,7 @@ def test_a_failing_rollback_stays_pending_and_the_others_still_run(
     aws.fail("ecs", "ca-central-1", "update_service", "ServerException")  # restoring the processors fails
     ACTIONS["ingest_blocked_primary"].undo(aws, True)
 
-    results = recover_aws(_request(tmp_path), aws)
+    results = recover_aws(_request(tmp_path), aws, _alive)
 
     assert [(r.action, r.error is None) for r in results] == [
         ("processors_stopped_primary", False),
@@ -97,7 +98,7 @@ def test_recover_refuses_while_the_drill_is_alive(outputs: AwsOutputs, tmp_path:
         data["pid"] = sleeper.pid
         state.path.write_text(json.dumps(data))
         with pytest.raises(DrillStillRunning, match=f"pid {sleeper.pid}"):
-            recover_aws(_request(tmp_path), StubbedAws())
+            recover_aws(_request(tmp_path), StubbedAws(), _alive)
     finally:
         sleeper.kill()
         sleeper.wait()
