@@ -15,15 +15,26 @@ from datetime import datetime
 from pathlib import Path
 
 from contracts.evidence_layout import journal_dir
-from contracts.journal import DrillJournal, Phase, RollbackRecord, TargetInfo, TimelineEvent, utcnow
+from contracts.journal import (
+    DrillJournal,
+    LagSample,
+    Phase,
+    RollbackRecord,
+    TargetInfo,
+    TimelineEvent,
+    utcnow,
+)
 from contracts.outputs import Side
 from drills.drill_runner import run_rollbacks
 from drills.measure.measurements import measurements
 from drills.measure.objectives import evaluate
 from drills.measure.verdict import judge
 from drills.scenarios.config import DrillConfig
+from drills.scenarios.sampler import LagSampler, Probe
+from drills.targets.aws.credentials import CredentialsError
 from drills.targets.aws.dry_run import render
 from drills.targets.aws.executor import ClientFactory, Executor
+from drills.targets.aws.lag_sampling import SOURCE, dr_side_probe, with_metric_rpo
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.plan_runner import run_plan
 from drills.targets.aws.plans import SIMULATED_OUTAGE, AwsPlan, plan_for
@@ -35,7 +46,7 @@ AWS_KIND = "aws"
 #: Why the figures of an AWS run are absent until the load and measurement roles drive it.
 NOT_MEASURED = (
     "not measured on the aws target yet: this run drove the AWS actions and their rollbacks; "
-    "the ledger, store and lag probes of the deployed stacks are not wired to it"
+    "the producer's ledger and the surviving store are not wired to it"
 )
 
 
@@ -47,6 +58,7 @@ class AwsRequest:
     policy: SafetyPolicy
     reports_dir: Path
     poll_s: float = 5.0
+    sample_lag: bool = True
 
 
 def prepare(scenario: str, request: AwsRequest) -> tuple[AwsOutputs, AwsPlan]:
@@ -79,11 +91,13 @@ def run_aws_drill(
     progress: Callable[[str], None] = lambda _: None,
     run_id: str | None = None,
     stop: threading.Event | None = None,
+    lag_probe: Probe | None = None,
 ) -> tuple[DrillJournal, Path]:
     """Refuses (``UnsafeTarget``) before any change; otherwise always rolls back and writes a journal.
 
     ``stop`` (SIGINT/SIGTERM in the CLI) ends the actions at the next action or poll; the rollbacks
-    still run."""
+    still run. ``lag_probe`` (default: ``aurora_global_db_status()`` on the DR reader) is sampled at the
+    config's ``sample_interval_s`` while the actions run."""
     outputs, plan = prepare(scenario, request)
     check_confirm(outputs, request.policy, scenario, plan.destructive)
     check_stacks(outputs, clients)
@@ -92,7 +106,10 @@ def run_aws_drill(
     state.begin(run_id, scenario)
     executor = Executor(clients, state, hooks, request.poll_s, progress, stop=stop)
     started = utcnow()
-    run = run_plan(plan, executor, progress, stop)
+    probes, notes = _lag_probes(request, outputs, clients, lag_probe)
+    sampler = LagSampler(probes, config.sample_interval_s)
+    with sampler:
+        run = run_plan(plan, executor, progress, stop)
     records = run_rollbacks(run.rollbacks, progress)
     timeline = [
         *run.timeline,
@@ -104,7 +121,9 @@ def run_aws_drill(
     ]
     if not state.pending():
         state.clear()
-    journal = _journal(plan, outputs, config, run_id, started, timeline, records, run.error)
+    journal = _journal(
+        plan, outputs, config, run_id, started, timeline, records, run.error, sampler.samples(), notes
+    )
     return journal, journal.write(journal_dir(request.reports_dir))
 
 
@@ -122,6 +141,20 @@ def recover_aws(
     return recover(state, Executor(clients, state, poll_s=request.poll_s, log=progress), alive, progress)
 
 
+def _lag_probes(
+    request: AwsRequest, outputs: AwsOutputs, clients: ClientFactory, given: Probe | None
+) -> tuple[dict[str, Probe], list[str]]:
+    """The DB lag probe to sample, or none with the reason (never a made-up figure)."""
+    if given is not None:
+        return {SOURCE: given}, []
+    if not request.sample_lag:
+        return {}, ["RPO (metric) not sampled: lag sampling switched off for this run"]
+    try:
+        return {SOURCE: dr_side_probe(outputs, clients)}, []
+    except CredentialsError as err:
+        return {}, [f"RPO (metric) not sampled: {err}"]
+
+
 def _journal(
     plan: AwsPlan,
     outputs: AwsOutputs,
@@ -131,12 +164,16 @@ def _journal(
     timeline: list[TimelineEvent],
     records: list[RollbackRecord],
     error: str | None,
+    samples: list[LagSample],
+    lag_notes: list[str],
 ) -> DrillJournal:
     t0 = next((e.t for e in timeline if e.phase is Phase.FAULT_INJECTED), None)
     m = measurements(t0, None, timeline, [], (), config.sample_interval_s, not_measured_reason=NOT_MEASURED)
+    m = with_metric_rpo(m, samples, t0, config.sample_interval_s)
     notes = [
         f"aws target, deployment {outputs.suffix}: {plan.summary}",
         f"objective on AWS: {plan.objective}",
+        *lag_notes,
     ]
     if plan.scenario == "region_outage":
         notes.insert(0, SIMULATED_OUTAGE)
@@ -153,7 +190,7 @@ def _journal(
         started_at=started,
         finished_at=utcnow(),
         timeline=sorted(timeline, key=lambda e: e.t),
-        lag_samples=[],
+        lag_samples=samples,
         measurements=m,
         objectives=objectives,
         rollbacks=records,

@@ -46,4 +46,3 @@ def recover(
     if not state.pending():
         state.clear()
     return done
-

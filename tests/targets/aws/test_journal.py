@@ -11,7 +11,9 @@ from compliance.report.drill_views import drill_view, history_row
 from contracts.journal import DrillJournal, Phase, Status
 from drills.measure.verdict import rejudge
 from drills.scenarios.config import DrillConfig
+from drills.targets.aws.aurora_lag import AuroraLagProbe
 from drills.targets.aws.drill import NOT_MEASURED, AwsRequest, run_aws_drill
+from drills.targets.aws.lag_sampling import CONSUMER_NOT_SAMPLED
 from drills.targets.aws.plans import SIMULATED_OUTAGE
 from drills.targets.aws.rollback_state import state_path
 from drills.targets.aws.safety import SafetyPolicy
@@ -57,3 +59,46 @@ def test_aws_run_writes_a_journal_the_report_renders(scenario: str, moto_url: st
     view = drill_view(journal, str(path))
     assert view.scenario == scenario and view.status == "failed"
     assert history_row(journal, str(path)).run_id == "aws0001"
+
+
+def test_rpo_metric_is_sampled_from_aurora_global_db_status_during_the_run(
+    aurora_like: str, moto_url: str, tmp_path: Path
+) -> None:
+    """The DR side's rpo_lag (1200 ms in the stand-in) is the RPO (metric) at t0, at the sampling rate."""
+    deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
+    aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
+    for name in SEQUENCES["processor_crash"]:
+        ACTIONS[name].do(aws)
+    for name in reversed(SEQUENCES["processor_crash"]):
+        ACTIONS[name].undo(aws, True)
+    request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"})), tmp_path, poll_s=0.2)
+    probe = AuroraLagProbe(aurora_like, "ca-west-1")
+    try:
+        journal, _ = run_aws_drill("processor_crash", request, DrillConfig(), aws, lag_probe=probe)
+    finally:
+        probe.close()
+
+    samples = [s for s in journal.lag_samples if s.source == "db_replication_lag"]
+    assert len(samples) >= 3 and all(s.lag_s == 1.2 for s in samples)
+    rpo_metric = journal.measurements.rpo_metric
+    assert rpo_metric.value == 1.2, rpo_metric.note
+    assert CONSUMER_NOT_SAMPLED in rpo_metric.note
+    assert journal.measurements.rpo_data.value is None  # no ledger on this run: never a made-up figure
+
+
+def test_without_a_readable_secret_the_rpo_metric_says_why(moto_url: str, tmp_path: Path) -> None:
+    deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
+    aws = StubbedAws(moto_url, frozenset({"cloudformation", "secretsmanager"}))  # no such secret in moto
+    for name in SEQUENCES["processor_crash"]:
+        ACTIONS[name].do(aws)
+    for name in reversed(SEQUENCES["processor_crash"]):
+        ACTIONS[name].undo(aws, True)
+    request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"})), tmp_path, poll_s=0.0)
+
+    journal, _ = run_aws_drill("processor_crash", request, DrillConfig(), aws)
+
+    assert journal.lag_samples == []
+    assert any(
+        n.startswith("RPO (metric) not sampled: secret arn:aws:secretsmanager:") for n in journal.notes
+    )
+    assert journal.measurements.rpo_metric.value is None

@@ -5,7 +5,6 @@ CloudWatch reads against a moto server, the credentials from moto Secrets Manage
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -18,32 +17,9 @@ from drills.targets.aws.aurora_lag import AuroraLagProbe
 from drills.targets.aws.cloudwatch_lag import RPO_LAG, aurora_lag, consumer_lag, cross_check
 from drills.targets.aws.credentials import CredentialsError, db_credentials, writer_dsn
 from drills.targets.aws.outputs import AwsOutputs
-from drills.targets.local.scratch_postgres import PgCluster, free_port
 from tests.targets.aws.stubs import StubbedAws
 
 pytestmark = pytest.mark.sandbox
-
-#: Aurora's documented result columns of aurora_global_db_status(), backed by a table the test drives.
-AURORA_STAND_IN = """
-CREATE TABLE lag_state (aws_region text, durability_lag_in_msec bigint, rpo_lag_in_msec bigint);
-CREATE FUNCTION aurora_global_db_status() RETURNS TABLE (aws_region text, highest_lsn_written bigint,
-    durability_lag_in_msec bigint, rpo_lag_in_msec bigint, last_lag_calculation_time timestamptz,
-    feedback_epoch int, feedback_xmin bigint)
-LANGUAGE sql AS $$ SELECT aws_region, 0::bigint, durability_lag_in_msec, rpo_lag_in_msec, now(), 0, 0::bigint
-                   FROM lag_state $$;
-INSERT INTO lag_state VALUES ('ca-central-1', NULL, NULL), ('ca-west-1', 850, 1200);
-"""
-
-
-@pytest.fixture(scope="module")
-def aurora_like() -> Iterator[str]:
-    cluster = PgCluster.create(free_port(19300, 19400))
-    try:
-        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
-            conn.execute(AURORA_STAND_IN)
-        yield cluster.dsn()
-    finally:
-        cluster.stop()
 
 
 def test_sql_probe_reads_the_dr_regions_rpo_lag_and_follows_it(aurora_like: str) -> None:
