@@ -34,7 +34,7 @@ from drills.scenarios.sampler import LagSampler, Probe
 from drills.targets.aws.credentials import CredentialsError
 from drills.targets.aws.dry_run import render
 from drills.targets.aws.executor import ClientFactory, Executor
-from drills.targets.aws.lag_sampling import SOURCE, dr_side_probe, with_metric_rpo
+from drills.targets.aws.lag_sampling import SOURCE, cloudwatch_cross_check, dr_side_probe, with_metric_rpo
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.plan_runner import run_plan
 from drills.targets.aws.plans import SIMULATED_OUTAGE, AwsPlan, plan_for
@@ -121,9 +121,11 @@ def run_aws_drill(
     ]
     if not state.pending():
         state.clear()
-    journal = _journal(
-        plan, outputs, config, run_id, started, timeline, records, run.error, sampler.samples(), notes
-    )
+    samples = sampler.samples()
+    t0 = next((e.t for e in timeline if e.phase is Phase.FAULT_INJECTED), None)
+    if probes:
+        notes.append(cloudwatch_cross_check(outputs, clients, samples, t0, config.sample_interval_s))
+    journal = _journal(plan, outputs, config, run_id, started, timeline, records, run.error, samples, notes)
     return journal, journal.write(journal_dir(request.reports_dir))
 
 

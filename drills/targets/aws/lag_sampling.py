@@ -12,10 +12,12 @@ from collections.abc import Sequence
 
 from contracts.journal import LagSample, Measurement, Measurements
 from contracts.outputs import RegionalKey, Side
+from drills.measure.lag import of_source, value_at
 from drills.measure.measurements import MAX_SAMPLE_AGE_INTERVALS
 from drills.measure.rpo import DB_LAG, rpo_metric
 from drills.scenarios.sampler import Probe
 from drills.targets.aws.aurora_lag import AuroraLagProbe
+from drills.targets.aws.cloudwatch_lag import RPO_LAG, aurora_lag, cross_check, window
 from drills.targets.aws.credentials import db_credentials, writer_dsn
 from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
@@ -45,4 +47,22 @@ def with_metric_rpo(
     return m.model_copy(update={"rpo_metric": Measurement(value=metric.value, unit="s", note=note)})
 
 
-__all__ = ["CONSUMER_NOT_SAMPLED", "Probe", "dr_side_probe", "with_metric_rpo"]
+def cloudwatch_cross_check(
+    outputs: AwsOutputs,
+    clients: ClientFactory,
+    samples: Sequence[LagSample],
+    t0: float | None,
+    interval_s: float,
+) -> str:
+    """The SQL lag at t0 against CloudWatch's ``AuroraGlobalDBRPOLag`` around t0, as one journal note."""
+    if t0 is None:
+        return "cross-check not made: the fault was not injected"
+    hit = value_at(of_source(list(samples), SOURCE), t0, round(MAX_SAMPLE_AGE_INTERVALS * interval_s, 3))
+    try:
+        points = aurora_lag(outputs, clients, RPO_LAG, *window(t0))
+    except Exception as err:  # monitoring unreadable: say so, the drill's evidence stands
+        return f"cross-check not made: CloudWatch not readable ({type(err).__name__})"
+    return cross_check(hit.lag_s if hit else None, points, t0)
+
+
+__all__ = ["CONSUMER_NOT_SAMPLED", "Probe", "cloudwatch_cross_check", "dr_side_probe", "with_metric_rpo"]

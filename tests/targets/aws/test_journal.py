@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import boto3
 import pytest
 
 from compliance.report.drill_views import drill_view, history_row
@@ -66,11 +67,22 @@ def test_rpo_metric_is_sampled_from_aurora_global_db_status_during_the_run(
 ) -> None:
     """The DR side's rpo_lag (1200 ms in the stand-in) is the RPO (metric) at t0, at the sampling rate."""
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
-    aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
+    aws = StubbedAws(moto_url, frozenset({"cloudformation", "cloudwatch"}))
     for name in SEQUENCES["processor_crash"]:
         ACTIONS[name].do(aws)
     for name in reversed(SEQUENCES["processor_crash"]):
         ACTIONS[name].undo(aws, True)
+    boto3.client("cloudwatch", region_name="ca-west-1", endpoint_url=moto_url).put_metric_data(
+        Namespace="AWS/RDS",
+        MetricData=[
+            {
+                "MetricName": "AuroraGlobalDBRPOLag",
+                "Value": 1500.0,
+                "Unit": "Milliseconds",
+                "Dimensions": [{"Name": "DBClusterIdentifier", "Value": "htdr-patients-dr-drill1"}],
+            }
+        ],
+    )
     request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"})), tmp_path, poll_s=0.2)
     probe = AuroraLagProbe(aurora_like, "ca-west-1")
     try:
@@ -84,6 +96,11 @@ def test_rpo_metric_is_sampled_from_aurora_global_db_status_during_the_run(
     assert rpo_metric.value == 1.2, rpo_metric.note
     assert CONSUMER_NOT_SAMPLED in rpo_metric.note
     assert journal.measurements.rpo_data.value is None  # no ledger on this run: never a made-up figure
+    assert any(
+        n.startswith("cross-check: SQL rpo_lag 1.200 s at t0, CloudWatch AuroraGlobalDBRPOLag max")
+        and n.endswith("consistent")
+        for n in journal.notes
+    ), journal.notes
 
 
 def test_without_a_readable_secret_the_rpo_metric_says_why(moto_url: str, tmp_path: Path) -> None:

@@ -47,6 +47,15 @@ def test_sql_probe_is_unreadable_not_zero_and_recovers(aurora_like: str) -> None
 
 
 def test_cloudwatch_lags_and_cross_check(outputs: AwsOutputs, moto_url: str) -> None:
+    """A deployment of its own (suffix ``cwcheck``): the session's moto server is shared with other tests."""
+    outputs = replace(
+        outputs,
+        values={
+            **outputs.values,
+            "DrDbClusterId": "htdr-patients-dr-cwcheck",
+            "PrimaryStreamName": "htdr-events-cwcheck",
+        },
+    )
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     cw_dr = boto3.client("cloudwatch", region_name="ca-west-1", endpoint_url=moto_url)
     cw_primary = boto3.client("cloudwatch", region_name="ca-central-1", endpoint_url=moto_url)
@@ -56,7 +65,7 @@ def test_cloudwatch_lags_and_cross_check(outputs: AwsOutputs, moto_url: str) -> 
             MetricData=[
                 {
                     "MetricName": RPO_LAG,
-                    "Dimensions": [{"Name": "DBClusterIdentifier", "Value": "htdr-patients-dr-drill1"}],
+                    "Dimensions": [{"Name": "DBClusterIdentifier", "Value": "htdr-patients-dr-cwcheck"}],
                     "Timestamp": now - timedelta(minutes=minutes),
                     "Value": value,
                     "Unit": "Milliseconds",
@@ -68,7 +77,7 @@ def test_cloudwatch_lags_and_cross_check(outputs: AwsOutputs, moto_url: str) -> 
         MetricData=[
             {
                 "MetricName": "GetRecords.IteratorAgeMilliseconds",
-                "Dimensions": [{"Name": "StreamName", "Value": "htdr-events-drill1"}],
+                "Dimensions": [{"Name": "StreamName", "Value": "htdr-events-cwcheck"}],
                 "Timestamp": now - timedelta(minutes=1),
                 "Value": 2500.0,
                 "Unit": "Milliseconds",
