@@ -20,6 +20,7 @@ from contracts.journal import (
     LagSample,
     Phase,
     RollbackRecord,
+    SteadyState,
     TargetInfo,
     TimelineEvent,
     utcnow,
@@ -41,6 +42,7 @@ from drills.targets.aws.plans import SIMULATED_OUTAGE, AwsPlan, plan_for
 from drills.targets.aws.recover import Recovered, recover
 from drills.targets.aws.rollback_state import RollbackState, state_path
 from drills.targets.aws.safety import SafetyPolicy, check_confirm, check_stacks, check_suffix
+from drills.targets.aws.steady_state import NotSteady, steady_state
 
 AWS_KIND = "aws"
 #: Why the figures of an AWS run are absent until the load and measurement roles drive it.
@@ -103,6 +105,14 @@ def run_aws_drill(
     check_stacks(outputs, clients)
     run_id = run_id or uuid.uuid4().hex[:12]
     state = RollbackState(state_path(request.reports_dir, outputs.suffix))
+    state.refuse_if_pending()
+    before = steady_state(outputs, clients)
+    unhealthy = [f"{c.name}: {c.detail}" for c in before if not c.ok]
+    if unhealthy:
+        raise NotSteady(
+            f"deployment {outputs.suffix} is not in its steady state ({'; '.join(unhealthy)}): "
+            "a drill would not mean anything; restore it first"
+        )
     state.begin(run_id, scenario)
     executor = Executor(clients, state, hooks, request.poll_s, progress, stop=stop)
     started = utcnow()
@@ -121,11 +131,14 @@ def run_aws_drill(
     ]
     if not state.pending():
         state.clear()
+    steady = SteadyState(before=before, after=steady_state(outputs, clients))
     samples = sampler.samples()
     t0 = next((e.t for e in timeline if e.phase is Phase.FAULT_INJECTED), None)
     if probes:
         notes.append(cloudwatch_cross_check(outputs, clients, samples, t0, config.sample_interval_s))
-    journal = _journal(plan, outputs, config, run_id, started, timeline, records, run.error, samples, notes)
+    journal = _journal(
+        plan, outputs, config, run_id, started, timeline, records, run.error, samples, notes, steady
+    )
     return journal, journal.write(journal_dir(request.reports_dir))
 
 
@@ -168,6 +181,7 @@ def _journal(
     error: str | None,
     samples: list[LagSample],
     lag_notes: list[str],
+    steady: SteadyState,
 ) -> DrillJournal:
     t0 = next((e.t for e in timeline if e.phase is Phase.FAULT_INJECTED), None)
     m = measurements(t0, None, timeline, [], (), config.sample_interval_s, not_measured_reason=NOT_MEASURED)
@@ -181,7 +195,11 @@ def _journal(
         notes.insert(0, SIMULATED_OUTAGE)
     objectives = evaluate(m, config.objectives)
     verdict = judge(
-        abort_reason=error or "", objectives=objectives, loss=m.loss, integrity=[], steady_state=None
+        abort_reason=error or "",
+        objectives=objectives,
+        loss=m.loss,
+        integrity=[],
+        steady_state=steady,
     )
     return DrillJournal(
         run_id=run_id,
@@ -198,5 +216,6 @@ def _journal(
         rollbacks=records,
         status=verdict.status,
         abort_reason=error or "",
+        steady_state=steady,
         notes=[*notes, *verdict.notes],
     )

@@ -43,13 +43,17 @@ class RollbackState:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def begin(self, run_id: str, scenario: str) -> None:
-        """Start a drill's record; refuses while another drill's rollbacks are still pending."""
+    def refuse_if_pending(self) -> None:
+        """Refuses while another drill's rollbacks are still pending (recover first)."""
         if self.pending():
             raise PendingRollbacks(
                 f"{self.path} holds rollbacks of an interrupted drill: run "
                 "`htdr drill recover --target aws` first"
             )
+
+    def begin(self, run_id: str, scenario: str) -> None:
+        """Start a drill's record; refuses while another drill's rollbacks are still pending."""
+        self.refuse_if_pending()
         self._write({"run_id": run_id, "scenario": scenario, "pid": os.getpid(), "pending": []})
 
     def push(self, action: str, undo: str, steps: tuple[Step, ...]) -> int:

@@ -458,3 +458,25 @@ SEQUENCES: dict[str, list[str]] = {
     "processor_crash": ["fis_ecs-stop-task_primary"],
     "cache_failover": ["cache_test_failover_primary"],
 }
+
+
+def expect_steady(aws: StubbedAws, processors_running_primary: int = ACTIVE) -> None:
+    """The reads of one steady-state check (primary writes, cache primary, processors, ingest stages)."""
+    aws.expect("rds", P, "describe_global_clusters", _global(P), {"GlobalClusterIdentifier": GLOBAL})
+    aws.expect(
+        "elasticache",
+        P,
+        "describe_global_replication_groups",
+        _datastore(P),
+        {"GlobalReplicationGroupId": DATASTORE, "ShowMemberInfo": True},
+    )
+    _ecs_describe(aws, P, ACTIVE, processors_running_primary)
+    _ecs_describe(aws, D, STANDBY, STANDBY)
+    for region in (P, D):
+        aws.expect(
+            "apigateway",
+            region,
+            "get_stage",
+            _stage(5000.0, 10000),
+            {"restApiId": API[region], "stageName": "v1"},
+        )

@@ -18,7 +18,7 @@ from drills.targets.aws.lag_sampling import CONSUMER_NOT_SAMPLED
 from drills.targets.aws.plans import SIMULATED_OUTAGE
 from drills.targets.aws.rollback_state import state_path
 from drills.targets.aws.safety import SafetyPolicy
-from tests.targets.aws.aws_world import ACTIONS, SEQUENCES
+from tests.targets.aws.aws_world import ACTIONS, SEQUENCES, expect_steady
 from tests.targets.aws.conftest import FIXTURE
 from tests.targets.aws.deployment import deploy
 from tests.targets.aws.stubs import StubbedAws
@@ -30,10 +30,12 @@ pytestmark = pytest.mark.sandbox  # a moto server process
 def test_aws_run_writes_a_journal_the_report_renders(scenario: str, moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
     aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
+    expect_steady(aws)
     for name in SEQUENCES[scenario]:
         ACTIONS[name].do(aws)
     for name in reversed(SEQUENCES[scenario]):
         ACTIONS[name].undo(aws, True)
+    expect_steady(aws)
     request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"}), confirm="drill1"), tmp_path, poll_s=0.0)
     switched: list[str] = []
     hooks = {h: (lambda h=h: switched.append(h)) for h in ("repoint_producer_dr", "repoint_producer_primary")}
@@ -54,6 +56,7 @@ def test_aws_run_writes_a_journal_the_report_renders(scenario: str, moto_url: st
     assert journal.status is Status.FAILED and not any(o.passed for o in journal.objectives[:1])
     assert (SIMULATED_OUTAGE in journal.notes) == (scenario == "region_outage")
     assert not state_path(tmp_path, "drill1").exists()
+    assert journal.steady_state is not None and journal.steady_state.restored
 
     verdict, _ = rejudge(journal)  # what `htdr drill judge` recomputes from the saved facts
     assert verdict.status is journal.status
@@ -68,10 +71,12 @@ def test_rpo_metric_is_sampled_from_aurora_global_db_status_during_the_run(
     """The DR side's rpo_lag (1200 ms in the stand-in) is the RPO (metric) at t0, at the sampling rate."""
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
     aws = StubbedAws(moto_url, frozenset({"cloudformation", "cloudwatch"}))
+    expect_steady(aws)
     for name in SEQUENCES["processor_crash"]:
         ACTIONS[name].do(aws)
     for name in reversed(SEQUENCES["processor_crash"]):
         ACTIONS[name].undo(aws, True)
+    expect_steady(aws)
     boto3.client("cloudwatch", region_name="ca-west-1", endpoint_url=moto_url).put_metric_data(
         Namespace="AWS/RDS",
         MetricData=[
@@ -106,10 +111,12 @@ def test_rpo_metric_is_sampled_from_aurora_global_db_status_during_the_run(
 def test_without_a_readable_secret_the_rpo_metric_says_why(moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
     aws = StubbedAws(moto_url, frozenset({"cloudformation", "secretsmanager"}))  # no such secret in moto
+    expect_steady(aws)
     for name in SEQUENCES["processor_crash"]:
         ACTIONS[name].do(aws)
     for name in reversed(SEQUENCES["processor_crash"]):
         ACTIONS[name].undo(aws, True)
+    expect_steady(aws)
     request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"})), tmp_path, poll_s=0.0)
 
     journal, _ = run_aws_drill("processor_crash", request, DrillConfig(), aws)
@@ -119,3 +126,25 @@ def test_without_a_readable_secret_the_rpo_metric_says_why(moto_url: str, tmp_pa
         n.startswith("RPO (metric) not sampled: secret arn:aws:secretsmanager:") for n in journal.notes
     )
     assert journal.measurements.rpo_metric.value is None
+
+
+def test_a_target_not_restored_after_the_rollbacks_fails_the_drill(moto_url: str, tmp_path: Path) -> None:
+    deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
+    aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
+    expect_steady(aws)
+    for name in SEQUENCES["processor_crash"]:
+        ACTIONS[name].do(aws)
+    for name in reversed(SEQUENCES["processor_crash"]):
+        ACTIONS[name].undo(aws, True)
+    expect_steady(aws, processors_running_primary=1)  # ECS did not replace the stopped task
+    request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"})), tmp_path, poll_s=0.0, sample_lag=False)
+
+    journal, _ = run_aws_drill("processor_crash", request, DrillConfig(), aws)
+
+    assert journal.steady_state is not None and all(c.ok for c in journal.steady_state.before)
+    assert not journal.steady_state.restored
+    assert journal.status is Status.FAILED
+    assert (
+        "steady state not restored after the rollbacks: processors ca-central-1: 1/2 tasks running"
+        in journal.notes
+    )

@@ -11,6 +11,8 @@ from drills.scenarios.config import DrillConfig
 from drills.targets.aws.drill import AwsRequest, dry_run, run_aws_drill
 from drills.targets.aws.outputs import AwsOutputs, OutputsError
 from drills.targets.aws.safety import SafetyPolicy, UnsafeTarget
+from drills.targets.aws.steady_state import NotSteady
+from tests.targets.aws.aws_world import expect_steady
 from tests.targets.aws.conftest import FIXTURE
 from tests.targets.aws.deployment import deploy
 from tests.targets.aws.stubs import StubbedAws
@@ -128,6 +130,8 @@ def test_every_stack_allowed_passes_safety_and_reaches_the_first_action(
     """The control case: with every check satisfied, the drill goes on to its first AWS read."""
     deploy(moto_url, SUFFIX, ALLOWED)
     aws = _clients(moto_url)
+    expect_steady(aws)  # before the first action, and again after the (no) rollbacks
+    expect_steady(aws)
     journal, path = run_aws_drill("processor_crash", _request(tmp_path), DrillConfig(), aws)
     assert journal.status.value == "aborted" and path.exists()
     assert journal.abort_reason.startswith("fis_ecs-stop-task_primary")
@@ -149,3 +153,17 @@ def test_bad_outputs_file_is_one_line_naming_it(tmp_path: Path, content: object,
     with pytest.raises(OutputsError, match=match) as err:
         AwsOutputs.load(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_deployment_out_of_steady_state_is_refused_before_any_change(tmp_path: Path, moto_url: str) -> None:
+    deploy(moto_url, SUFFIX, ALLOWED)
+    aws = _clients(moto_url)
+    expect_steady(aws, processors_running_primary=1)  # one of two primary tasks is not running
+    with pytest.raises(
+        NotSteady,
+        match=r"deployment drill1 is not in its steady state \(processors "
+        r"ca-central-1: 1/2 tasks running\)",
+    ):
+        run_aws_drill("processor_crash", _request(tmp_path), DrillConfig(), aws)
+    aws.assert_done()
+    assert not (tmp_path / "reports" / "drills").exists()
