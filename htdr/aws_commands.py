@@ -45,7 +45,7 @@ def run(
 ) -> DrillJournal | None:
     """Print the plan (``--dry-run``) or run the drill; returns the journal of a run."""
     if is_dry_run:
-        console.print(dry_run(scenario, request), highlight=False, soft_wrap=True, markup=False)
+        console.print(dry_run(scenario, request), highlight=False, soft_wrap=True, markup=False, emoji=False)
         return None
     journal, path = run_aws_drill(scenario, request, config, boto3_clients(), progress=progress, stop=stop)
     console.print(f"journal: {path}")
@@ -66,5 +66,6 @@ def recover(
             highlight=False,
             markup=False,
             soft_wrap=True,
+            emoji=False,
         )
     return all(r.error is None for r in results)

@@ -28,7 +28,7 @@ class DbCredentials:
 
 def db_credentials(outputs: AwsOutputs, clients: ClientFactory, side: Side) -> DbCredentials:
     """From the secret's replica in ``side``'s region (the DR side reads it there during an outage)."""
-    arn = outputs.get(OutputKey.DB_SECRET_ARN)
+    arn = replica_arn(outputs.get(OutputKey.DB_SECRET_ARN), outputs.region(side))
     try:
         raw = clients("secretsmanager", outputs.region(side)).get_secret_value(SecretId=arn)["SecretString"]
         data = json.loads(raw)
@@ -41,6 +41,15 @@ def db_credentials(outputs: AwsOutputs, clients: ClientFactory, side: Side) -> D
         raise CredentialsError(
             f"secret {arn} not readable in {outputs.region(side)} ({type(err).__name__})"
         ) from None
+
+
+def replica_arn(arn: str, region: str) -> str:
+    """The ARN of the secret's replica in ``region``: a replica keeps the primary's name and suffix, only
+    the Region part differs (https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html)."""
+    parts = arn.split(":")
+    if len(parts) < 7 or parts[2] != "secretsmanager":
+        return arn
+    return ":".join([*parts[:3], region, *parts[4:]])
 
 
 def writer_dsn(outputs: AwsOutputs, side: Side, creds: DbCredentials, host: str | None = None) -> str:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from contracts.outputs import Side
+from contracts.outputs import OutputKey, RegionalKey, Side
+from drills.targets.aws.cloudwatch_lag import RPO_LAG
+from drills.targets.aws.credentials import replica_arn
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.plans import AwsPlan
 from drills.targets.aws.safety import stack_reads
+from drills.targets.aws.steady_state import checks
 from drills.targets.aws.steps import (
     Call,
     Capture,
@@ -23,6 +26,9 @@ from drills.targets.aws.steps import (
 
 
 def render(plan: AwsPlan, outputs: AwsOutputs, state_file: Path) -> str:
+    dr = outputs.region(Side.DR)
+    secret = replica_arn(outputs.get(OutputKey.DB_SECRET_ARN), dr)
+    reader = outputs.of(Side.DR, RegionalKey.READER_ENDPOINT)
     lines = [
         f"DRY RUN: {plan.scenario} on deployment {outputs.suffix} "
         f"({outputs.region(Side.PRIMARY)} -> {outputs.region(Side.DR)}); no AWS call is made.",
@@ -33,6 +39,15 @@ def render(plan: AwsPlan, outputs: AwsOutputs, state_file: Path) -> str:
         "safety reads (before any change; refused unless every stack is tagged DrillAllowed=true and none "
         "Production=true):",
         *[f"  read  {_call(call)}" for call in stack_reads(outputs)],
+        "steady state reads (before the first action: refused unless healthy; again after the rollbacks: "
+        "the drill fails unless restored):",
+        *[f"  read  {_call(check.read)}  ({check.name})" for check in checks(outputs)],
+        "measurement reads (while the actions run; the secret's values are never printed):",
+        f"  read  secretsmanager.get_secret_value [{dr}] SecretId={secret!r}",
+        f"  sql   SELECT ... FROM aurora_global_db_status() on {reader} "
+        "every sample_interval_s (RPO metric)",
+        f"  read  cloudwatch.get_metric_data [{dr}] AWS/RDS {RPO_LAG} DBClusterIdentifier="
+        f"{outputs.of(Side.DR, RegionalKey.DB_CLUSTER_ID)!r} (cross-check at t0, after the rollbacks)",
         f"rollback state file: {state_file} (each rollback saved before its action runs)",
     ]
     for number, planned in enumerate(plan.actions, 1):

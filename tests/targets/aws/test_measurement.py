@@ -15,7 +15,7 @@ import pytest
 from contracts.outputs import OutputKey, Side
 from drills.targets.aws.aurora_lag import AuroraLagProbe
 from drills.targets.aws.cloudwatch_lag import RPO_LAG, aurora_lag, consumer_lag, cross_check
-from drills.targets.aws.credentials import CredentialsError, db_credentials, writer_dsn
+from drills.targets.aws.credentials import CredentialsError, db_credentials, replica_arn, writer_dsn
 from drills.targets.aws.outputs import AwsOutputs
 from tests.targets.aws.stubs import StubbedAws
 
@@ -98,6 +98,12 @@ def test_cloudwatch_lags_and_cross_check(outputs: AwsOutputs, moto_url: str) -> 
     assert "SQL lag above" in cross_check(9.0, points, at)
     assert cross_check(None, points, at).startswith("cross-check not made")
     assert "no CloudWatch datapoint" in cross_check(1.0, points, at + 3600)
+
+
+def test_the_dr_side_reads_the_secrets_replica_in_its_own_region() -> None:
+    arn = "arn:aws:secretsmanager:ca-central-1:111122223333:secret:htdr/drill1/aurora-master-AbCdEf"
+    assert replica_arn(arn, "ca-west-1") == arn.replace("ca-central-1", "ca-west-1")
+    assert replica_arn("htdr/drill1/aurora-master", "ca-west-1") == "htdr/drill1/aurora-master"
 
 
 def test_credentials_from_the_named_secret_never_show_the_password(
