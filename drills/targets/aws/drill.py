@@ -132,6 +132,10 @@ def run_aws_drill(
     if not state.pending():
         state.clear()
     steady = SteadyState(before=before, after=steady_state(outputs, clients))
+    notes.extend(
+        f"{hook} not done: no producer runs in this AWS drill (the endpoint switch is client-side)"
+        for hook in dict.fromkeys(executor.skipped_local)
+    )
     samples = sampler.samples()
     t0 = next((e.t for e in timeline if e.phase is Phase.FAULT_INJECTED), None)
     if probes:

@@ -44,8 +44,7 @@ def render(plan: AwsPlan, outputs: AwsOutputs, state_file: Path) -> str:
         *[f"  read  {_call(check.read)}  ({check.name})" for check in checks(outputs)],
         "measurement reads (while the actions run; the secret's values are never printed):",
         f"  read  secretsmanager.get_secret_value [{dr}] SecretId={secret!r}",
-        f"  sql   SELECT ... FROM aurora_global_db_status() on {reader} "
-        "every sample_interval_s (RPO metric)",
+        f"  sql   SELECT ... FROM aurora_global_db_status() on {reader} every sample_interval_s (RPO metric)",
         f"  read  cloudwatch.get_metric_data [{dr}] AWS/RDS {RPO_LAG} DBClusterIdentifier="
         f"{outputs.of(Side.DR, RegionalKey.DB_CLUSTER_ID)!r} (cross-check at t0, after the rollbacks)",
         f"rollback state file: {state_file} (each rollback saved before its action runs)",

@@ -54,6 +54,8 @@ class Executor:
         self._values: dict[str, Any] = {}
         self._stop = stop or threading.Event()
         self._undoing = False
+        #: Local steps no hook was given for (an AWS drill runs no producer yet): the journal says so.
+        self.skipped_local: list[str] = []
 
     def perform(self, action: AwsAction) -> Rollback:
         """Run ``action``; its undo is in the state file before its first change is made.
@@ -100,7 +102,12 @@ class Executor:
         elif isinstance(step, Wait):
             self._wait(step)
         elif isinstance(step, Local):
-            self._hooks.get(step.hook, lambda: None)()
+            hook = self._hooks.get(step.hook)
+            if hook is None:
+                self.skipped_local.append(step.hook)
+                self._log(f"{step.hook}: not done ({step.what}): nothing in this run provides it")
+            else:
+                hook()
         elif isinstance(step, StopExperiments):
             self._stop_experiments(step)
         elif isinstance(step, RunExperiment):

@@ -55,6 +55,9 @@ def test_aws_run_writes_a_journal_the_report_renders(scenario: str, moto_url: st
     assert journal.measurements.rpo_data.value is None and NOT_MEASURED in journal.measurements.rpo_data.note
     assert journal.status is Status.FAILED and not any(o.passed for o in journal.objectives[:1])
     assert (SIMULATED_OUTAGE in journal.notes) == (scenario == "region_outage")
+    assert switched == (
+        ["repoint_producer_dr", "repoint_producer_primary"] if scenario == "region_outage" else []
+    )
     assert not state_path(tmp_path, "drill1").exists()
     assert journal.steady_state is not None and journal.steady_state.restored
 
@@ -148,3 +151,26 @@ def test_a_target_not_restored_after_the_rollbacks_fails_the_drill(moto_url: str
         "steady state not restored after the rollbacks: processors ca-central-1: 1/2 tasks running"
         in journal.notes
     )
+
+
+def test_without_a_producer_the_endpoint_switch_is_named_as_not_done(moto_url: str, tmp_path: Path) -> None:
+    deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
+    aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
+    expect_steady(aws)
+    for name in SEQUENCES["planned_switchover"]:
+        ACTIONS[name].do(aws)
+    for name in reversed(SEQUENCES["planned_switchover"]):
+        ACTIONS[name].undo(aws, True)
+    expect_steady(aws)
+    request = AwsRequest(
+        FIXTURE, SafetyPolicy(frozenset({"drill1"}), confirm="drill1"), tmp_path, poll_s=0.0, sample_lag=False
+    )
+
+    journal, _ = run_aws_drill("planned_switchover", request, DrillConfig(), aws)  # no hooks: the CLI's case
+
+    aws.assert_done()
+    reason = "not done: no producer runs in this AWS drill (the endpoint switch is client-side)"
+    assert [n for n in journal.notes if n.endswith(reason)] == [
+        f"repoint_producer_dr {reason}",
+        f"repoint_producer_primary {reason}",
+    ]
