@@ -23,7 +23,6 @@ from jsonschema import Draft4Validator
 from rich.console import Console
 from typer.testing import CliRunner
 
-from compliance.cfn_lint_findings import POLICY_FILE
 from compliance.gate import GateConfig, run_gate
 from compliance.gate_cli import _failure_table
 from compliance.gate_cli import app as gate_app
@@ -31,13 +30,6 @@ from compliance.gate_summary import GateFailure, GateSummary
 
 pytestmark = pytest.mark.slow  # one synth and one gate run over ten templates
 
-#: Without the app's cfn-lint policy every CDK warning fails (as designed), so the unmutated app cannot
-#: pass; the policy file and the Aurora version fix belong to the infrastructure change beside this one.
-NEEDS_LINT_POLICY = pytest.mark.xfail(
-    not POLICY_FILE.is_file(),
-    reason=f"no cfn-lint policy at {POLICY_FILE}: CDK's own warnings fail",
-    strict=True,
-)
 Template = dict[str, Any]
 Resources = dict[str, Any]
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
@@ -486,7 +478,6 @@ def test_baseline_templates_pass_checkov_and_cdk_nag(gate_run: GateRun) -> None:
     assert baseline == []
 
 
-@NEEDS_LINT_POLICY
 def test_baseline_templates_pass_every_tool(gate_run: GateRun) -> None:
     """The unmutated app meets every control: nothing under baseline/ failed."""
     summary = gate_run.summary
