@@ -16,6 +16,7 @@ from aws_cdk import Acknowledgment, App, Validations
 from constructs import IConstruct
 
 from cdk_app.config import AppConfig
+from contracts.retention import AURORA_BACKUP_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         _HIPAA + "RDSInBackupPlan",
         "Aurora is backed up per cluster: the primary cluster is in the daily plan "
         "with a copy to the DR vault, "
-        "plus 35-day automated backups; the DR cluster is a replica of it",
+        f"plus {AURORA_BACKUP_RETENTION_DAYS}-day automated backups; the DR cluster is a replica of it",
     ),
     Ack(
         "*Services/PatientStore/Cluster",

@@ -18,6 +18,7 @@ from constructs import Construct
 from cdk_app.config import AppConfig, ExistingSecret
 from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.naming import Naming
+from contracts.retention import AURORA_BACKUP_RETENTION_DAYS
 
 ENGINE = "aurora-postgresql"
 #: 16.8 is Aurora PostgreSQL 16's long-term-support minor and can still create clusters (16.6 cannot:
@@ -37,7 +38,7 @@ INSTANCE_CLASS = "db.r6g.large"
 INSTANCES_PER_CLUSTER = 2
 DB_NAME = "patients"
 DB_PORT = 5432
-BACKUP_RETENTION_DAYS = 35
+BACKUP_RETENTION_DAYS = AURORA_BACKUP_RETENTION_DAYS
 GLOBAL_DB_RPO_SECONDS = 300  # well inside the 900 s objective; the minimum AWS accepts is 20
 
 CLUSTER_PARAMETERS = {
