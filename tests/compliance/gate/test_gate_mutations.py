@@ -186,9 +186,6 @@ MUTATIONS: dict[str, Mutation] = {
         "CKV_HT_2",
         "164.312(a)(2)(iv)",
     ),
-    "aurora_version_deprecated": Mutation(
-        DS, _edit("AWS::RDS::DBCluster", _set("EngineVersion", "16.6")), "cfn-lint", "W3690", None
-    ),
     "stream_retention_one_day": Mutation(
         DS,
         _edit("AWS::Kinesis::Stream", _set("RetentionPeriodHours", 24)),
