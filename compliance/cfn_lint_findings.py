@@ -1,12 +1,11 @@
 """cfn-lint in the gate: run the pinned cfn-lint on the templates and judge its findings by the app's policy.
 
-The policy is the app's own (``cdk_app.cfn_lint_policy``, file ``cdk_app/cfn_lint_acknowledgements.yaml``):
-``blocking`` warnings mean CloudFormation or the service will reject the template, so they fail like
-errors; ``acknowledged`` warnings are kept on purpose, with the reason. Every error fails; a blocking
-warning fails; a warning in neither section fails, so a new kind of warning is looked at.
+The policy file (``cdk_app/cfn_lint_acknowledgements.yaml``) maps warning ids to reasons in two
+sections: ``blocking`` (the warning means CloudFormation or the service will reject the template, so
+it fails like an error) and ``acknowledged`` (kept on purpose, with the reason). Every error fails; a
+blocking warning fails; a warning in neither section fails, so a new kind of warning is looked at.
 Informational findings (``I*``) are reported, never failed. Without a policy file nothing is
-acknowledged. The gate keeps its own reading of cfn-lint's JSON for what a report needs (line,
-description, several regions per run).
+acknowledged.
 """
 
 from __future__ import annotations
@@ -14,19 +13,25 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from cdk_app.cfn_lint_policy import ACKNOWLEDGEMENTS_FILE as POLICY_FILE
-from cdk_app.cfn_lint_policy import LintPolicy, LintPolicyError
-from cdk_app.cfn_lint_policy import load_policy as load_app_policy
+POLICY_FILE = Path(__file__).resolve().parent.parent / "cdk_app" / "cfn_lint_acknowledgements.yaml"
 
 
 class CfnLintUnavailable(RuntimeError):
     """cfn-lint could not run or its policy file is malformed; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class LintPolicy:
+    """Blocking warning ids and acknowledged warning ids, each with why."""
+
+    blocking: dict[str, str] = field(default_factory=dict)
+    acknowledged: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,13 +58,21 @@ class LintFinding:
 
 
 def load_policy(path: Path = POLICY_FILE) -> LintPolicy:
-    """The app's lint policy, or an empty one when there is no file (then nothing is acknowledged)."""
+    """The policy file, or an empty policy when there is none (nothing acknowledged)."""
     if not path.is_file():
-        return LintPolicy(blocking={}, acknowledged={})
-    try:
-        return load_app_policy(path)
-    except (LintPolicyError, yaml.YAMLError) as exc:
-        raise CfnLintUnavailable(f"{path}: {exc}") from None
+        return LintPolicy()
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    sections = (
+        {name: raw.get(name) or {} for name in ("blocking", "acknowledged")} if isinstance(raw, dict) else {}
+    )
+    if not sections or not all(isinstance(v, dict) for v in sections.values()):
+        raise CfnLintUnavailable(
+            f"{path}: expected 'blocking' and 'acknowledged' mappings of rule id → reason"
+        )
+    return LintPolicy(
+        blocking={str(k): str(v) for k, v in sections["blocking"].items()},
+        acknowledged={str(k): str(v) for k, v in sections["acknowledged"].items()},
+    )
 
 
 def _verdict(rule: str, level: str, policy: LintPolicy) -> tuple[str, str | None]:
