@@ -21,7 +21,8 @@ from rich.console import Console
 from rich.table import Table
 
 from compliance.expectations.drill_validator import suites_validator
-from drills.journal import DrillJournal
+from drills.evidence_chain import ACCEPTABLE, build_and_judge, closing_lines, run_app_gate
+from drills.journal_summary import journal_summary
 from drills.runner import clear_inflight, read_inflight, run_drill
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
 from drills.scenarios.context import PreconditionFailed
@@ -40,6 +41,8 @@ errors = Console(stderr=True)
 StateDir = Annotated[Path, typer.Option("--state-dir", envvar="HTDR_SANDBOX_STATE_DIR", help="sandbox state")]
 PortBase = Annotated[int, typer.Option("--port-base", envvar="HTDR_SANDBOX_PORT_BASE", help="sandbox ports")]
 ReportsDir = Annotated[Path, typer.Option("--reports-dir", help="journals go to <dir>/drills/")]
+#: The demo's drill: long enough to measure under load, short enough for one command under 3 minutes.
+DEMO_DRILL: dict[str, object] = {"load_s": 35, "fault_after_s": 8}
 Params = Annotated[list[str] | None, typer.Option("--set", help="drill parameter KEY=VALUE (repeatable)")]
 
 
@@ -83,18 +86,26 @@ def demo(
     reports_dir: ReportsDir = Path("reports"),
     params: Params = None,
 ) -> None:
-    """Sandbox up → region_outage under 100k events/min → measure → report → sandbox down."""
+    """Gate on the app → sandbox up → region_outage under 100k events/min → report → sandbox down.
+
+    Exits 0 when the report's overall status is PASS or MANUAL (every automated check passed), else 1.
+    """
     with _user_errors():
-        config = _parse_params(params or [], {"load_s": 35, "fault_after_s": 8})
+        config = _parse_params(params or [], DEMO_DRILL)
+        gate = run_app_gate(reports_dir, console)
+        console.print(gate.line, highlight=False, soft_wrap=True)
         progress, stop = _progress(), _stop_on_signals()
         settings = sandbox_settings(state_dir, port_base)
         with local_target(settings, manage=True, progress=progress) as target:
             result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
-            report = _build_report(reports_dir, progress)
-        _summary(result.journal)
-        console.print(f"journal: {result.path}")
-        console.print(f"report:  {report}")
+        console.print(journal_summary(result.journal))
+        console.print(f"journal: {result.path}", highlight=False, soft_wrap=True)
+        report, overall = build_and_judge(reports_dir, console)
+        console.print(gate.line, highlight=False, soft_wrap=True)
+        closing_lines(console, overall, report)
+    if overall not in ACCEPTABLE:
+        raise typer.Exit(1)
 
 
 @drill.command("run")
@@ -115,7 +126,7 @@ def run(
         with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress) as target:
             result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
-        _summary(result.journal)
+        console.print(journal_summary(result.journal))
         console.print(f"journal: {result.path}")
         if result.journal.status.value != "passed":
             raise typer.Exit(2)
@@ -149,43 +160,6 @@ def list_scenarios() -> None:
     for name, cls in SCENARIOS.items():
         table.add_row(name, cls.description)
     console.print(table)
-
-
-def _summary(j: DrillJournal) -> None:
-    m, params = j.measurements, j.parameters
-    table = Table(title=f"drill {j.run_id}: {j.status.value.upper()}")
-    for col in ("scenario", "mode", "acknowledged", "lost", "in-doubt", "RPO data", "RPO metric", "RTO"):
-        table.add_column(col, justify="right" if col not in ("scenario", "mode") else "left")
-    table.add_row(j.scenario, f"{params.get('replication_mode')}/{params.get('ingest')}",
-                  _count(m.loss.acknowledged), _count(m.loss.lost_or_changed), _count(m.loss.in_doubt),
-                  _fmt(m.rpo_data.value), _fmt(m.rpo_metric.value), _fmt(m.rto.value))
-    console.print(table)
-    objectives = Table("objective", "observed", "threshold", "result")
-    for o in j.objectives:
-        verdict = "[green]PASS[/green]" if o.passed else "[red]FAIL[/red]"
-        objectives.add_row(o.name, _fmt(o.observed, o.unit), f"{o.threshold:g} {o.unit}", verdict)
-    console.print(objectives)
-    if j.integrity:
-        integrity = Table("integrity check", "result", "summary")
-        for r in j.integrity:
-            integrity.add_row(r.name, "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]", r.summary)
-        console.print(integrity)
-
-
-def _count(value: int | None) -> str:
-    """An event count, or 'not measured' (an aborted drill has no loss figure, never a 0)."""
-    return "not measured" if value is None else str(value)
-
-
-def _fmt(value: float | None, unit: str = "s") -> str:
-    return "not measured" if value is None else f"{value:.3f} {unit}" if unit == "s" else f"{value:g} {unit}"
-
-
-def _build_report(reports_dir: Path, progress: Callable[[str], None]) -> Path:
-    from compliance.report.build import build_report  # WeasyPrint is slow to import: only here
-
-    progress("building the auditor report")
-    return build_report(reports_dir)
 
 
 def _alive(pid: int) -> bool:

@@ -84,6 +84,12 @@ def build_report(
     return target
 
 
+def overall_status(report_dir: Path) -> ControlStatus:
+    """The overall status of a built report, read back from the model both renderings used."""
+    model = Report.model_validate_json((report_dir / "evidence.json").read_text(encoding="utf-8"))
+    return model.summary.overall
+
+
 def manifest_digest(report_dir: Path) -> str:
     """SHA-256 of a built report's manifest: the one value to keep outside the folder."""
     return sha256_file(report_dir / "manifest.json")
