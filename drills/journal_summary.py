@@ -72,7 +72,7 @@ def _integrity(j: DrillJournal) -> Table | None:
     if not j.integrity:
         return None
     table = Table(title="integrity", title_justify="left")
-    table.add_column("check", overflow="fold")
+    table.add_column("check", no_wrap=True, overflow="fold")
     table.add_column("result", no_wrap=True)
     table.add_column("summary", overflow="fold")
     for r in j.integrity:

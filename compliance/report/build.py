@@ -18,10 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from compliance.controls.catalog import Catalog, load_catalog
+from compliance.report.acknowledgements import acknowledgement_groups
 from compliance.report.control_matrix import EVIDENCE_PREFIX, control_matrix
 from compliance.report.drill_views import drill_view, history_row, integrity_rows
 from compliance.report.evidence_error import ReportError
 from compliance.report.evidence_set import EvidenceSet, gather
+from compliance.report.failures import failed_drills, failure_groups
 from compliance.report.ge_results import latest_per_suite
 from compliance.report.manifest import sha256_file, write_manifest
 from compliance.report.models import (
@@ -150,14 +152,18 @@ def _report_model(
             "cdk-nag": evidence.nag is not None,
             "great_expectations": bool(evidence.ge),
         },
-        gate=evidence.gate_summary[1] if evidence.gate_summary else "not run (no gate-summary.json)",
+        gate=evidence.gate_summary[1].verdict if evidence.gate_summary else "not run (no gate-summary.json)",
     )
+    history = [history_row(journal, EVIDENCE_PREFIX + rel) for rel, journal in evidence.journals]
     return Report(
         summary=summary,
+        failures=failure_groups(catalog, evidence),
+        failed_drills=failed_drills(history),
         citations=citations,
+        acknowledgements=acknowledgement_groups(catalog, evidence),
         latest_drill=drill_view(latest[1], EVIDENCE_PREFIX + latest[0]) if latest else None,
         integrity=_integrity(evidence),
-        history=[history_row(journal, EVIDENCE_PREFIX + rel) for rel, journal in evidence.journals],
+        history=history,
         evidence_files=files,
         problems=evidence.problems,
     )

@@ -10,6 +10,7 @@ Rules, so that nothing reads better than the evidence supports:
 from __future__ import annotations
 
 from compliance.controls.catalog import Catalog, CheckRef, Control
+from compliance.report.acknowledgements import CATALOG_SOURCE, CHECKOV_SOURCE, NAG_SOURCE
 from compliance.report.evidence_set import EvidenceSet
 from compliance.report.ge_results import latest_per_suite
 from compliance.report.models import (
@@ -79,7 +80,7 @@ def _judge(
     }
     outcome, exceptions = judges[ref.tool](ref, evidence)
     declared = [
-        ExceptionNote(tool=e.tool, check_id=e.id, resource="*", reason=e.reason, source="control catalog")
+        ExceptionNote(tool=e.tool, check_id=e.id, resource="*", reason=e.reason, source=CATALOG_SOURCE)
         for e in catalog.exceptions
         if e.tool == ref.tool and e.id == ref.id
     ]
@@ -101,7 +102,7 @@ def _judge_checkov(ref: CheckRef, evidence: EvidenceSet) -> tuple[CheckOutcome, 
         ), []
     exceptions = [
         ExceptionNote(
-            tool=ref.tool, check_id=ref.id, resource=res, reason=comment, source="checkov skip comment"
+            tool=ref.tool, check_id=ref.id, resource=res, reason=comment, source=CHECKOV_SOURCE
         )
         for res, comment in tally.skipped
     ]
@@ -125,7 +126,7 @@ def _judge_nag(ref: CheckRef, evidence: EvidenceSet) -> tuple[CheckOutcome, list
         ), []
     exceptions = [
         ExceptionNote(
-            tool=ref.tool, check_id=ref.id, resource=path, reason=reason, source="cdk-nag acknowledgement"
+            tool=ref.tool, check_id=ref.id, resource=path, reason=reason, source=NAG_SOURCE
         )
         for path, reason in matching(results.suppressed, ref.id)
     ]
