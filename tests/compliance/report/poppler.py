@@ -81,7 +81,8 @@ def words(pdf: Path) -> list[Word]:
     ns = {"x": "http://www.w3.org/1999/xhtml"}
     return [
         Word(page=n, text=w.text or "", x_min=float(w.attrib["xMin"]), x_max=float(w.attrib["xMax"]),
-             y_min=float(w.attrib["yMin"]), y_max=float(w.attrib["yMax"]), page_width=float(page.attrib["width"]))
+             y_min=float(w.attrib["yMin"]), y_max=float(w.attrib["yMax"]),
+             page_width=float(page.attrib["width"]))
         for n, page in enumerate(root.findall(".//x:page", ns), start=1)
         for w in page.findall("x:word", ns)
     ]

@@ -37,7 +37,8 @@ def test_static_failures_name_resource_template_citation_and_fix(tmp_path: Path)
     catalog = load_catalog()
     groups = {g.check_id: g for g in failure_groups(catalog, gather(_reports(tmp_path)))}
     checkov = groups["CKV_AWS_21"]
-    assert [(r.resource, r.template) for r in checkov.resources] == [("AWS::S3::Bucket.B08E7C7AF", "tpl.json")]
+    assert [(r.resource, r.template) for r in checkov.resources] == [
+        ("AWS::S3::Bucket.B08E7C7AF", "tpl.json")]
     assert checkov.citations == [c.id for c in catalog.citations_for("CKV_AWS_21", "checkov")] != []
     assert checkov.citation_source == "control catalog"
     assert "versioning" in checkov.fix and "VersioningConfiguration" in checkov.fix
@@ -61,7 +62,8 @@ def test_failed_latest_drill_and_every_failed_drill_are_reported(tmp_path: Path)
     assert loss.resources[0].template == "drills/drill-primary-kill-run0002.json"
     assert loss.check_name == "observed 2 events, objective 0 events"
     make_journal(3, lost=0).write(reports / "drills")  # a later drill passes: the failed one stays listed
-    model = Report.model_validate_json((build_report(reports, tmp_path / "out") / "evidence.json").read_text())
+    out = build_report(reports, tmp_path / "out")
+    model = Report.model_validate_json((out / "evidence.json").read_text())
     assert not [g for g in model.failures if g.tool == "drill"]
     assert [(h.run_id, h.failed) for h in model.failed_drills] == [
         ("run0002", ["zero_acknowledged_loss", "ledger_vs_store"])]
