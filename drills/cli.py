@@ -6,6 +6,7 @@ import typer
 
 from compliance.gate_cli import app as gate_app
 from compliance.report.cli import app as report_app
+from drills.campaign_cli import app as campaign_app
 from drills.drill_cli import app as drill_app
 from drills.targets.local.cli import app as sandbox_app
 
@@ -14,3 +15,4 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(report_app, name="report")
 app.add_typer(gate_app, name="gate")
 app.add_typer(drill_app)  # demo + drill
+app.add_typer(campaign_app, name="campaign")

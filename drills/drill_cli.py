@@ -47,7 +47,7 @@ Params = Annotated[list[str] | None, typer.Option("--set", help="drill parameter
 
 
 @contextmanager
-def _user_errors() -> Iterator[None]:
+def user_errors() -> Iterator[None]:
     """Known user-facing failures become one red line and exit code 1 (no traceback)."""
     try:
         yield
@@ -56,12 +56,12 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _progress() -> Callable[[str], None]:
+def progress_printer() -> Callable[[str], None]:
     start = time.monotonic()
     return lambda msg: console.print(f"[dim]{time.monotonic() - start:6.1f}s ·[/dim] {msg}", highlight=False)
 
 
-def _stop_on_signals() -> threading.Event:
+def stop_on_signals() -> threading.Event:
     """SIGINT/SIGTERM set the stop flag: the drill aborts at its next check and still rolls back."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -69,7 +69,7 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _parse_params(pairs: list[str], base: dict[str, object]) -> DrillConfig:
+def parse_params(pairs: list[str], base: dict[str, object]) -> DrillConfig:
     raw = dict(base)
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -90,11 +90,11 @@ def demo(
 
     Exits 0 when the report's overall status is PASS or MANUAL (every automated check passed), else 1.
     """
-    with _user_errors():
-        config = _parse_params(params or [], DEMO_DRILL)
+    with user_errors():
+        config = parse_params(params or [], DEMO_DRILL)
         gate = run_app_gate(reports_dir, console)
         console.print(gate.line, highlight=False, soft_wrap=True)
-        progress, stop = _progress(), _stop_on_signals()
+        progress, stop = progress_printer(), stop_on_signals()
         settings = sandbox_settings(state_dir, port_base)
         with local_target(settings, manage=True, progress=progress) as target:
             result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop,
@@ -118,11 +118,11 @@ def run(
     manage_sandbox: Annotated[bool, typer.Option(help="start the sandbox if needed, stop it after")] = False,
 ) -> None:
     """Run one drill against the local sandbox and write its journal."""
-    with _user_errors():
+    with user_errors():
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}: choose one of {', '.join(SCENARIOS)}")
-        config = _parse_params(params or [], {})
-        progress, stop = _progress(), _stop_on_signals()
+        config = parse_params(params or [], {})
+        progress, stop = progress_printer(), stop_on_signals()
         with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress) as target:
             result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
@@ -139,7 +139,7 @@ def recover(
     reports_dir: ReportsDir = Path("reports"),
 ) -> None:
     """Restore the sandbox after a drill process was killed mid-fault (its rollbacks never ran)."""
-    with _user_errors():
+    with user_errors():
         marker = read_inflight(reports_dir)
         if marker is None:
             console.print("no interrupted drill: nothing to recover")

@@ -12,6 +12,9 @@ from rich.table import Table
 
 from drills.journal import DrillJournal
 
+#: Narrowest a figure column may get: "measured", the longest word a figure cell holds.
+FIGURE_WIDTH = len("measured")
+
 
 def journal_summary(j: DrillJournal) -> Group:
     """The drill's figures, its objectives and its integrity results, in that order."""
@@ -19,17 +22,17 @@ def journal_summary(j: DrillJournal) -> Group:
 
 
 def history_table(journals: list[DrillJournal], title: str) -> Table:
-    """Several drills, one row each; the columns hold only short figures, so 80 columns suffice."""
-    table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
-    table.add_column("scenario", no_wrap=True)
-    table.add_column("mode", no_wrap=True)
+    """Several drills, one row each: scenario and mode stacked in one cell, then short figures that
+    wrap between words ("not" / "measured") rather than lose characters, so 80 columns suffice."""
+    table = Table(title=title, title_justify="left", pad_edge=False)
+    table.add_column("scenario / mode", no_wrap=True)
     table.add_column("status", no_wrap=True)
-    for column in ("lost", "RPO data", "RTO"):
-        table.add_column(column, justify="right", overflow="fold")
+    for column in ("acked", "lost", "RPO data", "RTO"):
+        table.add_column(column, justify="right", min_width=FIGURE_WIDTH)
     for j in journals:
         m = j.measurements
-        table.add_row(j.scenario, _mode(j), _status(j), _count(m.loss.lost_or_changed),
-                      _fmt(m.rpo_data.value), _fmt(m.rto.value))
+        table.add_row(f"{j.scenario}\n{_mode(j)}", _status(j), _count(m.loss.acknowledged),
+                      _count(m.loss.lost_or_changed), _fmt(m.rpo_data.value), _fmt(m.rto.value))
     return table
 
 

@@ -63,15 +63,25 @@ def test_not_measured_is_shown_whole_at_80_columns() -> None:
     assert rows["status"] == "ABORTED"
 
 
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.split("│")[1:-1]]
+
+
 def test_history_table_of_a_campaign_fits_80_columns() -> None:
-    journals = [_with_mode(make_journal(i, lost=i % 2, rto_s=10.0 + i), mode, ingest)
-                for i, (mode, ingest) in enumerate((("async", "single"), ("sync", "dual"), ("sync", "dual")))]
-    text = _render(history_table(journals, "campaign"))
-    assert "…" not in text and all(len(line) <= WIDTH for line in _lines(text))
-    for j in journals:
-        m = j.measurements
-        line = next(line for line in _lines(text) if f"{m.rto.value:.3f} s" in line)
-        cells = [c.strip() for c in line.split("│")[1:-1]]
-        assert cells[:3] == [j.scenario, f"{j.parameters['replication_mode']}/{j.parameters['ingest']}",
-                             j.status.value.upper()]
-        assert cells[3] == str(m.loss.lost_or_changed)
+    modes = (("async", "single"), ("sync", "dual"), ("sync", "dual"))
+    journals = [_with_mode(make_journal(i, lost=i % 2, rto_s=3600.5 + i), mode, ingest)
+                for i, (mode, ingest) in enumerate(modes)]
+    m = journals[2].measurements.model_copy(update={"loss": LossDetail(not_measured="aborted")})
+    journals[2] = journals[2].model_copy(update={"measurements": m, "status": Status.ABORTED})
+    lines = _lines(_render(history_table(journals, "campaign")))
+    assert "…" not in "".join(lines) and all(len(line) <= WIDTH for line in lines)
+    rows = [_cells(line) for line in lines if line.startswith("│")]
+    for n, j in enumerate(journals):
+        first, second = rows[2 * n], rows[2 * n + 1]  # each drill: two lines, scenario over mode
+        assert first[:2] == [j.scenario, j.status.value.upper()]
+        assert second[0] == f"{j.parameters['replication_mode']}/{j.parameters['ingest']}"
+        figures = [(a + " " + b).strip() for a, b in zip(first[2:], second[2:], strict=True)]
+        loss = j.measurements.loss
+        counts = (loss.acknowledged, loss.lost_or_changed)
+        assert figures[:2] == ["not measured" if v is None else str(v) for v in counts]
+        assert figures[2:] == [f"{j.measurements.rpo_data.value:.3f} s", f"{j.measurements.rto.value:.3f} s"]
