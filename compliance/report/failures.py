@@ -19,7 +19,7 @@ from compliance.report.evidence_set import EvidenceSet
 from compliance.report.ge_results import latest_per_suite
 from compliance.report.models import FailedResource, FailureGroup, HistoryRow
 from compliance.report.nag_results import NagResults
-from drills.journal import DrillJournal
+from contracts.journal import DrillJournal
 
 CATALOG = "control catalog"
 _NAG_CONTROL_IDS = "(Control IDs:"

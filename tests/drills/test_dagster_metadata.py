@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dagster import FloatMetadataValue, IntMetadataValue
 
+from benchmarks.evidence_samples import make_journal
+from contracts.journal import DrillJournal, LossDetail, Status
 from drills.defs.evidence import check_results, materialization_metadata
-from drills.journal import DrillJournal, LossDetail, Status
 from drills.measure.objectives import ALL, Objectives, evaluate
-from tests.compliance.report.conftest import make_journal
 
 
 def _unmeasured() -> DrillJournal:

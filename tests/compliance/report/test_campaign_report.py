@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchmarks.evidence_samples import make_journal, write_gate_outputs
 from compliance.report.build import build_report
 from compliance.report.models import Report
-from drills.journal import DrillJournal, LossDetail, Measurement, Status
+from contracts.journal import DrillJournal, LossDetail, Measurement, Status
 from drills.measure.objectives import Objectives, evaluate
-from tests.compliance.report.conftest import make_journal, write_gate_outputs
 from tests.compliance.report.test_pdf import assert_well_printed
 
 CAMPAIGN = (

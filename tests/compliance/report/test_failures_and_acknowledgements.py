@@ -8,13 +8,13 @@ import json
 import re
 from pathlib import Path
 
+from benchmarks.evidence_samples import FIXTURES, GATE_SUMMARY, make_journal, write_gate_outputs
 from compliance.controls.catalog import load_catalog
 from compliance.report.acknowledgements import acknowledgement_groups
 from compliance.report.build import build_report
 from compliance.report.evidence_set import gather
 from compliance.report.failures import failure_groups
 from compliance.report.models import Report
-from tests.compliance.report.conftest import FIXTURES, GATE_SUMMARY, make_journal, write_gate_outputs
 from tests.compliance.report.poppler import reading_text
 from tests.compliance.report.test_pdf import assert_well_printed
 

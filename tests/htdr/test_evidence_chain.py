@@ -12,10 +12,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from benchmarks.evidence_samples import make_journal
 from compliance.gate_summary import GateSummary
 from compliance.report.models import ControlStatus, Report
-from drills.evidence_chain import DEMO_SUFFIX, build_and_judge, closing_lines, run_app_gate
-from tests.compliance.report.conftest import make_journal
+from htdr.evidence_chain import DEMO_SUFFIX, build_and_judge, closing_lines, run_app_gate
 
 STATIC_TOOLS = ("checkov", "cdk-nag")
 

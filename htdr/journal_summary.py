@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 
-from drills.journal import DrillJournal
+from contracts.journal import DrillJournal
 
 #: Narrowest a figure column may get: "measured", the longest word a figure cell holds.
 FIGURE_WIDTH = len("measured")

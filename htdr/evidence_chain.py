@@ -20,12 +20,12 @@ from compliance.checkov.tool import CheckovUnavailable
 from compliance.controls.catalog import CatalogError
 from compliance.gate import GateConfig, GateInputError, run_gate
 from compliance.report.models import ControlStatus
+from contracts.evidence_layout import compliance_dir
 
 #: Suffix and secret names the demo synthesizes with; nothing is deployed and no secret is read.
 DEMO_SUFFIX = "demo"
 DEMO_CONTEXT = {"dbSecret": "htdr/demo/aurora-master", "cacheSecret": "htdr/demo/cache-auth"}
-#: Where, under the reports directory, the gate writes its evidence (the report reads it there).
-GATE_DIR = "compliance"
+#: Where, under the reports directory, the gate synthesizes the app (not evidence: the report skips it).
 SYNTH_DIR = "cdk.out"
 #: Overall statuses a run can end on and still exit 0 (MANUAL: every automated check passed).
 ACCEPTABLE = (ControlStatus.PASS, ControlStatus.MANUAL)
@@ -41,7 +41,7 @@ class GateOutcome:
 
 def run_app_gate(reports_dir: Path, console: Console) -> GateOutcome:
     """Synthesize the app, run every gate tool on it, write the evidence under ``reports_dir``."""
-    out = reports_dir / GATE_DIR
+    out = compliance_dir(reports_dir)
     config = GateConfig(out_dir=out, environment_suffix=DEMO_SUFFIX, context=DEMO_CONTEXT,
                         synth_dir=reports_dir / SYNTH_DIR)
     start = time.monotonic()

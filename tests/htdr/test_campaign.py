@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from compliance.report.models import Report
-from drills.campaign_cli import campaign_plan
-from drills.cli import app
 from drills.scenarios.registry import SCENARIOS
+from htdr.campaign_commands import campaign_plan
+from htdr.cli import app
 
 PORT_BASE = 18060
 SHORT = ("load_s=6", "fault_after_s=1", "rate_per_min=6000", "devices=20", "partition_s=1")

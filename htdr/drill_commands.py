@@ -21,8 +21,6 @@ from rich.console import Console
 from rich.table import Table
 
 from compliance.expectations.drill_validator import suites_validator
-from drills.evidence_chain import ACCEPTABLE, build_and_judge, closing_lines, run_app_gate
-from drills.journal_summary import journal_summary
 from drills.runner import clear_inflight, read_inflight, run_drill
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
 from drills.scenarios.context import PreconditionFailed
@@ -31,6 +29,8 @@ from drills.targets.local.errors import SandboxError
 from drills.targets.local.settings import DEFAULT_PORT_BASE
 from drills.targets.local_session import local_target, sandbox_settings
 from drills.targets.local_target import LocalTarget
+from htdr.evidence_chain import ACCEPTABLE, build_and_judge, closing_lines, run_app_gate
+from htdr.journal_summary import journal_summary
 
 app = typer.Typer(add_completion=False)
 drill = typer.Typer(no_args_is_help=True, add_completion=False, help="Run, list and recover DR drills.")

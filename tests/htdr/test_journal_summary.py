@@ -6,10 +6,10 @@ import io
 
 from rich.console import Console
 
-from drills.journal import DrillJournal, LossDetail, Status
-from drills.journal_summary import history_table, journal_summary
+from benchmarks.evidence_samples import make_journal
+from contracts.journal import DrillJournal, LossDetail, Status
 from drills.measure.objectives import Objectives, evaluate
-from tests.compliance.report.conftest import make_journal
+from htdr.journal_summary import history_table, journal_summary
 
 WIDTH = 80
 

@@ -16,7 +16,13 @@ import typer
 from rich.console import Console
 
 from compliance.expectations.drill_validator import suites_validator
-from drills.drill_cli import (
+from contracts.journal import DrillJournal
+from drills.runner import run_drill
+from drills.scenarios.context import PreconditionFailed
+from drills.scenarios.registry import SCENARIOS
+from drills.targets.local.settings import DEFAULT_PORT_BASE
+from drills.targets.local_session import local_target, sandbox_settings
+from htdr.drill_commands import (
     PortBase,
     ReportsDir,
     StateDir,
@@ -25,14 +31,8 @@ from drills.drill_cli import (
     stop_on_signals,
     user_errors,
 )
-from drills.evidence_chain import ACCEPTABLE, build_and_judge, closing_lines, run_app_gate
-from drills.journal import DrillJournal
-from drills.journal_summary import history_table
-from drills.runner import run_drill
-from drills.scenarios.context import PreconditionFailed
-from drills.scenarios.registry import SCENARIOS
-from drills.targets.local.settings import DEFAULT_PORT_BASE
-from drills.targets.local_session import local_target, sandbox_settings
+from htdr.evidence_chain import ACCEPTABLE, build_and_judge, closing_lines, run_app_gate
+from htdr.journal_summary import history_table
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="A campaign: gate, every scenario once (region_outage async and sync), one report.")
