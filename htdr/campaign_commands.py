@@ -17,7 +17,7 @@ from rich.console import Console
 
 from compliance.expectations.drill_validator import suites_validator
 from contracts.journal import DrillJournal
-from drills.runner import run_drill
+from drills.drill_runner import run_drill
 from drills.scenarios.context import PreconditionFailed
 from drills.scenarios.registry import SCENARIOS
 from drills.targets.local.settings import DEFAULT_PORT_BASE

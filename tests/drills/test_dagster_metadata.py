@@ -9,9 +9,9 @@ from __future__ import annotations
 from dagster import FloatMetadataValue, IntMetadataValue
 
 from benchmarks.evidence_samples import make_journal
-from contracts.journal import DrillJournal, LossDetail, Status
-from drills.defs.evidence import check_results, materialization_metadata
-from drills.measure.objectives import ALL, Objectives, evaluate
+from contracts.journal import OBJECTIVES, DrillJournal, LossDetail, Status
+from drills.defs.check_results import check_results, materialization_metadata
+from drills.measure.objectives import Objectives, evaluate
 
 
 def _unmeasured() -> DrillJournal:
@@ -46,7 +46,7 @@ def test_every_objective_check_plots_observed_and_threshold() -> None:
         observed, threshold = meta[f"observed_{objective.unit}"], meta[f"threshold_{objective.unit}"]
         assert isinstance(observed, FloatMetadataValue) and isinstance(threshold, FloatMetadataValue)
         assert observed.value == objective.observed and threshold.value == objective.threshold
-    assert {o.name for o in journal.objectives} == set(ALL)
+    assert {o.name for o in journal.objectives} == set(OBJECTIVES)
     assert results["rto_within_objective"].metadata["observed_s"].value == 12.5
     assert results["zero_acknowledged_loss"].metadata["observed_events"].value == 0.0
 
