@@ -13,7 +13,8 @@ def _charts() -> list[Chart]:
     journals = [make_journal(n, lost=n % 2, rto_s=10.0 + n) for n in range(1, 5)]
     view = drill_view(journals[-1], "evidence/drills/j.json")
     history = [history_row(j, f"evidence/drills/{j.run_id}.json") for j in journals]
-    charts = [phase_timeline(view), lag_chart(view), rpo_rto_trend(history, 900.0, 3600.0), loss_trend(history)]
+    charts = [phase_timeline(view), lag_chart(view), rpo_rto_trend(history, 900.0, 3600.0),
+              loss_trend(history)]
     assert all(c is not None for c in charts)
     return [c for c in charts if c is not None]
 
