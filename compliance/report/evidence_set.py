@@ -52,6 +52,8 @@ class GateEvidence:
     verdict: str
     errors: list[str] = field(default_factory=list)
     other_findings: list[GateFinding] = field(default_factory=list)
+    #: (tool, check id) -> the non-HIPAA controls (hygiene, deployability) a failed check belongs to
+    engineering: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,7 +167,11 @@ def gate_evidence(raw: Any) -> GateEvidence:
         if isinstance(f, dict) and f.get("tool") not in READ_DIRECTLY
     ]
     errors = [str(e) for e in raw.get("errors") or []]
-    return GateEvidence(verdict=verdict, errors=errors, other_findings=others)
+    engineering = {
+        (str(f.get("tool")), str(f.get("check_id"))): [str(c) for c in f["engineering"]]
+        for f in raw.get("failures") or [] if isinstance(f, dict) and f.get("engineering")
+    }
+    return GateEvidence(verdict=verdict, errors=errors, other_findings=others, engineering=engineering)
 
 
 def _interpret(found: EvidenceSet, rel: str, raw: Any) -> None:

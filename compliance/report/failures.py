@@ -33,8 +33,9 @@ def failure_groups(catalog: Catalog, evidence: EvidenceSet) -> list[FailureGroup
     groups: list[FailureGroup] = []
     if evidence.gate_summary is not None:
         groups.extend(_gate_errors(evidence))
+    engineering = evidence.gate_summary[1].engineering if evidence.gate_summary else {}
     if evidence.checkov is not None:
-        groups.extend(_checkov(catalog, evidence.checkov[0], evidence.checkov[1].failures))
+        groups.extend(_checkov(catalog, evidence.checkov[0], evidence.checkov[1].failures, engineering))
     if evidence.nag is not None:
         groups.extend(_nag(catalog, evidence.nag[0], evidence.nag[1]))
     if evidence.gate_summary is not None:
@@ -54,7 +55,8 @@ def _citations(catalog: Catalog, check_id: str, tool: Tool) -> list[str]:
     return [c.id for c in catalog.citations_for(check_id, tool)]
 
 
-def _checkov(catalog: Catalog, rel: str, failures: list[CheckovFailure]) -> list[FailureGroup]:
+def _checkov(catalog: Catalog, rel: str, failures: list[CheckovFailure],
+             engineering: dict[tuple[str, str], list[str]]) -> list[FailureGroup]:
     by_check: dict[str, list[CheckovFailure]] = {}
     for failure in failures:
         by_check.setdefault(failure.check_id, []).append(failure)
@@ -68,7 +70,7 @@ def _checkov(catalog: Catalog, rel: str, failures: list[CheckovFailure]) -> list
             fix += f" (property {', '.join(keys)})"
         groups.append(FailureGroup(
             tool="checkov", check_id=check_id, check_name=first.check_name, citations=citations,
-            citation_source=CATALOG if citations else "not in the control catalog",
+            citation_source=_source(citations, engineering.get(("checkov", check_id))),
             fix=fix,
             resources=_unique(_in_file(f.resource, f.file) for f in found),
             evidence=[EVIDENCE_PREFIX + rel],
@@ -100,6 +102,15 @@ def _nag(catalog: Catalog, rel: str, nag: NagResults) -> list[FailureGroup]:
 def _in_file(resource: str, file: str) -> FailedResource:
     """A template resource; the template by its file name (its folder is the scanner's, not the app's)."""
     return FailedResource(resource=resource, template=PurePath(file).name)
+
+
+def _source(citations: list[str], engineering: list[str] | None) -> str:
+    """Where the citations come from; a check of a non-HIPAA control says so instead of citing one."""
+    if citations:
+        return CATALOG
+    if engineering:
+        return f"no HIPAA citation: engineering control {', '.join(engineering)}"
+    return "not in the control catalog"
 
 
 def _nag_control_ids(description: str) -> list[str]:
@@ -143,7 +154,7 @@ def _other_tools(evidence: EvidenceSet) -> list[FailureGroup]:
         FailureGroup(
             tool=tool, check_id=check_id, check_name=first[(tool, check_id)][0],
             citations=first[(tool, check_id)][1],
-            citation_source=CATALOG if first[(tool, check_id)][1] else "not in the control catalog",
+            citation_source=_source(first[(tool, check_id)][1], gate.engineering.get((tool, check_id))),
             fix=f"Make this hold: {first[(tool, check_id)][0] or check_id}",
             resources=_unique(resources), evidence=[EVIDENCE_PREFIX + rel],
         )
@@ -171,7 +182,7 @@ def _drill_group(catalog: Catalog, name: str, what: str, note: str, where: Faile
     citations = _citations(catalog, name, "drill")
     return FailureGroup(
         tool="drill", check_id=name, check_name=what, citations=citations,
-        citation_source=CATALOG if citations else "not in the control catalog",
+        citation_source=_source(citations, None),
         fix=(f"{note}. " if note else "") + "Read the journal's timeline and notes, fix the cause, and "
             "run the drill again.",
         resources=[where], evidence=[EVIDENCE_PREFIX + rel],
@@ -190,7 +201,7 @@ def _ge(catalog: Catalog, evidence: EvidenceSet) -> list[FailureGroup]:
             tool="great_expectations", check_id=result.suite,
             check_name=f"{result.evaluated - result.successful} of {result.evaluated} expectations not met"
                        + (f" ({', '.join(failing)})" if failing else ""),
-            citations=citations, citation_source=CATALOG if citations else "not in the control catalog",
+            citations=citations, citation_source=_source(citations, None),
             fix="Open the suite's validation result (and Data Docs) for the failing expectations and the "
                 "rows they name; fix the writer that produced them.",
             resources=[FailedResource(resource=f"suite {result.suite}", template=rel)],
