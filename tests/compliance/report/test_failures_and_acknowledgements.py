@@ -109,7 +109,8 @@ def test_a_check_of_an_engineering_control_cites_no_hipaa_paragraph(tmp_path: Pa
     """A failed hygiene check (the gate names its non-HIPAA control) says so instead of citing one."""
     reports = _reports(tmp_path)
     failure = {"tool": "checkov", "check_id": "CKV_AWS_18", "check_name": "access logging", "controls": [],
-               "resource": "AWS::S3::Bucket.B08E7C7AF", "file": "tpl.json", "engineering": ["ENG-TEST-HYGIENE"]}
+               "resource": "AWS::S3::Bucket.B08E7C7AF", "file": "tpl.json",
+               "engineering": ["ENG-TEST-HYGIENE"]}
     (reports / "compliance/gate-summary.json").write_text(json.dumps({**GATE_SUMMARY, "failures": [failure]}))
     groups = {g.check_id: g for g in failure_groups(load_catalog(), gather(reports))}
     assert groups["CKV_AWS_18"].citations == []
