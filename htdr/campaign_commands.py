@@ -109,6 +109,10 @@ def run(
                     continue
                 journals.append(result.journal)
         console.print(history_table(journals, f"campaign: {len(journals)} of {len(plan)} drills run"))
+        not_passed = [j for j in journals if j.status.value != "passed"]
+        if not_passed:
+            console.print(f"[red]{len(not_passed)} of {len(journals)} drills did not pass[/red] "
+                          "(listed under the report's failures)", highlight=False, soft_wrap=True)
         for line in refused:
             console.print(f"[red]{line}[/red]", highlight=False, soft_wrap=True)
         report, overall = build_and_judge(reports_dir, console)
