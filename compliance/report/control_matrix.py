@@ -96,6 +96,10 @@ def _judge_checkov(ref: CheckRef, evidence: EvidenceSet) -> tuple[CheckOutcome, 
     rel, results = evidence.checkov
     link = [EVIDENCE_PREFIX + rel]
     tally = results.by_check.get(ref.id)
+    if tally is None and ref.absent_passes:
+        return _outcome(
+            ref, ControlStatus.PASS, "no resource of the prohibited kind in the scanned templates", link
+        ), []
     if tally is None:
         return _outcome(
             ref, ControlStatus.NO_EVIDENCE, "checkov reported no resource for this check", link

@@ -24,7 +24,7 @@ CAMPAIGN = (
     ("cache_failover", "sync", "dual", 0),
 )
 #: Pages of this evidence set (six drills, the recorded checkov/cdk-nag output).
-CAMPAIGN_PAGES = 11
+CAMPAIGN_PAGES = 12
 
 
 def _drill(index: int, scenario: str, mode: str, ingest: str, lost: int | None) -> DrillJournal:

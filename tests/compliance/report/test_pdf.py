@@ -30,7 +30,7 @@ SECTIONS = (
     "8. Evidence files",
 )
 #: Pages of the shared test evidence set (three drills, the recorded checkov/cdk-nag output, a GE result).
-EXPECTED_PAGES = 11
+EXPECTED_PAGES = 12
 #: A page (but the last) whose ink stops above this share of its content height is "nearly empty".
 MIN_FILL = 0.6
 
