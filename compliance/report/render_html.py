@@ -48,6 +48,7 @@ def render_html(report: Report, data_docs: list[str] | None = None) -> str:
         count=count,
         chart=chart_html,
         acks=_acks_of(report),
+        breakable=breakable,
     )
 
 
@@ -66,6 +67,12 @@ def number(value: float | None, unit: str) -> str:
 def count(value: int | None) -> str:
     """An event count, or 'not measured' (an aborted drill has no loss figure, never a 0)."""
     return "not measured" if value is None else str(value)
+
+
+def breakable(path: str) -> Markup:
+    """A resource path or id that may wrap after each ``/`` or ``::`` (escaped, then break points)."""
+    text = str(escape(path))
+    return Markup(text.replace("/", "/<wbr>").replace("::", "::<wbr>"))
 
 
 def chart_html(chart: Chart) -> Markup:
