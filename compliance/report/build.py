@@ -28,8 +28,10 @@ from compliance.report.ge_results import latest_per_suite
 from compliance.report.manifest import sha256_file, write_manifest
 from compliance.report.models import (
     WORST_FIRST,
+    CitationRow,
     ControlStatus,
     EvidenceFile,
+    FailureGroup,
     IntegrityRow,
     Report,
     Summary,
@@ -140,11 +142,12 @@ def _report_model(
     statuses = [control.status for citation in citations for control in citation.controls]
     counts = Counter(statuses)
     latest = evidence.journals[-1] if evidence.journals else None
+    failures = failure_groups(catalog, evidence)
     summary = Summary(
         environment=_environment(evidence),
         generated_at=now,
         versions=_versions(evidence),
-        overall=worst([c.status for c in citations]) if citations else ControlStatus.NO_EVIDENCE,
+        overall=_overall(citations, failures),
         counts={status.value: counts.get(status, 0) for status in WORST_FIRST},
         sources={
             "drill journals": bool(evidence.journals),
@@ -158,7 +161,7 @@ def _report_model(
     history = [history_row(journal, EVIDENCE_PREFIX + rel) for rel, journal in evidence.journals]
     return Report(
         summary=summary,
-        failures=failure_groups(catalog, evidence),
+        failures=failures,
         failed_drills=failed_drills(history),
         citations=citations,
         acknowledgements=acknowledgement_groups(catalog, evidence),
@@ -168,6 +171,14 @@ def _report_model(
         evidence_files=files,
         problems=evidence.problems,
     )
+
+
+def _overall(citations: list[CitationRow], failures: list[FailureGroup]) -> ControlStatus:
+    """The worst citation; a failure no control cites (an unmapped rule, a gate step that did not
+    complete) fails the report too, so the status never reads better than the failures section."""
+    if not citations:
+        return ControlStatus.NO_EVIDENCE
+    return worst([c.status for c in citations] + ([ControlStatus.FAIL] if failures else []))
 
 
 def _integrity(evidence: EvidenceSet) -> list[IntegrityRow]:

@@ -9,12 +9,12 @@ import re
 from pathlib import Path
 
 from benchmarks.evidence_samples import FIXTURES, GATE_SUMMARY, make_journal, write_gate_outputs
-from compliance.controls.catalog import load_catalog
+from compliance.controls.catalog import Catalog, Citation, Control, load_catalog
 from compliance.report.acknowledgements import acknowledgement_groups
 from compliance.report.build import build_report
 from compliance.report.evidence_set import gather
 from compliance.report.failures import failure_groups
-from compliance.report.models import Report
+from compliance.report.models import ControlStatus, Report
 from tests.compliance.report.poppler import reading_text
 from tests.compliance.report.test_pdf import assert_well_printed
 
@@ -116,3 +116,22 @@ def test_a_check_of_an_engineering_control_cites_no_hipaa_paragraph(tmp_path: Pa
     assert groups["CKV_AWS_18"].citations == []
     assert groups["CKV_AWS_18"].citation_source == "no HIPAA citation: engineering control ENG-TEST-HYGIENE"
     assert groups["CKV_AWS_21"].citation_source == "control catalog"
+
+
+def test_a_failure_no_control_cites_still_fails_the_overall_status(tmp_path: Path) -> None:
+    """The gate's failed checks all fall outside this catalog (one manual control): the controls read
+    MANUAL, the report reads FAIL, because its failures section is not empty."""
+    manual_only = Catalog(citations=[Citation(id="164.316(b)(1)", title="t", kind="standard", controls=[
+        Control(id="C-MANUAL", title="t", description="t", checks=[], manual="inspect the policy")])])
+    reports = tmp_path / "reports"
+    write_gate_outputs(reports)
+    out = build_report(reports, tmp_path / "out", catalog=manual_only)
+    model = Report.model_validate_json((out / "evidence.json").read_text())
+    assert [c.status for c in model.citations] == [ControlStatus.MANUAL]
+    assert model.failures and all(not f.citations or f.citation_source != "control catalog"
+                                  for f in model.failures)
+    assert model.summary.overall is ControlStatus.FAIL
+    (reports / "compliance").rename(tmp_path / "gate-elsewhere")  # no failure left: MANUAL it is
+    model = Report.model_validate_json((build_report(reports, tmp_path / "out2", catalog=manual_only)
+                                        / "evidence.json").read_text())
+    assert model.failures == [] and model.summary.overall is ControlStatus.MANUAL
