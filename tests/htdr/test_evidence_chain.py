@@ -3,11 +3,14 @@
 Runs the real gate on the real app (synth with the demo suffix and placeholder secret names, cdk-nag,
 checkov and whatever else the gate runs), then builds the report over it and a drill journal: no check
 of checkov or cdk-nag may be left without evidence, and the closing lines name status and report.
+The gate step runs once per session (``app_gate_run`` in tests/conftest.py, whose synthesized app the
+gate tests reuse); this test builds its report over a copy of that run's reports directory.
 """
 
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 from rich.console import Console
@@ -15,16 +18,20 @@ from rich.console import Console
 from benchmarks.evidence_samples import make_journal
 from compliance.gate_summary import GateSummary
 from compliance.report.models import ControlStatus, Report
-from htdr.evidence_chain import DEMO_SUFFIX, build_and_judge, closing_lines, run_app_gate
+from htdr.evidence_chain import DEMO_SUFFIX, build_and_judge, closing_lines
+from tests.conftest import AppGateRun
 
 STATIC_TOOLS = ("checkov", "cdk-nag")
 
 
-def test_gate_on_the_app_then_report_leaves_no_static_check_without_evidence(tmp_path: Path) -> None:
+def test_gate_on_the_app_then_report_leaves_no_static_check_without_evidence(
+    app_gate_run: AppGateRun, tmp_path: Path
+) -> None:
     reports = tmp_path / "reports"
+    shutil.copytree(app_gate_run.reports, reports, symlinks=True)
     out = io.StringIO()
     console = Console(file=out, width=80)
-    outcome = run_app_gate(reports, console)
+    outcome = app_gate_run.outcome
     assert outcome.ran, outcome.line
     summary = GateSummary.model_validate_json((reports / "compliance/gate-summary.json").read_text())
     assert summary.environment == DEMO_SUFFIX and summary.templates

@@ -2,7 +2,9 @@
 
 The gate tests cost one synth per profile: the default profile's assembly feeds the baseline and
 every mutation (all judged in ONE gate run, one sub-folder each), the production assembly feeds the
-production-profile run.
+production-profile run. The default profile is the one ``htdr demo``'s gate step synthesizes (demo
+suffix and secret names): the session's ``app_gate_run`` (tests/conftest.py) synthesizes it once for
+both the htdr evidence-chain test and these tests.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ from pathlib import Path
 import pytest
 
 from compliance.checkov.tool import CHECKS_DIR, PROJECT_ROOT, CheckovTool, ScanResult
+from htdr.evidence_chain import DEMO_CONTEXT, DEMO_SUFFIX
+from tests.conftest import AppGateRun
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "checkov"
-SUFFIX = "gatetest"
-CONTEXT = {
-    "environmentSuffix": SUFFIX,
-    "dbSecret": "htdr/db",
-    "cacheSecret": "htdr/cache",
-    "alarmEmail": "oncall@example.com",
-}
+SUFFIX = DEMO_SUFFIX
+#: The production profile's context: the demo names plus an alarm e-mail, so a full gate run also judges
+#: the alarm topic's e-mail subscription (the default-profile assembly has none, like ``htdr demo``'s).
+CONTEXT = {"environmentSuffix": SUFFIX, **DEMO_CONTEXT, "alarmEmail": "oncall@example.com"}
 
 
 def custom_check_ids() -> list[str]:
@@ -66,9 +67,11 @@ def synthesize(out: Path, extra: dict[str, str] | None = None) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default (non-production) profile, synthesized once per session."""
-    return synthesize(tmp_path_factory.mktemp("cdk") / "cdk.out")
+def app_assembly(app_gate_run: AppGateRun) -> Path:
+    """The default (non-production) profile, synthesized once per session by ``htdr demo``'s gate step."""
+    out = app_gate_run.assembly
+    assert sorted(p.name for p in out.glob("*.template.json")), app_gate_run.outcome.line
+    return out
 
 
 @pytest.fixture(scope="session")

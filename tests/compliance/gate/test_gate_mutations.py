@@ -27,6 +27,7 @@ from compliance.gate import GateConfig, run_gate
 from compliance.gate_cli import _failure_table
 from compliance.gate_cli import app as gate_app
 from compliance.gate_summary import GateFailure, GateSummary
+from tests.compliance.gate.conftest import SUFFIX
 
 pytestmark = pytest.mark.slow  # one synth and one gate run over ten templates
 
@@ -434,7 +435,7 @@ def test_each_mutation_fails_the_gate_naming_resource_template_and_citation(
     hits = _failed(summary, mutation, logical_id, "mutated")
     assert len(hits) == 1, [(f.tool, f.check_id, f.logical_id, f.template) for f in summary.failures]
     hit = hits[0]
-    assert hit.stack == f"Htdr-gatetest-{mutation.stack}"
+    assert hit.stack == f"Htdr-{SUFFIX}-{mutation.stack}"
     if mutation.citation is None:
         assert hit.citations == [] and hit.engineering and hit.citation_source == "engineering"
     else:
@@ -494,7 +495,7 @@ def test_cli_failure_table_names_template_and_stack(gate_run: GateRun) -> None:
     console.print(_failure_table(gate_run.summary))
     text = console.export_text()
     assert "template (stack)" in text
-    assert "mutated/PrimaryServices.template.json (Htdr-gatetest-PrimaryServices)" in text
+    assert f"mutated/PrimaryServices.template.json (Htdr-{SUFFIX}-PrimaryServices)" in text
     assert "baseline/" not in text
 
 
@@ -529,7 +530,7 @@ def test_sarif_holds_every_tool_with_invocations_and_relative_uris(gate_run: Gat
                 )
     nag_result = runs["cdk-nag"]["results"][0]
     assert nag_result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith(
-        "Htdr-gatetest-"
+        f"Htdr-{SUFFIX}-"
     )
 
 
