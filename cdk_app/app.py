@@ -1,8 +1,9 @@
 """Entry point: build the whole app from CDK context, tag it, attach cdk-nag, synthesize.
 
 Stacks and deploy order: PrimaryFoundation → DrFoundation → PrimaryServices → DrServices, and
-DrDrillPipeline after PrimaryFoundation. Only three values cross regions (the multi-Region key ARN,
-the EFS replica id, the global datastore id); every other name is rebuilt from the suffix.
+DrDrillPipeline after PrimaryFoundation; DrillControlPlane (DR region) after DrServices and
+DrDrillPipeline. Only three values cross regions (the multi-Region key ARN, the EFS replica id, the
+global datastore id); every other name is rebuilt from the suffix.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cdk_app.nag_acknowledgements import acknowledge_all
 from cdk_app.naming import Naming
 from cdk_app.outputs_contract import Side
 from cdk_app.provider_tags import tag_providers
+from cdk_app.stacks.control_plane_stack import ControlPlaneStack
 from cdk_app.stacks.foundation_stack import FoundationStack
 from cdk_app.stacks.pipeline_stack import PipelineStack
 from cdk_app.stacks.services_stack import PrimaryLinks, ServicesStack
@@ -43,7 +45,9 @@ def required_tags(config: AppConfig) -> dict[str, str]:
     }
 
 
-def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesStack | PipelineStack]:
+def build(
+    app: App, config: AppConfig
+) -> dict[str, FoundationStack | ServicesStack | PipelineStack | ControlPlaneStack]:
     """Add every stack of the deployment to ``app`` and return them by role."""
     naming = Naming(config.environment_suffix)
     primary_fnd = FoundationStack(app, "PrimaryFoundation", config=config, naming=naming, side=Side.PRIMARY)
@@ -74,6 +78,10 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
         primary, "The secondary Aurora cluster and cache join the primary's global resources"
     )
     pipeline = PipelineStack(app, "DrDrillPipeline", config=config, naming=naming, foundation=primary_fnd)
+    control = ControlPlaneStack(
+        app, "DrillControlPlane", config=config, naming=naming, foundation=dr_fnd, services=dr
+    )
+    control.add_stack_dependency(pipeline, "Evidence replicates into the pipeline stack's replica bucket")
     for key, value in required_tags(config).items():
         # the global datastore's CloudFormation schema has no Tags property
         Tags.of(app).add(key, value, exclude_resource_types=["AWS::ElastiCache::GlobalReplicationGroup"])
@@ -86,6 +94,7 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
         "PrimaryServices": primary,
         "DrServices": dr,
         "DrDrillPipeline": pipeline,
+        "DrillControlPlane": control,
     }
 
 
@@ -114,6 +123,10 @@ def _context_of(app: App, given: Mapping[str, object] | None) -> Mapping[str, ob
         "alarmEmail",
         "owner",
         "processorImage",
+        "dagsterDbSecret",
+        "sourceConnectionArn",
+        "sourceRepository",
+        "sourceBranch",
     )
     merged: dict[str, object] = dict(given or {})
     for key in keys:

@@ -32,6 +32,10 @@ _SUFFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SECRET_NAME_RE = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _SECRET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+_CONNECTION_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$"
+)
+_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
 
@@ -54,6 +58,16 @@ class ExistingSecret:
 
 
 @dataclass(frozen=True)
+class CodeStarSource:
+    """The pipeline's source when given: a CodeStar (CodeConnections) connection to a git repository."""
+
+    connection_arn: str
+    owner: str
+    repository: str
+    branch: str = "main"
+
+
+@dataclass(frozen=True)
 class IngestSizing:
     """Load the ingest path must carry; the stream's shard count is derived from it."""
 
@@ -71,11 +85,21 @@ class AppConfig:
     dr_region: str
     db_secret: ExistingSecret
     cache_secret: ExistingSecret
+    dagster_db_secret: ExistingSecret | None = None  # None: the conventional name, see below
+    pipeline_source: CodeStarSource | None = None  # None: the S3 source bundle (README upload command)
     production: bool = False
     alarm_email: str | None = None
     owner: str = "platform-team"
     processor_image: str = "public.ecr.aws/docker/library/python:3.11-slim"
     sizing: IngestSizing = IngestSizing()
+
+    @property
+    def control_plane_db_secret(self) -> ExistingSecret:
+        """The drill control plane's Dagster database master secret (imported, never created):
+        ``-c dagsterDbSecret=...`` or, by default, ``htdr/<suffix>/dagster-db``."""
+        return self.dagster_db_secret or ExistingSecret(
+            context_key="dagsterDbSecret", name_or_arn=f"htdr/{self.environment_suffix}/dagster-db"
+        )
 
     def region_of(self, side: Side) -> str:
         """The region ``side`` deploys to."""
@@ -162,6 +186,27 @@ def _email(context: Mapping[str, object]) -> str | None:
     return value
 
 
+def _pipeline_source(context: Mapping[str, object]) -> CodeStarSource | None:
+    arn = _text(context, "sourceConnectionArn")
+    repository = _text(context, "sourceRepository")
+    if not arn and not repository:
+        return None
+    if not arn or not _CONNECTION_ARN_RE.fullmatch(arn):
+        raise ConfigError(
+            "sourceConnectionArn: missing or not a CodeStar connection ARN; pass "
+            "-c sourceConnectionArn=arn:aws:codeconnections:<region>:<account>:connection/<id> "
+            "with -c sourceRepository=<owner>/<repo>"
+        )
+    if not repository or not _REPOSITORY_RE.fullmatch(repository):
+        raise ConfigError(
+            "sourceRepository: missing or not <owner>/<repo>; pass -c sourceRepository=org/htdr"
+        )
+    owner, name = repository.split("/", 1)
+    return CodeStarSource(
+        connection_arn=arn, owner=owner, repository=name, branch=_text(context, "sourceBranch") or "main"
+    )
+
+
 def load_config(context: Mapping[str, object]) -> AppConfig:
     """Build the validated :class:`AppConfig` from CDK context (``-c key=value`` and cdk.json)."""
     suffix = _suffix(context)
@@ -177,6 +222,12 @@ def load_config(context: Mapping[str, object]) -> AppConfig:
         dr_region=dr,
         db_secret=_secret(context, "dbSecret", 'holding {"username": ..., "password": ...}'),
         cache_secret=_secret(context, "cacheSecret", 'holding {"authToken": ...}'),
+        dagster_db_secret=(
+            _secret(context, "dagsterDbSecret", 'holding {"username": ..., "password": ...}')
+            if _text(context, "dagsterDbSecret")
+            else None
+        ),
+        pipeline_source=_pipeline_source(context),
         production=_flag(context, "production"),
         alarm_email=_email(context),
         owner=owner,

@@ -34,6 +34,7 @@ STACK_ROLES: tuple[tuple[str, bool], ...] = (
     ("PrimaryServices", True),
     ("DrServices", False),
     ("DrDrillPipeline", True),
+    ("DrillControlPlane", False),
 )
 
 

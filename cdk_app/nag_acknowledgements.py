@@ -32,6 +32,11 @@ _HIPAA = "HIPAA.Security::HIPAA.Security-"
 _AWS = "AwsSolutions::AwsSolutions-"
 _IAM5 = _AWS + "IAM5"
 _PIPELINE_ROLES = "DrDrillPipeline/DrDrill/*Role/DefaultPolicy/Resource"  # fnmatch: '*' spans '/'
+#: The two principals that run drills: the pipeline's CodeBuild stage and the control plane's run tasks.
+_DRILL_ROLES = (
+    "DrDrillPipeline/DrDrill/Drill/Role/DefaultPolicy/Resource",
+    "DrillControlPlane/Dagster/Run/TaskRole/DefaultPolicy/Resource",
+)
 _CDK_GRANTS = (
     "CDK's CodePipeline/CodeBuild grants on the pipeline's own artifact bucket and logs key: objects are "
     "per-execution keys and KMS needs the data-key family; scoped to that one bucket and key"
@@ -44,6 +49,114 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         _HIPAA + "IAMNoInlinePolicy",
         "CDK attaches each role's resource-scoped statements as an AWS::IAM::Policy bound to that one role; "
         "a managed policy would add a reusable attachment point without narrowing any permission",
+    ),
+    Ack(
+        "DrDrillPipeline/DrDrill/Drill/PolicyDocument/Resource",
+        _HIPAA + "IAMNoInlinePolicy",
+        "CodeBuild's VPC policy (ENI management for the in-VPC drill), bound to the drill role only",
+    ),
+    Ack(
+        "*/Ingest/Api/CloudWatchRole/Resource",
+        _AWS + "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AmazonAPIGatewayPushToCloudWatchLogs]",
+        "The account-level API Gateway logging role; AWS publishes this exact policy for it",
+    ),
+    Ack(
+        "*/PatientStore/MonitoringRole/Resource",
+        _AWS
+        + "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
+        "RDS Enhanced Monitoring requires this AWS-maintained service-role policy",
+    ),
+    Ack(
+        "PrimaryServices/Backup/Plan/Selection/Role/Resource",
+        _AWS + "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSBackupServiceRolePolicyForBackup]",
+        "AWS Backup's service role policy; AWS keeps it in step with the services Backup supports",
+    ),
+    # --- IAM wildcards that are object keys or AWS-generated ids -------------------------------
+    Ack(
+        "PrimaryServices/RawArchive/ReplicationRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::<RawArchiveBucket3CBB4637.Arn>/*]",
+        "Replication reads every object version of the archive bucket (keys are event batches)",
+    ),
+    Ack(
+        "PrimaryServices/RawArchive/ReplicationRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:s3:::htdr-raw-archive-{suffix}-<AWS::AccountId>-{dr}/*]",
+        "Replication writes every object into the DR replica bucket of this environment only",
+    ),
+    Ack(
+        "PrimaryServices/ArchiveDelivery/DeliveryRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::<RawArchiveBucket3CBB4637.Arn>/*]",
+        "Firehose writes time-partitioned object keys into this environment's archive bucket only",
+    ),
+    Ack(
+        "DrServices/ArchiveDelivery/DeliveryRole/DefaultPolicy/Resource",
+        _IAM5
+        + "[Resource::Htdr-{suffix}-DrFoundation:ExportsOutputFnGetAttRawArchiveBucket3CBB4637ArnC12BAA93/*]",
+        "Firehose writes time-partitioned object keys into the DR archive bucket only",
+    ),
+    Ack(_PIPELINE_ROLES, _IAM5 + "[Resource::<DrDrillArtifacts3C45FE0D.Arn>/*]", _CDK_GRANTS),
+    *(
+        Ack(_PIPELINE_ROLES, _IAM5 + f"[Action::{action}]", _CDK_GRANTS)
+        for action in (
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "s3:GetObject*",
+            "s3:GetBucket*",
+            "s3:List*",
+            "s3:Abort*",
+            "s3:DeleteObject*",
+        )
+    ),
+    *(
+        Ack(
+            f"DrDrillPipeline/DrDrill/{project}/Role/DefaultPolicy/Resource",
+            _IAM5 + f"[Resource::{resource}]",
+            "CodeBuild's own log group and report groups, named after the project by CodeBuild",
+        )
+        for project, logical in (("SynthGate", "DrDrillSynthGate15685C6E"), ("Drill", "DrDrill35F0F39D"))
+        for resource in (
+            f"arn:<AWS::Partition>:logs:{{primary}}:<AWS::AccountId>:log-group:/aws/codebuild/<{logical}>:*",
+            f"arn:<AWS::Partition>:codebuild:{{primary}}:<AWS::AccountId>:report-group/<{logical}>-*",
+        )
+    ),
+    Ack(
+        "DrDrillPipeline/DrDrill/Drill/Role/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]",
+        "CodeBuild in a VPC creates ENIs with generated ids (condition-scoped to the drill subnets by CDK)",
+    ),
+    *(
+        ack
+        for role in _DRILL_ROLES
+        for ack in (
+            Ack(
+                role,
+                _IAM5 + "[Resource::arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:"
+                "stack/Htdr-{suffix}-*/*]",
+                "The drill reads outputs of this environment's stacks; stack ARNs end in a generated id",
+            ),
+            Ack(
+                role,
+                _IAM5 + "[Resource::arn:<AWS::Partition>:elasticache::<AWS::AccountId>:"
+                "globalreplicationgroup:*htdr-sessions-{suffix}]",
+                "ElastiCache prefixes the global datastore id with an AWS-chosen string",
+            ),
+            *(
+                Ack(
+                    role,
+                    _IAM5 + f"[Resource::arn:<AWS::Partition>:ecs:{{{region}}}:<AWS::AccountId>:"
+                    "task/htdr-processing-{suffix}/*]",
+                    "The drill stops processor tasks (fault injection); task ids are generated by ECS",
+                )
+                for region in ("primary", "dr")
+            ),
+            Ack(
+                role,
+                _IAM5 + "[Resource::*]",
+                "cloudwatch:GetMetricData has no resource-level permissions (AWS-required '*'); "
+                "it reads lag metrics",
+            ),
+        )
     ),
     Ack(
         "DrDrillPipeline/DrDrill/Drill/PolicyDocument/Resource",
@@ -152,8 +265,105 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
     ),
     Ack(
         "DrDrillPipeline/DrDrill/Drill/Role/DefaultPolicy/Resource",
-        _IAM5 + "[Resource::<DrDrillEvidence8F823887.Arn>/*]",
-        "The drill uploads journals and reports under per-build keys of the evidence bucket",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:s3:::htdr-evidence-{suffix}-<AWS::AccountId>-{dr}/*]",
+        "The drill stage uploads journals and reports under per-build keys of the DR evidence bucket",
+    ),
+    Ack(
+        "DrDrillPipeline/DrDrill/Drill/Role/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:kms:{dr}:<AWS::AccountId>:key/*]",
+        "The DR logs and signing keys live in other stacks of another region: named by alias, the "
+        "statements are conditioned on kms:ResourceAliases (one alias each)",
+    ),
+    # --- drill control plane ------------------------------------------------------------------------
+    Ack(
+        "DrillControlPlane/Dagster/Run/TaskRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::<EvidenceBucketC67FF768.Arn>/*]",
+        "Drill runs upload journals and reports under per-run keys of the evidence bucket (PutObject only)",
+    ),
+    Ack(
+        "DrillControlPlane/Dagster/*/ExecutionRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::*]",
+        "ecr:GetAuthorizationToken has no resource-level permissions (AWS-required '*'); image pulls are "
+        "scoped to the asset repository by CDK",
+    ),
+    Ack(
+        "DrillControlPlane/Dagster/Webserver/TaskRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::*]",
+        "ECS Exec (the UI's SSM port forwarding): ssmmessages channels and logs:DescribeLogGroups have no "
+        "resource-level permissions (AWS-required '*')",
+    ),
+    Ack(
+        "DrillControlPlane/Dagster/Webserver/TaskRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:logs:{dr}:<AWS::AccountId>:log-group:"
+        "<DagsterExecLogsGroup60359B3A>:*]",
+        "ECS Exec session logs: the log streams of the one exec log group are named per session",
+    ),
+    Ack(
+        "DrillControlPlane/Dagster/Daemon/TaskRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:"
+        "task-definition/htdr-drill-run-{suffix}:*]",
+        "EcsRunLauncher runs the drill-run task definition; ':*' is its revision number",
+    ),
+    Ack(
+        "DrillControlPlane/Dagster/Daemon/TaskRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:"
+        "task/<DagsterClusterB4C7694C>/*]",
+        "EcsRunLauncher describes, tags and stops the run tasks of this one cluster; task ids are generated",
+    ),
+    Ack(
+        "DrillControlPlane/Dagster/Daemon/TaskRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::*]",
+        "ecs:DescribeTaskDefinition and ec2:DescribeNetworkInterfaces have no resource-level permissions "
+        "(AWS-required '*'); EcsRunLauncher copies the daemon's network configuration onto each run",
+    ),
+    Ack(
+        "DrillControlPlane/Evidence/ReplicationRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::<EvidenceBucketC67FF768.Arn>/*]",
+        "Replication reads every object version of the evidence bucket (keys are per run)",
+    ),
+    Ack(
+        "DrillControlPlane/Evidence/ReplicationRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:s3:::htdr-evidence-{suffix}-<AWS::AccountId>-{primary}/*]",
+        "Replication writes every object into this environment's evidence replica bucket only",
+    ),
+    Ack(
+        "DrillControlPlane/Evidence/ReplicationRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:kms:{primary}:<AWS::AccountId>:key/*]",
+        "The replica's key lives in another region's stack: named by alias, conditioned on "
+        "kms:ResourceAliases",
+    ),
+    Ack(
+        "DrillControlPlane/Dagster/*/Resource",
+        _AWS + "ECS2",
+        "Only non-secret wiring (database host, port and name, target, suffix, regions) is in the "
+        "environment; database credentials come from Secrets Manager",
+    ),
+    Ack(
+        "DrillControlPlane/DagsterDb/MonitoringRole/Resource",
+        _AWS
+        + "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
+        "RDS Enhanced Monitoring requires this AWS-maintained service-role policy",
+    ),
+    Ack(
+        "DrillControlPlane/DagsterDb/Writer",
+        _HIPAA + "RDSInBackupPlan",
+        "Dagster run metadata, not PHI: 35-day automated backups; the evidence itself is in the Object "
+        "Lock bucket",
+    ),
+    Ack(
+        "DrillControlPlane/DagsterDb/Reader",
+        _HIPAA + "RDSInBackupPlan",
+        "Dagster run metadata, not PHI: 35-day automated backups; the evidence itself is in the Object "
+        "Lock bucket",
+    ),
+    *(
+        Ack(
+            "DrillControlPlane/DagsterDb/Cluster",
+            rule,
+            "Non-production environments must be fully destroyable; the production flag turns protection on",
+            non_production=True,
+        )
+        for rule in (_HIPAA + "RDSInstanceDeletionProtectionEnabled", _AWS + "RDS10")
     ),
     # --- network ---------------------------------------------------------------------------------
     Ack(
@@ -194,9 +404,10 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         "digest files prove integrity",
     ),
     Ack(
-        "DrDrillPipeline/DrDrill/Evidence/Resource",
+        "DrDrillPipeline/DrDrill/Evidence/Bucket/Resource",
         _HIPAA + "S3BucketReplicationEnabled",
-        "Drill evidence is versioned and hash-manifested; a drill re-creates it weekly (no PHI)",
+        "This is the replication destination of the control plane's evidence bucket; replicating it "
+        "back would loop",
     ),
     Ack(
         "DrDrillPipeline/DrDrill/Source/Resource",

@@ -1,14 +1,23 @@
-"""The DR-testing pipeline: source → synth + compliance gate → DR drill in the VPC → evidence in S3.
+"""The DR-testing pipeline: source → synth + compliance gate → DR drill in the VPC → signed evidence.
 
-Runs weekly (EventBridge) and on demand. The drill stage is a CodeBuild project inside the VPC's app
-subnets: it writes ``cfn-outputs/flat-outputs.json`` from the deployed stacks, runs the Dagster drill
-job against them and uploads the journal and report to the evidence bucket. Artifacts and logs are
-encrypted with the region's logs key; nothing in the pipeline holds PHI.
+Runs weekly (EventBridge) and on demand.
+
+Source: a CodeStar (CodeConnections) connection to the git repository when ``-c sourceConnectionArn``
+and ``-c sourceRepository`` are given, so the pipeline's first run (CloudFormation starts one on
+creation) already has a source; otherwise an S3 bundle that the README's upload command puts in place
+before the first run is started by hand.
+
+Drill stage: a CodeBuild project in the VPC's app subnets runs ``htdr drill run --target aws`` itself,
+rather than asking the control plane's Dagster to launch the job: the pipeline's verdict is then the
+drill's own exit status (non-zero when the journal is not "passed": a failed objective or a missing
+measurement), in the same build log, without a second service to reach and poll. The control plane
+runs the same drills on its schedules. After the drill, whatever its outcome, the build writes the
+auditor report (its manifest signed with the control plane's KMS key), verifies the signature, and
+uploads everything to the evidence bucket (Object Lock, DR region). Artifacts and logs are encrypted
+with the region's logs key; nothing in the pipeline holds PHI.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from aws_cdk import Aws
 from aws_cdk import aws_codebuild as codebuild
@@ -22,53 +31,64 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_app.arns import GLOBAL, account_arn
 from cdk_app.config import AppConfig
+from cdk_app.constructs.drill_permissions import DrillPermissions
 from cdk_app.constructs.encrypted_bucket import encrypted_bucket
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
+from cdk_app.constructs.evidence_bucket import EvidenceBucket, evidence_bucket_name
 from cdk_app.data_classification import mark_internal
 from cdk_app.naming import Naming
 
 SOURCE_KEY = "source/htdr.zip"
-DRILL_SCENARIO = "planned_switchover"  # the non-destructive drill (switchover, RPO 0)
+DRILL_SCENARIO = "planned_switchover"  # the non-destructive drill (switchover, RPO 0, switched back)
 WEEKLY = events.Schedule.cron(week_day="MON", hour="4", minute="0")
+OUTPUTS_FILE = "cfn-outputs/flat-outputs.json"
+REPORT_DIR = "reports/report-$CODEBUILD_BUILD_NUMBER"
 
 
-@dataclass(frozen=True)
-class DrillPermissions:
-    """Exactly what the drill may act on (faults, failover, reading outputs and secrets)."""
+def drill_command(suffix: str, *, dry_run: bool, scenario: str = DRILL_SCENARIO) -> str:
+    """The drill against the deployed suffix (``--dry-run`` prints every call and changes nothing)."""
+    guard = "--dry-run" if dry_run else f"--confirm {suffix}"
+    return (
+        f"./dev htdr drill run {scenario} --target aws --outputs {OUTPUTS_FILE} {guard} --reports-dir reports"
+    )
 
-    naming: Naming
-    primary_region: str
-    dr_region: str
-    secret_arns: list[str]
-    data_key_arns: list[str]
 
-    def resource_arns(self) -> list[str]:
-        """Global DB, both clusters, global datastore, both cache groups, both ECS services (and
-        their tasks), both streams. The global datastore id carries an AWS-chosen prefix, hence
-        its leading wildcard; task ids are random, hence ``task/<cluster>/*``."""
-        n = self.naming
-        arns = [
-            account_arn("rds", GLOBAL, f"global-cluster:{n.global_cluster_id()}"),
-            account_arn("elasticache", GLOBAL, f"globalreplicationgroup:*{n.name('sessions')}"),
-        ]
-        for side, region in (("primary", self.primary_region), ("dr", self.dr_region)):
-            arns += [
-                account_arn("rds", region, f"cluster:{n.db_cluster_id(side)}"),
-                account_arn("elasticache", region, f"replicationgroup:{n.cache_group_id(side)}"),
-                account_arn("ecs", region, f"service/{n.name('processing')}/{n.name('processor')}"),
-                account_arn("ecs", region, f"task/{n.name('processing')}/*"),
-                account_arn("kinesis", region, f"stream/{n.name('events')}"),
-            ]
-        return arns
+def drill_build_spec(config: AppConfig, naming: Naming) -> dict:
+    """The drill stage's buildspec: outputs → drill → report (signed) → verify → upload.
+
+    ``post_build`` runs even when the drill failed, so the evidence of a failed drill is kept; the
+    build (and the pipeline) still fails because the ``build`` phase did.
+    """
+    suffix, dr = config.environment_suffix, config.dr_region
+    evidence = evidence_bucket_name(naming, dr)
+    return {
+        "version": "0.2",
+        "phases": {
+            "install": {"commands": ["./scripts/bootstrap.sh"]},
+            "pre_build": {
+                "commands": [
+                    f".venv/bin/python -m cdk_app.flat_outputs --suffix {suffix} "
+                    f"--primary-region {config.primary_region} --dr-region {dr}"
+                ]
+            },
+            "build": {"commands": [drill_command(suffix, dry_run=False)]},
+            "post_build": {
+                "commands": [
+                    f"./dev htdr report build --reports-dir reports --out {REPORT_DIR}",
+                    f"./dev htdr report verify --signature {REPORT_DIR}",
+                    f"aws s3 cp --recursive reports/ s3://{evidence}/pipeline/$CODEBUILD_BUILD_NUMBER/ "
+                    f"--region {dr} --exclude 'cdk.out/*'",
+                ]
+            },
+        },
+    }
 
 
 def _bucket(
     scope: Construct, construct_id: str, *, name: str, config: AppConfig, key: kms.IKey, logs: s3.IBucket
 ) -> s3.Bucket:
-    """A pipeline bucket: source, artifacts and drill evidence are code, templates and measurements,
-    never PHI (drill evidence carries no PHI-like values by design), hence classified Internal."""
+    """A pipeline bucket: source and artifacts are code and templates, never PHI, hence Internal."""
     bucket = encrypted_bucket(
         scope,
         construct_id,
@@ -90,7 +110,7 @@ def _build_spec(commands: list[str], reports: str | None = None) -> codebuild.Bu
 
 
 class DrDrillPipeline(Construct):
-    """CodePipeline V2 with the three stages and a weekly trigger."""
+    """CodePipeline V2 with the three stages and a weekly trigger, plus the evidence replica bucket."""
 
     def __init__(
         self,
@@ -107,7 +127,11 @@ class DrDrillPipeline(Construct):
         permissions: DrillPermissions,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.evidence, source_bucket, artifacts = (
+        # the replica of the control plane's evidence bucket (DR region): Object Lock as well
+        self.evidence_replica = EvidenceBucket(
+            self, "Evidence", naming=naming, region=region, key=logs_key, access_logs=access_logs
+        )
+        source_bucket, artifacts = (
             _bucket(
                 self,
                 construct,
@@ -116,19 +140,17 @@ class DrDrillPipeline(Construct):
                 key=logs_key,
                 logs=access_logs,
             )
-            for construct, purpose in (
-                ("Evidence", "evidence"),
-                ("Source", "pipeline-source"),
-                ("Artifacts", "pipeline-artifacts"),
-            )
+            for construct, purpose in (("Source", "pipeline-source"), ("Artifacts", "pipeline-artifacts"))
         )
+        self.source_bucket = source_bucket
         build_logs = EncryptedLogGroup(
             self, "BuildLogs", config=config, name=f"/htdr/{naming.suffix}/dr-pipeline", key=logs_key
         )
         context = (
             f"-c environmentSuffix={config.environment_suffix} -c primaryRegion={config.primary_region} "
             f"-c drRegion={config.dr_region} -c dbSecret={config.db_secret.name_or_arn} "
-            f"-c cacheSecret={config.cache_secret.name_or_arn}"
+            f"-c cacheSecret={config.cache_secret.name_or_arn} "
+            f"-c dagsterDbSecret={config.control_plane_db_secret.name_or_arn}"
         )
         synth = self._project(
             "SynthGate",
@@ -149,21 +171,12 @@ class DrDrillPipeline(Construct):
             name=naming.name("dr-drill"),
             key=logs_key,
             logs=build_logs,
-            spec=_build_spec(
-                [
-                    "./scripts/bootstrap.sh",
-                    f".venv/bin/python -m cdk_app.flat_outputs --suffix {config.environment_suffix} "
-                    f"--primary-region {config.primary_region} --dr-region {config.dr_region}",
-                    # the drill locates the deployed stacks from cfn-outputs/flat-outputs.json
-                    f"HTDR_DRILL_TARGET=aws ./dev htdr drill run {DRILL_SCENARIO} --reports-dir reports",
-                    f"aws s3 cp --recursive reports/ s3://{self.evidence.bucket_name}/drills/$CODEBUILD_BUILD_NUMBER/",
-                ],
-            ),
+            spec=codebuild.BuildSpec.from_object(drill_build_spec(config, naming)),
             vpc=vpc,
             subnets=subnets,
         )
-        self._grant_drill(drill, permissions)
-        self.evidence.grant_put(drill)
+        permissions.grant(drill)
+        self._grant_evidence(drill, config, naming)
         source_output = codepipeline.Artifact("source")
         self.pipeline = codepipeline.Pipeline(
             self,
@@ -175,16 +188,7 @@ class DrDrillPipeline(Construct):
             restart_execution_on_update=False,
             stages=[
                 codepipeline.StageProps(
-                    stage_name="Source",
-                    actions=[
-                        actions.S3SourceAction(
-                            action_name="Source",
-                            bucket=source_bucket,
-                            bucket_key=SOURCE_KEY,
-                            output=source_output,
-                            trigger=actions.S3Trigger.NONE,
-                        )
-                    ],
+                    stage_name="Source", actions=[self._source_action(config, source_bucket, source_output)]
                 ),
                 codepipeline.StageProps(
                     stage_name="SynthAndComplianceGate",
@@ -206,6 +210,29 @@ class DrDrillPipeline(Construct):
             rule_name=naming.name("weekly-drill"),
             schedule=WEEKLY,
             targets=[targets.CodePipeline(self.pipeline)],
+        )
+
+    @staticmethod
+    def _source_action(
+        config: AppConfig, bucket: s3.IBucket, output: codepipeline.Artifact
+    ) -> codepipeline.IAction:
+        source = config.pipeline_source
+        if source is None:
+            return actions.S3SourceAction(
+                action_name="Source",
+                bucket=bucket,
+                bucket_key=SOURCE_KEY,
+                output=output,
+                trigger=actions.S3Trigger.NONE,
+            )
+        return actions.CodeStarConnectionsSourceAction(
+            action_name="Source",
+            connection_arn=source.connection_arn,
+            owner=source.owner,
+            repo=source.repository,
+            branch=source.branch,
+            output=output,
+            trigger_on_push=False,  # drills run on the weekly schedule or on demand, not on every push
         )
 
     def _project(
@@ -237,44 +264,22 @@ class DrDrillPipeline(Construct):
             subnet_selection=subnets,
         )
 
-    def _grant_drill(self, project: codebuild.PipelineProject, permissions: DrillPermissions) -> None:
-        """What a drill does: read stack outputs, act on the global DB / cache / ECS, read metrics."""
-        prefix = permissions.naming.stack("")
-        project.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["cloudformation:DescribeStacks"],
-                resources=[f"arn:{Aws.PARTITION}:cloudformation:*:{Aws.ACCOUNT_ID}:stack/{prefix}*/*"],
+    @staticmethod
+    def _grant_evidence(project: codebuild.PipelineProject, config: AppConfig, naming: Naming) -> None:
+        """Upload to the DR evidence bucket and sign with the DR signing key. Both live in the control
+        plane stack (another region), so they are named: the bucket by name, the keys by alias."""
+        dr = config.dr_region
+        bucket = f"arn:{Aws.PARTITION}:s3:::{evidence_bucket_name(naming, dr)}"
+        keys = f"arn:{Aws.PARTITION}:kms:{dr}:{Aws.ACCOUNT_ID}:key/*"
+        project.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket}/*"]))
+        for actions_, alias in (
+            (["kms:GenerateDataKey", "kms:Encrypt"], naming.alias("logs")),
+            (["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], naming.alias("report-signing")),
+        ):
+            project.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=actions_,
+                    resources=[keys],
+                    conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
+                )
             )
-        )
-        project.add_to_role_policy(
-            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=permissions.secret_arns)
-        )
-        project.add_to_role_policy(
-            iam.PolicyStatement(actions=["kms:Decrypt"], resources=permissions.data_key_arns)
-        )
-        project.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "rds:SwitchoverGlobalCluster",
-                    "rds:FailoverGlobalCluster",
-                    "rds:DescribeGlobalClusters",
-                    "rds:DescribeDBClusters",
-                    "elasticache:FailoverGlobalReplicationGroup",
-                    "elasticache:DescribeGlobalReplicationGroups",
-                    "elasticache:DescribeReplicationGroups",
-                    "ecs:StopTask",
-                    "ecs:UpdateService",
-                    "ecs:DescribeServices",
-                    "ecs:ListTasks",
-                    "kinesis:PutRecords",
-                    "kinesis:DescribeStreamSummary",
-                ],
-                resources=permissions.resource_arns(),
-            )
-        )
-        project.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["cloudwatch:GetMetricData"],
-                resources=["*"],  # GetMetricData supports no resource-level permissions (AWS-required)
-            )
-        )
