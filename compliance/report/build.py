@@ -36,6 +36,7 @@ from compliance.report.models import (
 from compliance.report.phi_guard import phi_findings
 from compliance.report.render_html import render_html
 from compliance.report.render_pdf import render_pdf
+from compliance.report.signing import SigningKey, sign_manifest
 
 EVIDENCE_KINDS = {"drills": "drill journal", "compliance": "compliance gate", "integrity": "integrity"}
 VERSIONED_PACKAGES = ("healthtech-dr", "aws-cdk-lib", "cdk-nag", "great-expectations", "dagster")
@@ -50,11 +51,14 @@ def build_report(
     *,
     catalog: Catalog | None = None,
     on_step: StepCallback | None = None,
+    signing_key: SigningKey | None = None,
 ) -> Path:
     """Gather evidence under ``reports_dir``, write the report folder, return its path.
 
     ``out_dir`` is the report folder to create (default ``reports_dir/report-<UTC timestamp>``); it must
     not exist yet, or be empty. ``on_step`` receives a short label per stage, for progress display.
+    With ``signing_key``, the manifest's digest is signed (``manifest.sig.json``) before the folder is
+    moved into place: a signing failure leaves no report behind.
     """
     step = on_step or (lambda _label: None)
     if not reports_dir.is_dir():
@@ -75,6 +79,9 @@ def build_report(
     work.mkdir(parents=True)
     try:
         _assemble(work, evidence, catalog, now, step)
+        if signing_key is not None:
+            step(f"signing the manifest with {signing_key.key_id}")
+            sign_manifest(work, signing_key)
         if target.exists():
             target.rmdir()
         work.rename(target)
