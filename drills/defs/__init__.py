@@ -1,17 +1,30 @@
-"""Dagster shell over the drill engine: assets + checks, jobs, schedules, sensor, the target resource."""
+"""Dagster shell over the drill engine: assets + checks, jobs, schedules, sensor, the target resource.
+
+The target comes from the environment once, here (``TargetSettings.from_env``): nothing set means the
+local sandbox; the control plane's tasks set the aws target, its suffix and its allowlist.
+"""
+
+import os
 
 from dagster import Definitions
 
 from drills.defs.assets import DRILL_ASSETS
 from drills.defs.jobs import DRILL_JOBS
 from drills.defs.resources import DrillTargetResource
-from drills.defs.schedules import SCHEDULES
+from drills.defs.schedules import build_schedules
 from drills.defs.sensors import SENSORS
+from drills.defs.target_settings import TargetSettings
 
-defs = Definitions(
-    assets=DRILL_ASSETS,
-    jobs=list(DRILL_JOBS.values()),
-    schedules=SCHEDULES,
-    sensors=SENSORS,
-    resources={"drill_target": DrillTargetResource()},
-)
+
+def build_defs(target: TargetSettings) -> Definitions:
+    """The code location for ``target``."""
+    return Definitions(
+        assets=DRILL_ASSETS,
+        jobs=list(DRILL_JOBS.values()),
+        schedules=build_schedules(target),
+        sensors=SENSORS,
+        resources={"drill_target": DrillTargetResource(kind=target.kind, reports_dir=target.reports_dir)},
+    )
+
+
+defs = build_defs(TargetSettings.from_env(os.environ))
