@@ -25,10 +25,10 @@ from cdk_app.constructs.session_cache import CACHE_PORT
 from cdk_app.constructs.signing_key import ReportSigningKey
 from cdk_app.naming import Naming
 from cdk_app.outputs import emit
-from cdk_app.outputs_contract import OutputKey
 from cdk_app.secrets import import_secret
 from cdk_app.stacks.foundation_stack import FoundationStack
 from cdk_app.stacks.services_stack import ServicesStack
+from contracts.outputs import OutputKey
 
 STACK_ROLE = "DrillControlPlane"
 

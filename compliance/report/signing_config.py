@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side, regional
 from compliance.report.evidence_error import ReportError
 from compliance.report.signing import SigningKey
+from contracts.outputs import OutputKey, RegionalKey, Side, regional
 
 AUTO, NONE = "auto", "none"
 #: moto accepts any credentials; they are only used against a sandbox endpoint on loopback.
