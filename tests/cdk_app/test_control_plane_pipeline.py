@@ -1,0 +1,264 @@
+"""The pipeline's drill stage and source, from the synthesized template, and its commands RUN.
+
+The drill project's buildspec is read from the template CloudFormation would receive. Its
+``post_build`` commands (signed report, signature check, upload) are executed verbatim in a scratch
+checkout against a moto server over HTTP (KMS signing key as the sandbox creates it, the evidence
+bucket with Object Lock), with the aws CLI installed on this machine; its drill command runs in
+dry-run mode against a fixture outputs file when the ``--target aws`` CLI is present. Ports 19900-19949.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from cdk_app.app import new_app
+from cdk_app.config import ConfigError, load_config
+from cdk_app.constructs.dagster_service import PROJECT_ROOT
+from cdk_app.constructs.dr_drill_pipeline import drill_command
+from cdk_app.naming import Naming
+from cdk_app.stacks.foundation_stack import FoundationStack
+from cdk_app.stacks.pipeline_stack import PipelineStack
+from contracts.outputs import OutputKey, Side
+from drills.targets.local.aws_seed import create_signing_key
+from tests.cdk_app.conftest import CONTEXT, Synthesized
+from tests.compliance.report.conftest import make_journal, write_gate_outputs
+
+ACCOUNT = "123456789012"  # moto's default account: what <AWS::AccountId> resolves to there
+DR = "ca-west-1"
+EVIDENCE = f"htdr-evidence-test-{ACCOUNT}-{DR}"
+CONNECTION = (
+    "arn:aws:codeconnections:ca-central-1:123456789012:connection/0f0e0d0c-0b0a-4909-8807-060504030201"
+)
+
+
+def _drill_spec(synthesized: Synthesized) -> dict[str, Any]:
+    (project,) = [
+        r["Properties"]
+        for r in synthesized.resources("AWS::CodeBuild::Project", "DrDrillPipeline").values()
+        if r["Properties"]["Name"] == "htdr-dr-drill-test"
+    ]
+    spec = project["Source"]["BuildSpec"]
+    if isinstance(spec, dict):  # Fn::Join of literals and the account id
+        spec = "".join(part if isinstance(part, str) else ACCOUNT for part in spec["Fn::Join"][1])
+    return json.loads(spec)
+
+
+def test_drill_stage_runs_the_aws_drill_then_signs_verifies_and_uploads(synthesized: Synthesized) -> None:
+    spec = _drill_spec(synthesized)
+    assert list(spec["phases"]) == ["install", "pre_build", "build", "post_build"]
+    assert spec["phases"]["pre_build"]["commands"][0].startswith(".venv/bin/python -m cdk_app.flat_outputs")
+    (drill,) = spec["phases"]["build"]["commands"]
+    assert drill == (
+        "./dev htdr drill run planned_switchover --target aws --outputs cfn-outputs/flat-outputs.json "
+        "--confirm test --reports-dir reports"
+    )
+    report, verify, upload = spec["phases"]["post_build"]["commands"]
+    assert report.startswith("./dev htdr report build --reports-dir reports --out reports/report-")
+    assert verify.startswith("./dev htdr report verify --signature reports/report-")
+    assert f"s3://{EVIDENCE}/pipeline/" in upload and f"--region {DR}" in upload
+    statements = [
+        s
+        for k, p in synthesized.resources("AWS::IAM::Policy", "DrDrillPipeline").items()
+        if k.startswith("DrDrillRole")
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    sign = next(s for s in statements if "kms:Sign" in s["Action"])
+    assert sign["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/htdr-report-signing-test"}
+    }
+    put = next(s for s in statements if s["Action"] == "s3:PutObject")
+    assert "htdr-evidence-test-" in json.dumps(put["Resource"]) and DR in json.dumps(put["Resource"])
+
+
+def test_drill_command_follows_the_documented_interface() -> None:
+    assert drill_command("dev1", dry_run=True).split()[2:] == [
+        "drill", "run", "planned_switchover", "--target", "aws", "--outputs",
+        "cfn-outputs/flat-outputs.json", "--dry-run", "--reports-dir", "reports",
+    ]  # fmt: skip
+    assert "--confirm dev1" in drill_command("dev1", dry_run=False)
+
+
+def _pipeline_template(extra: dict[str, str]) -> Template:
+    app, config = new_app({**CONTEXT, **extra})  # the app's feature flags, without the other stacks
+    naming = Naming(config.environment_suffix)
+    foundation = FoundationStack(app, "PrimaryFoundation", config=config, naming=naming, side=Side.PRIMARY)
+    return Template.from_stack(
+        PipelineStack(app, "DrDrillPipeline", config=config, naming=naming, foundation=foundation)
+    )
+
+
+def test_pipeline_source_default_is_the_s3_bundle_and_codestar_when_given() -> None:
+    s3_source = _pipeline_template({})
+    s3_source.has_resource_properties(
+        "AWS::CodePipeline::Pipeline",
+        {"Stages": Match.array_with([Match.object_like({"Name": "Source", "Actions": [Match.object_like(
+            {"ActionTypeId": Match.object_like({"Provider": "S3"}),
+             "Configuration": Match.object_like({"S3ObjectKey": "source/htdr.zip"})})]})])},
+    )  # fmt: skip
+    codestar = _pipeline_template(
+        {"sourceConnectionArn": CONNECTION, "sourceRepository": "healthtech/htdr", "sourceBranch": "release"}
+    )
+    codestar.has_resource_properties(
+        "AWS::CodePipeline::Pipeline",
+        {"Stages": Match.array_with([Match.object_like({"Name": "Source", "Actions": [Match.object_like(
+            {"ActionTypeId": Match.object_like({"Provider": "CodeStarSourceConnection"}),
+             "Configuration": Match.object_like({"ConnectionArn": CONNECTION,
+                                                 "FullRepositoryId": "healthtech/htdr",
+                                                 "BranchName": "release"})})]})])},
+    )  # fmt: skip
+    assert OutputKey.EVIDENCE_BUCKET_NAME.value not in codestar.to_json().get("Outputs", {})
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"sourceConnectionArn": "arn:aws:s3:::nope", "sourceRepository": "a/b"}, "sourceConnectionArn"),
+        ({"sourceConnectionArn": CONNECTION}, "sourceRepository"),
+        ({"sourceRepository": "a/b"}, "sourceConnectionArn"),
+        ({"dagsterDbSecret": "arn:aws:nope"}, "dagsterDbSecret"),
+    ],
+)
+def test_bad_pipeline_or_control_plane_context_is_one_line(extra: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config({**CONTEXT, **extra})
+    assert str(error.value).startswith(named) and "\n" not in str(error.value)
+
+
+# --- the commands, executed ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = next(p for p in range(19900, 19950) if socket.socket().connect_ex(("127.0.0.1", p)) != 0)
+    log = (tmp_path_factory.mktemp("moto-pipeline") / "moto.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "drills.targets.local.moto_server",
+            "--port",
+            str(port),
+            "--state-dir",
+            "pipe",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert server.poll() is None and time.monotonic() < deadline, "moto server did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+def _checkout(root: Path, moto_url: str) -> dict[str, str]:
+    """A scratch working directory shaped like the build's: evidence, outputs file, ``./dev``."""
+    reports = root / "reports"
+    make_journal(1).write(reports / "drills")
+    write_gate_outputs(reports)
+    key_arn = create_signing_key(DR, moto_url, "test")
+    (root / "cfn-outputs").mkdir()
+    (root / "cfn-outputs/flat-outputs.json").write_text(
+        json.dumps({"ReportSigningKeyArn": key_arn, "PrimaryRegion": "ca-central-1", "DrRegion": DR,
+                    "DrAwsEndpointUrl": moto_url, "EnvironmentSuffix": "test"})
+    )  # fmt: skip
+    dev = root / "dev"
+    dev.write_text('#!/bin/sh\nexec "$@"\n')  # the repository's ./dev, minus its bootstrap
+    dev.chmod(0o755)
+    return {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "CODEBUILD_BUILD_NUMBER": "7",
+        "AWS_ACCESS_KEY_ID": "sandbox",
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+        "AWS_ENDPOINT_URL_S3": moto_url,
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+
+
+def _run(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.sandbox
+def test_post_build_commands_sign_verify_and_upload_under_object_lock(
+    synthesized: Synthesized, moto_url: str, tmp_path: Path
+) -> None:
+    s3 = boto3.client(
+        "s3", region_name=DR, endpoint_url=moto_url, aws_access_key_id="s", aws_secret_access_key="s"
+    )
+    s3.create_bucket(
+        Bucket=EVIDENCE, CreateBucketConfiguration={"LocationConstraint": DR}, ObjectLockEnabledForBucket=True
+    )
+    s3.put_object_lock_configuration(
+        Bucket=EVIDENCE,
+        ObjectLockConfiguration={"ObjectLockEnabled": "Enabled",
+                                 "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 6}}},
+    )  # fmt: skip
+    env = _checkout(tmp_path, moto_url)
+    for command in _drill_spec(synthesized)["phases"]["post_build"]["commands"]:
+        if command.startswith("aws ") and not _has_aws_cli():
+            pytest.skip("the aws CLI is not installed here: the upload command was not run")
+        result = _run(command, tmp_path, env)
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+    assert (tmp_path / "reports/report-7/manifest.sig.json").is_file()
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=EVIDENCE, Prefix="pipeline/7/")["Contents"]]
+    assert "pipeline/7/report-7/manifest.sig.json" in keys
+    assert any(k.startswith("pipeline/7/drills/") for k in keys)
+    head = s3.head_object(Bucket=EVIDENCE, Key="pipeline/7/report-7/manifest.json")
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+
+
+def _has_aws_cli() -> bool:
+    return subprocess.run(["bash", "-c", "command -v aws"], capture_output=True, check=False).returncode == 0
+
+
+def _has_aws_target() -> bool:
+    helptext = subprocess.run(
+        [sys.executable, "-m", "htdr.cli", "drill", "run", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return "--target" in helptext and "--dry-run" in helptext
+
+
+@pytest.mark.sandbox
+def test_drill_command_dry_run_against_a_fixture_outputs_file(tmp_path: Path) -> None:
+    if not _has_aws_target():
+        pytest.skip("htdr drill run has no --target aws yet: the dry run cannot be executed")
+    fixture = PROJECT_ROOT / "tests/fixtures/control_plane/flat-outputs.json"
+    (tmp_path / "cfn-outputs").mkdir()
+    (tmp_path / "cfn-outputs/flat-outputs.json").write_text(fixture.read_text())
+    dev = tmp_path / "dev"
+    dev.write_text('#!/bin/sh\nexec "$@"\n')
+    dev.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    result = _run(drill_command("test", dry_run=True), tmp_path, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "switchover_global_cluster" in result.stdout.lower().replace("-", "_")
+    assert shlex.split(drill_command("test", dry_run=True))[-2:] == ["--reports-dir", "reports"]
