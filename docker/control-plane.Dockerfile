@@ -13,6 +13,7 @@ COPY contracts ./contracts
 COPY cdk_app ./cdk_app
 COPY drills ./drills
 COPY compliance ./compliance
+COPY htdr ./htdr
 RUN uv sync --frozen --no-dev --no-editable
 
 # --- runtime: the environment, the instance config and the workspace; runs as a non-root user -----

@@ -50,6 +50,7 @@ IMAGE_FILES = (
     "cdk_app",
     "drills",
     "compliance",
+    "htdr",
     "dagster_home",
     "docker",
 )

@@ -13,7 +13,7 @@ from drills.defs.jobs import DRILL_JOBS
 from drills.defs.resources import DrillTargetResource
 from drills.defs.schedules import build_schedules
 from drills.defs.sensors import SENSORS
-from drills.defs.target_settings import TargetSettings
+from drills.defs.target_settings import LOCAL, TargetSettings
 
 
 def build_defs(target: TargetSettings) -> Definitions:
@@ -22,7 +22,9 @@ def build_defs(target: TargetSettings) -> Definitions:
         assets=DRILL_ASSETS,
         jobs=list(DRILL_JOBS.values()),
         schedules=build_schedules(target),
-        sensors=SENSORS,
+        # the report sensor builds from local files; on the control plane each run is its own task
+        # and uploads its evidence itself (docker/control-plane-entrypoint.sh)
+        sensors=SENSORS if target.kind == LOCAL else [],
         resources={"drill_target": DrillTargetResource(kind=target.kind, reports_dir=target.reports_dir)},
     )
 

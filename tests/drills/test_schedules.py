@@ -83,6 +83,7 @@ def test_code_location_loads_with_the_aws_target_setting() -> None:
     resource = aws.resources["drill_target"]  # type: ignore[index]
     assert resource.kind == "aws" and resource.reports_dir == "/tmp/reports"
     assert "drill_target" in repo.get_top_level_resources()
+    assert list(repo.sensor_defs) == []  # runs upload their own evidence; no daemon-side report build
     for schedule in repo.schedule_defs:
         assert schedule.tags["htdr/target"] == "aws" and schedule.tags["htdr/suffix"] == "dev1"
         assert schedule.metadata["environment_suffix"].value == "dev1"  # shown on the schedule page
