@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from cdk_app.constructs.dagster_service import PROJECT_ROOT
 from cdk_app.flat_outputs import FlatOutputsRequest, stack_locations
 from contracts.outputs import all_keys
 from tests.cdk_app.conftest import Synthesized
+from tests.moto_http import moto_server
 
 pytestmark = pytest.mark.sandbox
 ENTRYPOINT = PROJECT_ROOT / "docker/control-plane-entrypoint.sh"
@@ -35,25 +34,9 @@ CREDENTIALS = {"aws_access_key_id": "t", "aws_secret_access_key": "t"}
 
 @pytest.fixture(scope="module")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = next(p for p in range(19950, 20000) if socket.socket().connect_ex(("127.0.0.1", p)) != 0)
-    log = (tmp_path_factory.mktemp("moto-entry") / "moto.log").open("w")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert server.poll() is None and time.monotonic() < deadline, "moto server did not start"
-            time.sleep(0.1)
-        url = f"http://127.0.0.1:{port}"
+    with moto_server(range(19950, 20000), tmp_path_factory.mktemp("moto"), sandbox=False) as url:
         _deploy_stacks(url)
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
 
 
 def _deploy_stacks(url: str) -> None:

@@ -16,10 +16,6 @@ Ports 19800-19899.
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +29,7 @@ from dagster._core.instance.config import dagster_instance_config
 from cdk_app.constructs.dagster_service import PROJECT_ROOT
 from drills.targets.local.scratch_postgres import PgCluster, free_port
 from tests.cdk_app.conftest import Synthesized
+from tests.moto_http import moto_server
 
 pytestmark = pytest.mark.sandbox
 INSTANCE_YAML = PROJECT_ROOT / "dagster_home/dagster.aws.yaml"
@@ -65,23 +62,8 @@ def _without_tls(config_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def ecs_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port(19850, 19900)
-    log = (tmp_path_factory.mktemp("moto-ecs") / "moto.log").open("w")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert server.poll() is None and time.monotonic() < deadline, "moto server did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    with moto_server(range(19850, 19900), tmp_path_factory.mktemp("moto"), sandbox=False) as url:
+        yield url
 
 
 def _container(synthesized: Synthesized, family: str) -> dict[str, Any]:

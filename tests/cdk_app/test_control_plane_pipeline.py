@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from contracts.outputs import OutputKey, Side
 from drills.targets.local.aws_seed import create_signing_key
 from tests.cdk_app.conftest import CONTEXT, Synthesized
 from tests.compliance.report.conftest import make_journal, write_gate_outputs
+from tests.moto_http import moto_server
 
 ACCOUNT = "123456789012"  # moto's default account: what <AWS::AccountId> resolves to there
 DR = "ca-west-1"
@@ -142,31 +141,8 @@ def test_bad_pipeline_or_control_plane_context_is_one_line(extra: dict[str, str]
 
 @pytest.fixture(scope="module")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = next(p for p in range(19900, 19950) if socket.socket().connect_ex(("127.0.0.1", p)) != 0)
-    log = (tmp_path_factory.mktemp("moto-pipeline") / "moto.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "drills.targets.local.moto_server",
-            "--port",
-            str(port),
-            "--state-dir",
-            "pipe",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert server.poll() is None and time.monotonic() < deadline, "moto server did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    with moto_server(range(19900, 19950), tmp_path_factory.mktemp("moto"), sandbox=True) as url:
+        yield url
 
 
 def _checkout(root: Path, moto_url: str) -> dict[str, str]:

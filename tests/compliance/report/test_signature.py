@@ -11,10 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +23,7 @@ from compliance.report.manifest import MANIFEST, SIGNATURE, sha256_file, write_m
 from compliance.report.signing import ALGORITHM
 from drills.targets.local.aws_seed import create_signing_key
 from tests.compliance.report.conftest import make_journal, write_gate_outputs
+from tests.moto_http import moto_server
 
 pytestmark = pytest.mark.sandbox
 PORTS = range(19700, 19800)
@@ -34,33 +31,10 @@ REGION = "ca-west-1"
 CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 19700-19799")
-
-
 @pytest.fixture(scope="module")
 def kms_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "drills.targets.local.moto_server", "--port", str(port), "--state-dir", "sig"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert server.poll() is None and time.monotonic() < deadline, "moto server did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    with moto_server(PORTS, tmp_path_factory.mktemp("moto"), sandbox=True) as url:
+        yield url
 
 
 def _kms(url: str):  # type: ignore[no-untyped-def]
