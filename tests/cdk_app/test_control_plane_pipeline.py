@@ -238,3 +238,11 @@ def test_drill_command_dry_run_against_a_fixture_outputs_file(tmp_path: Path) ->
     assert result.returncode == 0, result.stdout + result.stderr
     assert "switchover_global_cluster" in result.stdout.lower().replace("-", "_")
     assert shlex.split(drill_command("test", dry_run=True))[-2:] == ["--reports-dir", "reports"]
+
+
+def test_the_dry_run_fixture_has_exactly_the_contract_keys_of_a_deployment() -> None:
+    from contracts.outputs import all_keys
+
+    flat = json.loads((PROJECT_ROOT / "tests/fixtures/control_plane/flat-outputs.json").read_text())
+    assert set(flat) == all_keys()  # an AWS deployment's keys: no sandbox endpoint
+    assert flat["EnvironmentSuffix"] == "test" and flat["TargetKind"] == "aws"
