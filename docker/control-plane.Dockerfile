@@ -18,7 +18,7 @@ RUN uv sync --frozen --no-dev --no-editable
 
 # --- runtime: the environment, the instance config and the workspace; runs as a non-root user -----
 FROM python:3.11-slim-bookworm@sha256:b18992999dbe963a45a8a4da40ac2b1975be1a776d939d098c647482bcad5cba
-ENV PATH=/opt/dagster/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 DAGSTER_HOME=/tmp/dagster_home
+ENV PATH=/opt/dagster/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 DAGSTER_HOME=/tmp/dagster_home HOME=/tmp
 RUN groupadd --system --gid 10001 dagster \
     && useradd --system --uid 10001 --gid dagster --home-dir /opt/dagster --shell /usr/sbin/nologin dagster
 WORKDIR /opt/dagster/app
