@@ -95,7 +95,7 @@ def demo(
         with local_target(settings, manage=True, progress=progress, one_drill=True) as target:
             result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
-            report = _build_report(reports_dir, progress, settings.outputs_path)
+            report = _build_report(reports_dir, progress)
         _summary(result.journal)
         console.print(f"journal: {result.path}")
         console.print(f"report:  {report}")
@@ -203,13 +203,11 @@ def _fmt(value: float | None, unit: str = "s") -> str:
     return "not measured" if value is None else f"{value:.3f} {unit}" if unit == "s" else f"{value:g} {unit}"
 
 
-def _build_report(reports_dir: Path, progress: Callable[[str], None], outputs: Path) -> Path:
-    """The report, its manifest signed with the sandbox's KMS signing key named in ``outputs``."""
+def _build_report(reports_dir: Path, progress: Callable[[str], None]) -> Path:
     from compliance.report.build import build_report  # WeasyPrint is slow to import: only here
-    from compliance.report.signing_config import signing_key_from_outputs
 
     progress("building the auditor report")
-    return build_report(reports_dir, signing_key=signing_key_from_outputs(outputs))
+    return build_report(reports_dir)
 
 
 def _alive(pid: int) -> bool:
