@@ -36,7 +36,7 @@ from compliance.report.models import (
 from compliance.report.phi_guard import phi_findings
 from compliance.report.render_html import render_html
 from compliance.report.render_pdf import render_pdf
-from compliance.report.signing import SigningKey, sign_manifest
+from compliance.report.signing import ManifestSigner, SigningKey
 from contracts.evidence_layout import COMPLIANCE, DRILLS, INTEGRITY
 
 EVIDENCE_KINDS = {DRILLS: "drill journal", COMPLIANCE: "compliance gate", INTEGRITY: "integrity"}
@@ -71,6 +71,10 @@ def build_report(
     target = out_dir or _free_name(reports_dir, now)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ReportError(f"report folder {target}: already exists and is not empty; choose another --out")
+    signer = None
+    if signing_key is not None:
+        step(f"reaching the signing key {signing_key.key_id}")
+        signer = ManifestSigner(signing_key)  # fails here, before any work, when KMS cannot sign
     step("reading the control catalog")
     catalog = catalog or load_catalog()
     step("gathering evidence")
@@ -80,9 +84,9 @@ def build_report(
     work.mkdir(parents=True)
     try:
         _assemble(work, evidence, catalog, now, step)
-        if signing_key is not None:
-            step(f"signing the manifest with {signing_key.key_id}")
-            sign_manifest(work, signing_key)
+        if signer is not None:
+            step(f"signing the manifest with {signer.key.key_id}")
+            signer.sign(work)
         if target.exists():
             target.rmdir()
         work.rename(target)

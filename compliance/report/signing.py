@@ -82,39 +82,51 @@ class SignatureRecord:
         )
 
 
-def sign_manifest(report_dir: Path, key: SigningKey, client: Any | None = None) -> SignatureRecord:
-    """Sign the digest of ``report_dir/manifest.json`` with ``key`` and write ``manifest.sig.json``."""
-    from botocore.exceptions import BotoCoreError, ClientError
+class ManifestSigner:
+    """A KMS key ready to sign: its public key is fetched on creation, so an unreachable KMS or an
+    unusable key fails BEFORE a report is assembled, not after."""
 
-    kms = client or key.kms_client()
-    digest_hex = sha256_file(report_dir / MANIFEST)
-    try:
-        signed = kms.sign(
-            KeyId=key.key_id,
-            Message=bytes.fromhex(digest_hex),
-            MessageType="DIGEST",
-            SigningAlgorithm=ALGORITHM,
+    def __init__(self, key: SigningKey, client: Any | None = None) -> None:
+        self.key = key
+        self._kms = client or key.kms_client()
+        public = self._call(lambda: self._kms.get_public_key(KeyId=key.key_id))
+        self.public_key_pem = (
+            serialization.load_der_public_key(public["PublicKey"])
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode("ascii")
         )
-        public = kms.get_public_key(KeyId=key.key_id)
-    except (BotoCoreError, ClientError) as error:
-        raise ReportError(
-            f"signing key {key.key_id}: KMS refused or is unreachable ({type(error).__name__}); "
-            "check the key and credentials, or build with --signing-key none"
-        ) from None
-    pem = (
-        serialization.load_der_public_key(public["PublicKey"])
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode("ascii")
-    )
-    record = SignatureRecord(
-        algorithm=ALGORITHM,
-        key_id=signed["KeyId"],
-        manifest_sha256=digest_hex,
-        signature=signed["Signature"],
-        public_key_pem=pem,
-    )
-    (report_dir / SIGNATURE).write_text(record.to_json(), encoding="utf-8")
-    return record
+
+    def _call(self, request: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return request()
+        except (BotoCoreError, ClientError) as error:
+            raise ReportError(
+                f"signing key {self.key.key_id}: KMS refused or is unreachable ({type(error).__name__}); "
+                "check the key and credentials, or build with --signing-key none"
+            ) from None
+
+    def sign(self, report_dir: Path) -> SignatureRecord:
+        """Sign the digest of ``report_dir/manifest.json`` and write ``manifest.sig.json``."""
+        digest_hex = sha256_file(report_dir / MANIFEST)
+        signed = self._call(
+            lambda: self._kms.sign(
+                KeyId=self.key.key_id,
+                Message=bytes.fromhex(digest_hex),
+                MessageType="DIGEST",
+                SigningAlgorithm=ALGORITHM,
+            )
+        )
+        record = SignatureRecord(
+            algorithm=ALGORITHM,
+            key_id=signed["KeyId"],
+            manifest_sha256=digest_hex,
+            signature=signed["Signature"],
+            public_key_pem=self.public_key_pem,
+        )
+        (report_dir / SIGNATURE).write_text(record.to_json(), encoding="utf-8")
+        return record
 
 
 def read_signature(report_dir: Path) -> SignatureRecord:

@@ -19,8 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 from compliance.report.cli import app
+from compliance.report.evidence_error import ReportError
 from compliance.report.manifest import MANIFEST, SIGNATURE, sha256_file, write_manifest
-from compliance.report.signing import ALGORITHM
+from compliance.report.signing import ALGORITHM, ManifestSigner, SigningKey
+from compliance.report.signing_config import resolve_signing_key
 from drills.targets.local.aws_seed import create_signing_key
 from tests.compliance.report.conftest import make_journal, write_gate_outputs
 from tests.moto_http import moto_server
@@ -170,23 +172,17 @@ def test_an_unsigned_report_fails_signature_verification(copy: Path) -> None:
     assert code == 1 and len(lines) == 1 and "built without a signing key" in lines[0]
 
 
-def test_default_build_without_a_signing_key_says_so(tmp_path: Path) -> None:
-    folder = tmp_path / "report"
-    result = CliRunner().invoke(
-        app,
-        [
-            "build",
-            "--reports-dir",
-            str(_reports(tmp_path)),
-            "--out",
-            str(folder),
-            "--outputs",
-            str(tmp_path / "absent.json"),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert "manifest not signed" in result.output
-    assert not (folder / SIGNATURE).exists()
+def test_signing_key_option_resolves_auto_none_and_arns(tmp_path: Path, kms_url: str) -> None:
+    outputs = _outputs(tmp_path / "flat-outputs.json", kms_url, f"arn:aws:kms:{REGION}:123456789012:key/k")
+    auto = resolve_signing_key("auto", outputs)
+    assert auto is not None and auto.endpoint_url == kms_url and auto.region == REGION  # the sandbox's
+    assert resolve_signing_key("auto", tmp_path / "absent.json") is None  # nothing configured: unsigned
+    assert resolve_signing_key("none", outputs) is None
+    arn = "arn:aws:kms:us-east-1:123456789012:key/abc"
+    assert resolve_signing_key(arn, outputs) == SigningKey(arn, "us-east-1")  # AWS: the standard chain
+    with pytest.raises(ReportError) as error:
+        resolve_signing_key("alias/mine", outputs)
+    assert str(error.value).startswith("--signing-key: 'alias/mine' is not a KMS key ARN")
 
 
 def test_unreachable_kms_fails_in_one_line_and_leaves_no_report(tmp_path: Path) -> None:
@@ -204,3 +200,7 @@ def test_unreachable_kms_fails_in_one_line_and_leaves_no_report(tmp_path: Path) 
     assert "signing key arn:aws:kms:ca-west-1" in result.output and "--signing-key none" in result.output
     assert not folder.exists()
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
+    # the key is reached when the signer is created, i.e. before the report is assembled
+    with pytest.raises(ReportError):
+        ManifestSigner(SigningKey(json.loads(outputs.read_text())["ReportSigningKeyArn"], REGION,
+                                  "http://127.0.0.1:9", ("sandbox", "sandbox")))  # fmt: skip
