@@ -62,7 +62,7 @@ def test_drill_stage_runs_the_aws_drill_then_signs_verifies_and_uploads(synthesi
     (drill,) = spec["phases"]["build"]["commands"]
     assert drill == (
         "./dev htdr drill run planned_switchover --target aws --outputs cfn-outputs/flat-outputs.json "
-        "--confirm test --reports-dir reports"
+        "--allow-suffix test --confirm test --reports-dir reports"
     )
     report, verify, upload = spec["phases"]["post_build"]["commands"]
     assert report.startswith("./dev htdr report build --reports-dir reports --out reports/report-")
@@ -85,7 +85,7 @@ def test_drill_stage_runs_the_aws_drill_then_signs_verifies_and_uploads(synthesi
 def test_drill_command_follows_the_documented_interface() -> None:
     assert drill_command("dev1", dry_run=True).split()[2:] == [
         "drill", "run", "planned_switchover", "--target", "aws", "--outputs",
-        "cfn-outputs/flat-outputs.json", "--dry-run", "--reports-dir", "reports",
+        "cfn-outputs/flat-outputs.json", "--allow-suffix", "dev1", "--dry-run", "--reports-dir", "reports",
     ]  # fmt: skip
     assert "--confirm dev1" in drill_command("dev1", dry_run=False)
 
