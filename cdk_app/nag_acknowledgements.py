@@ -33,11 +33,9 @@ _HIPAA = "HIPAA.Security::HIPAA.Security-"
 _AWS = "AwsSolutions::AwsSolutions-"
 _IAM5 = _AWS + "IAM5"
 _PIPELINE_ROLES = "DrDrillPipeline/DrDrill/*Role/DefaultPolicy/Resource"  # fnmatch: '*' spans '/'
-#: The two principals that run drills: the pipeline's CodeBuild stage and the control plane's run tasks.
-_DRILL_ROLES = (
-    "DrDrillPipeline/DrDrill/Drill/Role/DefaultPolicy/Resource",
-    "DrillControlPlane/Dagster/Run/TaskRole/DefaultPolicy/Resource",
-)
+#: The principal that runs drills: the control plane's run task (scheduled runs and the pipeline's).
+_DRILL_ROLE = "DrillControlPlane/Dagster/RunTaskRole/DefaultPolicy/Resource"
+_PIPELINE_DRILL_ROLE = "DrDrillPipeline/DrDrill/Drill/Role/DefaultPolicy/Resource"
 _CDK_GRANTS = (
     "CDK's CodePipeline/CodeBuild grants on the pipeline's own artifact bucket and logs key: objects are "
     "per-execution keys and KMS needs the data-key family; scoped to that one bucket and key"
@@ -50,11 +48,6 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         _HIPAA + "IAMNoInlinePolicy",
         "CDK attaches each role's resource-scoped statements as an AWS::IAM::Policy bound to that one role; "
         "a managed policy would add a reusable attachment point without narrowing any permission",
-    ),
-    Ack(
-        "DrDrillPipeline/DrDrill/Drill/PolicyDocument/Resource",
-        _HIPAA + "IAMNoInlinePolicy",
-        "CodeBuild's VPC policy (ENI management for the in-VPC drill), bound to the drill role only",
     ),
     Ack(
         "*/Ingest/Api/CloudWatchRole/Resource",
@@ -121,14 +114,9 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
             f"arn:<AWS::Partition>:codebuild:{{primary}}:<AWS::AccountId>:report-group/<{logical}>-*",
         )
     ),
-    Ack(
-        "DrDrillPipeline/DrDrill/Drill/Role/DefaultPolicy/Resource",
-        _IAM5 + "[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]",
-        "CodeBuild in a VPC creates ENIs with generated ids (condition-scoped to the drill subnets by CDK)",
-    ),
     *(
         ack
-        for role in _DRILL_ROLES
+        for role in (_DRILL_ROLE,)
         for ack in (
             Ack(
                 role,
@@ -160,29 +148,42 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         )
     ),
     Ack(
-        "DrDrillPipeline/DrDrill/Drill/PolicyDocument/Resource",
-        _IAM5 + "[Resource::*]",
-        "ec2:Describe* for CodeBuild VPC builds has no resource-level permissions (AWS-required '*')",
+        _PIPELINE_DRILL_ROLE,
+        _IAM5 + "[Resource::arn:<AWS::Partition>:s3:::htdr-evidence-{suffix}-<AWS::AccountId>-{dr}/"
+        "pipeline/*]",
+        "The drill stage reads the run's evidence and adds its report under per-build keys of pipeline/",
     ),
     Ack(
-        "DrDrillPipeline/DrDrill/Drill/Role/DefaultPolicy/Resource",
-        _IAM5 + "[Resource::arn:<AWS::Partition>:s3:::htdr-evidence-{suffix}-<AWS::AccountId>-{dr}/*]",
-        "The drill stage uploads journals and reports under per-build keys of the DR evidence bucket",
+        _PIPELINE_DRILL_ROLE,
+        _IAM5 + "[Resource::arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:stack/Htdr-{suffix}-*/*]",
+        "The drill stage reads outputs of this environment's stacks; stack ARNs end in a generated id",
     ),
     Ack(
-        "DrDrillPipeline/DrDrill/Drill/Role/DefaultPolicy/Resource",
+        _PIPELINE_DRILL_ROLE,
+        _IAM5 + "[Resource::arn:<AWS::Partition>:ecs:{dr}:<AWS::AccountId>:"
+        "task-definition/htdr-drill-run-{suffix}:*]",
+        "The drill stage runs the control plane's drill-run task definition; ':*' is its revision number",
+    ),
+    Ack(
+        _PIPELINE_DRILL_ROLE,
+        _IAM5 + "[Resource::arn:<AWS::Partition>:ecs:{dr}:<AWS::AccountId>:"
+        "task/htdr-drill-control-{suffix}/*]",
+        "The drill stage watches (and on timeout stops) the run task it started; task ids are generated",
+    ),
+    Ack(
+        _PIPELINE_DRILL_ROLE,
         _IAM5 + "[Resource::arn:<AWS::Partition>:kms:{dr}:<AWS::AccountId>:key/*]",
         "The DR logs and signing keys live in other stacks of another region: named by alias, the "
         "statements are conditioned on kms:ResourceAliases (one alias each)",
     ),
     # --- drill control plane ------------------------------------------------------------------------
     Ack(
-        "DrillControlPlane/Dagster/Run/TaskRole/DefaultPolicy/Resource",
+        _DRILL_ROLE,
         _IAM5 + "[Resource::<EvidenceBucketC67FF768.Arn>/*]",
         "Drill runs upload journals and reports under per-run keys of the evidence bucket (PutObject only)",
     ),
     Ack(
-        "DrillControlPlane/Dagster/*/ExecutionRole/DefaultPolicy/Resource",
+        "DrillControlPlane/Dagster/*ExecutionRole/DefaultPolicy/Resource",
         _IAM5 + "[Resource::*]",
         "ecr:GetAuthorizationToken has no resource-level permissions (AWS-required '*'); image pulls are "
         "scoped to the asset repository by CDK",

@@ -2,8 +2,9 @@
 # Entrypoint of the control-plane image. The root filesystem is read-only; /tmp is the task's scratch
 # volume. Puts the instance configuration into DAGSTER_HOME. For drill-run tasks
 # (HTDR_WRITE_OUTPUTS=1) it writes the outputs file from the deployed stacks first, runs the given
-# command (EcsRunLauncher's "dagster api execute_run"), then uploads the run's evidence to the
-# evidence bucket whatever the outcome, and exits with the run's status. Otherwise it execs the given
+# command (EcsRunLauncher's "dagster api execute_run", or the pipeline's "htdr drill run"), then
+# uploads the run's evidence to the evidence bucket whatever the outcome (under HTDR_EVIDENCE_PREFIX
+# when the pipeline sets it), and exits with the run's status. Otherwise it execs the given
 # command (the webserver or the daemon).
 set -eu
 mkdir -p "$DAGSTER_HOME"
@@ -24,7 +25,7 @@ done
 trap - TERM INT
 upload=0
 python -m htdr.evidence_upload --outputs "$HTDR_OUTPUTS_FILE" --reports-dir "$HTDR_REPORTS_DIR" \
-    --prefix "control-plane/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname)" || upload=$?
+    --prefix "${HTDR_EVIDENCE_PREFIX:-control-plane/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname)}" || upload=$?
 if [ "$status" -eq 0 ] && [ "$upload" -ne 0 ]; then
     status=$upload
 fi

@@ -38,6 +38,7 @@ from constructs import Construct
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
 from cdk_app.naming import Naming
+from contracts.control_plane import RUN_CONTAINER, ControlPlaneNames
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = "docker/control-plane.Dockerfile"
@@ -57,7 +58,6 @@ IMAGE_FILES = (
 WEBSERVER_PORT = 3000
 DAGSTER_HOME = "/tmp/dagster_home"  # the entrypoint copies the instance yaml here (read-only root fs)
 SCRATCH = "/tmp"
-RUN_CONTAINER = "run"  # EcsRunLauncher's container_name (dagster.aws.yaml)
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class DagsterService(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._wiring = wiring
+        names = ControlPlaneNames(naming.suffix)
         self.image = ecs.ContainerImage.from_asset(
             str(PROJECT_ROOT),
             file=DOCKERFILE,
@@ -107,7 +108,7 @@ class DagsterService(Construct):
         self.cluster = ecs.Cluster(
             self,
             "Cluster",
-            cluster_name=naming.name("drill-control"),
+            cluster_name=names.cluster,
             vpc=vpc,
             container_insights_v2=ecs.ContainerInsights.ENABLED,
             execute_command_configuration=ecs.ExecuteCommandConfiguration(
@@ -126,12 +127,24 @@ class DagsterService(Construct):
             description="Dagster webserver, daemon and run tasks: no inbound; egress to AWS APIs and stores",
             allow_all_outbound=True,
         )
-        self._run_family = naming.name("drill-run")
-        self.run_task = self._task("Run", self._run_family, cpu=1024, memory=4096)
+        self._run_family = names.run_task_family
+        # named roles: the pipeline (another region's stack) passes them when it launches a drill run
+        task_role, execution_role = (
+            iam.Role(
+                self,
+                f"Run{kind.capitalize()}Role",
+                role_name=names.run_role(kind),
+                assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            )
+            for kind in ("task", "execution")
+        )
+        self.run_task = self._task(
+            "Run", self._run_family, cpu=1024, memory=4096, roles=(task_role, execution_role)
+        )
         self._container(self.run_task, RUN_CONTAINER, command=None, outputs=True)
         self.webserver = self._service(
             "Webserver",
-            naming.name("dagster-webserver"),
+            names.webserver_service,
             [
                 "dagster-webserver",
                 "--host",
@@ -146,20 +159,30 @@ class DagsterService(Construct):
         )
         self.daemon = self._service(
             "Daemon",
-            naming.name("dagster-daemon"),
+            names.daemon_service,
             ["dagster-daemon", "run", "--workspace", "workspace.yaml"],
             subnets,
             execute_command=False,
         )
         self._allow_launching_runs(self.daemon.task_definition.task_role)
 
-    def _task(self, construct_id: str, family: str, *, cpu: int, memory: int) -> ecs.FargateTaskDefinition:
+    def _task(
+        self,
+        construct_id: str,
+        family: str,
+        *,
+        cpu: int,
+        memory: int,
+        roles: tuple[iam.IRole, iam.IRole] | None = None,
+    ) -> ecs.FargateTaskDefinition:
         task = ecs.FargateTaskDefinition(
             self,
             construct_id,
             family=family,
             cpu=cpu,
             memory_limit_mib=memory,
+            task_role=roles[0] if roles else None,
+            execution_role=roles[1] if roles else None,
             runtime_platform=ecs.RuntimePlatform(
                 cpu_architecture=ecs.CpuArchitecture.X86_64,
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,

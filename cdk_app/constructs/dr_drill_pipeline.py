@@ -7,14 +7,17 @@ and ``-c sourceRepository`` are given, so the pipeline's first run (CloudFormati
 creation) already has a source; otherwise an S3 bundle that the README's upload command puts in place
 before the first run is started by hand.
 
-Drill stage: a CodeBuild project in the VPC's app subnets runs ``htdr drill run --target aws`` itself,
-rather than asking the control plane's Dagster to launch the job: the pipeline's verdict is then the
-drill's own exit status (non-zero when the journal is not "passed": a failed objective or a missing
-measurement), in the same build log, without a second service to reach and poll. The control plane
-runs the same drills on its schedules. After the drill, whatever its outcome, the build writes the
-auditor report (its manifest signed with the control plane's KMS key), verifies the signature, and
-uploads everything to the evidence bucket (Object Lock, DR region). Artifacts and logs are encrypted
-with the region's logs key; nothing in the pipeline holds PHI.
+Drill stage: a CodeBuild project starts the drill as a run task of the drill control plane
+(``htdr.control_plane_drill``) and waits for its verdict, rather than running the drill in CodeBuild:
+the drill reads Aurora and the cache over their private endpoints (lag sampled in SQL, loss checked
+on the surviving writer, which after a failover is in the DR region), and only the control plane's
+run tasks, in the DR VPC, reach them; the same task definition, role and evidence upload serve the
+scheduled drills. The stage fails when the drill's exit status is not 0 (its journal is not
+"passed": a failed objective or a missing measurement). Afterwards, whatever the outcome, the build
+downloads the run's evidence, writes the auditor report (its manifest signed with the control
+plane's KMS key), verifies the signature and uploads the report beside the evidence (Object Lock, DR
+region). Artifacts and logs are encrypted with the region's logs key; nothing in the pipeline holds
+PHI.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from aws_cdk import Aws
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -32,38 +34,39 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_app.config import AppConfig
-from cdk_app.constructs.drill_permissions import DrillPermissions
 from cdk_app.constructs.encrypted_bucket import encrypted_bucket
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
 from cdk_app.constructs.evidence_bucket import EvidenceBucket, evidence_bucket_name
 from cdk_app.data_classification import mark_internal
 from cdk_app.naming import Naming
+from contracts.control_plane import ControlPlaneNames
 
 SOURCE_KEY = "source/htdr.zip"
 DRILL_SCENARIO = "planned_switchover"  # the non-destructive drill (switchover, RPO 0, switched back)
 WEEKLY = events.Schedule.cron(week_day="MON", hour="4", minute="0")
-OUTPUTS_FILE = "cfn-outputs/flat-outputs.json"
-REPORT_DIR = "reports/report-$CODEBUILD_BUILD_NUMBER"
+EVIDENCE_PREFIX = "pipeline/$CODEBUILD_BUILD_NUMBER"
+REPORT_NAME = "report-$CODEBUILD_BUILD_NUMBER"
+REPORT_DIR = f"reports/{REPORT_NAME}"
 
 
-def drill_command(suffix: str, *, dry_run: bool, scenario: str = DRILL_SCENARIO) -> str:
-    """The drill against the deployed suffix, which the stage allows explicitly (the aws target refuses
-    a suffix not on its allowlist); ``--dry-run`` prints every call and changes nothing."""
-    guard = "--dry-run" if dry_run else f"--confirm {suffix}"
+def drill_command(suffix: str, dr_region: str, *, dry_run: bool, scenario: str = DRILL_SCENARIO) -> str:
+    """Start the drill on the control plane and wait for its verdict (``--dry-run``: the drill only
+    prints its plan)."""
     return (
-        f"./dev htdr drill run {scenario} --target aws --outputs {OUTPUTS_FILE} --allow-suffix {suffix} "
-        f"{guard} --reports-dir reports"
+        f".venv/bin/python -m htdr.control_plane_drill --suffix {suffix} --dr-region {dr_region} "
+        f"--scenario {scenario} --evidence-prefix {EVIDENCE_PREFIX}" + (" --dry-run" if dry_run else "")
     )
 
 
 def drill_build_spec(config: AppConfig, naming: Naming) -> dict:
-    """The drill stage's buildspec: outputs → drill → report (signed) → verify → upload.
+    """The drill stage's buildspec: outputs → drill on the control plane → evidence down → signed
+    report → verify → report up.
 
-    ``post_build`` runs even when the drill failed, so the evidence of a failed drill is kept; the
-    build (and the pipeline) still fails because the ``build`` phase did.
+    ``post_build`` runs even when the drill failed, so the report of a failed drill is written too;
+    the build (and the pipeline) still fails because the ``build`` phase did.
     """
     suffix, dr = config.environment_suffix, config.dr_region
-    evidence = evidence_bucket_name(naming, dr)
+    evidence = f"s3://{evidence_bucket_name(naming, dr)}/{EVIDENCE_PREFIX}"
     return {
         "version": "0.2",
         "phases": {
@@ -74,13 +77,13 @@ def drill_build_spec(config: AppConfig, naming: Naming) -> dict:
                     f"--primary-region {config.primary_region} --dr-region {dr}"
                 ]
             },
-            "build": {"commands": [drill_command(suffix, dry_run=False)]},
+            "build": {"commands": [drill_command(suffix, dr, dry_run=False)]},
             "post_build": {
                 "commands": [
+                    f"aws s3 cp --recursive {evidence}/ reports/ --region {dr}",
                     f"./dev htdr report build --reports-dir reports --out {REPORT_DIR}",
                     f"./dev htdr report verify --signature {REPORT_DIR}",
-                    f"aws s3 cp --recursive reports/ s3://{evidence}/pipeline/$CODEBUILD_BUILD_NUMBER/ "
-                    f"--region {dr} --exclude 'cdk.out/*'",
+                    f"aws s3 cp --recursive {REPORT_DIR}/ {evidence}/{REPORT_NAME}/ --region {dr}",
                 ]
             },
         },
@@ -122,11 +125,8 @@ class DrDrillPipeline(Construct):
         config: AppConfig,
         naming: Naming,
         region: str,
-        vpc: ec2.IVpc,
-        subnets: ec2.SubnetSelection,
         logs_key: kms.IKey,
         access_logs: s3.IBucket,
-        permissions: DrillPermissions,
     ) -> None:
         super().__init__(scope, construct_id)
         # the replica of the control plane's evidence bucket (DR region): Object Lock as well
@@ -174,11 +174,8 @@ class DrDrillPipeline(Construct):
             key=logs_key,
             logs=build_logs,
             spec=codebuild.BuildSpec.from_object(drill_build_spec(config, naming)),
-            vpc=vpc,
-            subnets=subnets,
         )
-        permissions.grant(drill)
-        self._grant_evidence(drill, config, naming)
+        self._grant_drill(drill, config, naming)
         source_output = codepipeline.Artifact("source")
         self.pipeline = codepipeline.Pipeline(
             self,
@@ -245,8 +242,6 @@ class DrDrillPipeline(Construct):
         key: kms.IKey,
         logs: EncryptedLogGroup,
         spec: codebuild.BuildSpec,
-        vpc: ec2.IVpc | None = None,
-        subnets: ec2.SubnetSelection | None = None,
     ) -> codebuild.PipelineProject:
         return codebuild.PipelineProject(
             self,
@@ -262,26 +257,62 @@ class DrDrillPipeline(Construct):
             logging=codebuild.LoggingOptions(
                 cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=logs.log_group)
             ),
-            vpc=vpc,
-            subnet_selection=subnets,
         )
 
     @staticmethod
-    def _grant_evidence(project: codebuild.PipelineProject, config: AppConfig, naming: Naming) -> None:
-        """Upload to the DR evidence bucket and sign with the DR signing key. Both live in the control
-        plane stack (another region), so they are named: the bucket by name, the keys by alias."""
-        dr = config.dr_region
+    def _grant_drill(project: codebuild.PipelineProject, config: AppConfig, naming: Naming) -> None:
+        """Read the stacks' outputs; start, watch and (on timeout) stop the control plane's drill run
+        task, passing its two named roles; read the run's evidence and add the signed report. The
+        control plane is another region's stack: everything is named (bucket by name, keys by alias)."""
+        dr, names = config.dr_region, ControlPlaneNames(naming.suffix)
+        ecs = f"arn:{Aws.PARTITION}:ecs:{dr}:{Aws.ACCOUNT_ID}"
         bucket = f"arn:{Aws.PARTITION}:s3:::{evidence_bucket_name(naming, dr)}"
         keys = f"arn:{Aws.PARTITION}:kms:{dr}:{Aws.ACCOUNT_ID}:key/*"
-        project.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket}/*"]))
+        statements = [
+            iam.PolicyStatement(
+                actions=["cloudformation:DescribeStacks"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:cloudformation:*:{Aws.ACCOUNT_ID}:stack/{naming.stack('')}*/*"
+                ],
+            ),
+            iam.PolicyStatement(
+                actions=["ecs:DescribeServices"],
+                resources=[f"{ecs}:service/{names.cluster}/{names.daemon_service}"],
+            ),
+            iam.PolicyStatement(
+                actions=["ecs:RunTask"],
+                resources=[f"{ecs}:task-definition/{names.run_task_family}:*"],
+                conditions={"ArnEquals": {"ecs:cluster": f"{ecs}:cluster/{names.cluster}"}},
+            ),
+            iam.PolicyStatement(
+                actions=["ecs:DescribeTasks", "ecs:StopTask", "ecs:TagResource"],
+                resources=[f"{ecs}:task/{names.cluster}/*"],
+            ),
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{names.run_role(kind)}"
+                    for kind in ("task", "execution")
+                ],
+                conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            ),
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[bucket],
+                conditions={"StringLike": {"s3:prefix": ["pipeline/*"]}},
+            ),
+            iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[f"{bucket}/pipeline/*"]),
+        ]
         for actions_, alias in (
-            (["kms:GenerateDataKey", "kms:Encrypt"], naming.alias("logs")),
+            (["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"], naming.alias("logs")),
             (["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], naming.alias("report-signing")),
         ):
-            project.add_to_role_policy(
+            statements.append(
                 iam.PolicyStatement(
                     actions=actions_,
                     resources=[keys],
                     conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
                 )
             )
+        for statement in statements:
+            project.add_to_role_policy(statement)

@@ -7,16 +7,14 @@ from constructs import Construct
 
 from cdk_app.config import AppConfig
 from cdk_app.constructs.dr_drill_pipeline import DrDrillPipeline
-from cdk_app.constructs.drill_permissions import DrillPermissions, secret_grant_arn
 from cdk_app.naming import Naming
 from cdk_app.outputs import emit
-from cdk_app.secrets import import_secret
 from cdk_app.stacks.foundation_stack import FoundationStack
 from contracts.outputs import OutputKey
 
 
 class PipelineStack(Stack):
-    """CodePipeline + CodeBuild (drill inside the primary VPC) + evidence replica bucket."""
+    """CodePipeline + CodeBuild (the drill runs on the control plane) + evidence replica bucket."""
 
     def __init__(
         self,
@@ -34,29 +32,13 @@ class PipelineStack(Stack):
             env=Environment(region=config.primary_region),
             description=f"HealthTech DR {naming.suffix}: weekly DR drill pipeline and evidence replica",
         )
-        secrets = [
-            secret_grant_arn(import_secret(self, name, existing), existing)
-            for name, existing in (("Db", config.db_secret), ("Cache", config.cache_secret))
-        ]
         self.drill = DrDrillPipeline(
             self,
             "DrDrill",
             config=config,
             naming=naming,
             region=config.primary_region,
-            vpc=foundation.network.vpc,
-            subnets=foundation.network.app_subnets,
             logs_key=foundation.keys.logs_key,
             access_logs=foundation.access_logs.bucket,
-            permissions=DrillPermissions(
-                naming=naming,
-                primary_region=config.primary_region,
-                dr_region=config.dr_region,
-                secret_arns=secrets,
-                data_key_arns=[
-                    foundation.keys.data_key_arn_in(region)
-                    for region in (config.primary_region, config.dr_region)
-                ],
-            ),
         )
         emit(self, OutputKey.PIPELINE_NAME, self.drill.pipeline.pipeline_name, "DR drill pipeline")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,6 +31,11 @@ from cdk_app.stacks.foundation_stack import FoundationStack
 from cdk_app.stacks.pipeline_stack import PipelineStack
 from contracts.outputs import OutputKey, Side
 from drills.targets.local.aws_seed import create_signing_key
+from htdr.control_plane_drill import OUTPUTS_FILE as RUN_OUTPUTS
+from htdr.control_plane_drill import REPORTS_DIR as RUN_REPORTS
+from htdr.control_plane_drill import DrillRequest
+from htdr.control_plane_drill import drill_command as run_command
+from htdr.evidence_upload import upload
 from tests.cdk_app.conftest import CONTEXT, Synthesized
 from tests.compliance.report.conftest import make_journal, write_gate_outputs
 from tests.moto_http import moto_server
@@ -55,39 +60,64 @@ def _drill_spec(synthesized: Synthesized) -> dict[str, Any]:
     return json.loads(spec)
 
 
-def test_drill_stage_runs_the_aws_drill_then_signs_verifies_and_uploads(synthesized: Synthesized) -> None:
+def test_drill_stage_runs_the_drill_on_the_control_plane_then_signs_verifies_and_uploads(
+    synthesized: Synthesized,
+) -> None:
     spec = _drill_spec(synthesized)
     assert list(spec["phases"]) == ["install", "pre_build", "build", "post_build"]
     assert spec["phases"]["pre_build"]["commands"][0].startswith(".venv/bin/python -m cdk_app.flat_outputs")
     (drill,) = spec["phases"]["build"]["commands"]
     assert drill == (
-        "./dev htdr drill run planned_switchover --target aws --outputs cfn-outputs/flat-outputs.json "
-        "--allow-suffix test --confirm test --reports-dir reports"
+        ".venv/bin/python -m htdr.control_plane_drill --suffix test --dr-region ca-west-1 "
+        "--scenario planned_switchover --evidence-prefix pipeline/$CODEBUILD_BUILD_NUMBER"
     )
-    report, verify, upload = spec["phases"]["post_build"]["commands"]
+    download, report, verify, upload = spec["phases"]["post_build"]["commands"]
+    assert download.startswith(
+        f"aws s3 cp --recursive s3://{EVIDENCE}/pipeline/$CODEBUILD_BUILD_NUMBER/ reports/"
+    )
     assert report.startswith("./dev htdr report build --reports-dir reports --out reports/report-")
     assert verify.startswith("./dev htdr report verify --signature reports/report-")
     assert f"s3://{EVIDENCE}/pipeline/" in upload and f"--region {DR}" in upload
+    project = next(
+        r["Properties"]
+        for r in synthesized.resources("AWS::CodeBuild::Project", "DrDrillPipeline").values()
+        if r["Properties"]["Name"] == "htdr-dr-drill-test"
+    )
+    assert "VpcConfig" not in project  # it calls AWS APIs only; the drill itself runs in the DR VPC
     statements = [
         s
         for k, p in synthesized.resources("AWS::IAM::Policy", "DrDrillPipeline").items()
         if k.startswith("DrDrillRole")
         for s in p["Properties"]["PolicyDocument"]["Statement"]
     ]
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert not actions & {"rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster", "ecs:UpdateService"}
+    run = next(s for s in statements if s["Action"] == "ecs:RunTask")
+    assert "task-definition/htdr-drill-run-test:*" in json.dumps(run["Resource"])
+    assert "cluster/htdr-drill-control-test" in json.dumps(run["Condition"])
+    passes = next(s for s in statements if s["Action"] == "iam:PassRole")
+    assert sorted(r["Fn::Join"][1][-1] for r in passes["Resource"]) == [
+        ":role/htdr-drill-run-execution-test", ":role/htdr-drill-run-task-test"]  # fmt: skip
+    control_roles = synthesized.resources("AWS::IAM::Role", "DrillControlPlane").values()
+    roles = {r["Properties"].get("RoleName") for r in control_roles}
+    assert {"htdr-drill-run-task-test", "htdr-drill-run-execution-test"} <= roles  # what it passes exists
     sign = next(s for s in statements if "kms:Sign" in s["Action"])
     assert sign["Condition"] == {
         "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/htdr-report-signing-test"}
     }
-    put = next(s for s in statements if s["Action"] == "s3:PutObject")
-    assert "htdr-evidence-test-" in json.dumps(put["Resource"]) and DR in json.dumps(put["Resource"])
+    get_put = next(s for s in statements if s["Action"] == ["s3:GetObject", "s3:PutObject"])
+    assert "/pipeline/*" in json.dumps(get_put["Resource"]) and DR in json.dumps(get_put["Resource"])
 
 
-def test_drill_command_follows_the_documented_interface() -> None:
-    assert drill_command("dev1", dry_run=True).split()[2:] == [
-        "drill", "run", "planned_switchover", "--target", "aws", "--outputs",
-        "cfn-outputs/flat-outputs.json", "--allow-suffix", "dev1", "--dry-run", "--reports-dir", "reports",
+def test_drill_command_starts_the_control_plane_run() -> None:
+    assert drill_command("dev1", DR, dry_run=True).split()[1:] == [
+        "-m", "htdr.control_plane_drill", "--suffix", "dev1", "--dr-region", DR,
+        "--scenario", "planned_switchover", "--evidence-prefix", "pipeline/$CODEBUILD_BUILD_NUMBER",
+        "--dry-run",
     ]  # fmt: skip
-    assert "--confirm dev1" in drill_command("dev1", dry_run=False)
+    assert not drill_command("dev1", DR, dry_run=False).endswith("--dry-run")
 
 
 def _pipeline_template(extra: dict[str, str]) -> Template:
@@ -192,6 +222,12 @@ def test_post_build_commands_sign_verify_and_upload_under_object_lock(
                                  "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 6}}},
     )  # fmt: skip
     env = _checkout(tmp_path, moto_url)
+    # what the control plane's run task uploads (its entrypoint runs this module), then a clean checkout
+    run_outputs = tmp_path / "run-outputs.json"
+    run_outputs.write_text(json.dumps({"EvidenceBucketName": EVIDENCE, "DrRegion": DR}))
+    uploaded = upload(tmp_path / "reports", run_outputs, "pipeline/7", client=s3)
+    assert uploaded and all(k.startswith("pipeline/7/") for k in uploaded)
+    shutil.rmtree(tmp_path / "reports")
     for command in _drill_spec(synthesized)["phases"]["post_build"]["commands"]:
         if command.startswith("aws ") and not _has_aws_cli():
             pytest.skip("the aws CLI is not installed here: the upload command was not run")
@@ -201,6 +237,8 @@ def test_post_build_commands_sign_verify_and_upload_under_object_lock(
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=EVIDENCE, Prefix="pipeline/7/")["Contents"]]
     assert "pipeline/7/report-7/manifest.sig.json" in keys
     assert any(k.startswith("pipeline/7/drills/") for k in keys)
+    report_evidence = (tmp_path / "reports/report-7/evidence").rglob("*.json")
+    assert any(p.parent.name == "drills" for p in report_evidence)  # the report was built from the run's
     head = s3.head_object(Bucket=EVIDENCE, Key="pipeline/7/report-7/manifest.json")
     assert head["ObjectLockMode"] == "COMPLIANCE"
 
@@ -220,24 +258,25 @@ def _has_aws_target() -> bool:
 
 
 @pytest.mark.sandbox
-def test_drill_command_dry_run_against_a_fixture_outputs_file(tmp_path: Path) -> None:
+def test_run_task_command_dry_run_against_a_fixture_outputs_file(tmp_path: Path) -> None:
+    """The command the drill stage gives the run container, in dry-run mode, executed here with the
+    container's paths pointed at a fixture outputs file of a deployed 'test' environment."""
     if not _has_aws_target():
         pytest.skip("htdr drill run has no --target aws yet: the dry run cannot be executed")
-    fixture = PROJECT_ROOT / "tests/fixtures/control_plane/flat-outputs.json"
-    (tmp_path / "cfn-outputs").mkdir()
-    (tmp_path / "cfn-outputs/flat-outputs.json").write_text(fixture.read_text())
-    dev = tmp_path / "dev"
-    dev.write_text('#!/bin/sh\nexec "$@"\n')
-    dev.chmod(0o755)
+    request = DrillRequest("test", DR, "planned_switchover", "pipeline/7", dry_run=True)
+    outputs = PROJECT_ROOT / "tests/fixtures/control_plane/flat-outputs.json"
+    command = [
+        str(outputs) if arg == RUN_OUTPUTS else str(tmp_path / "reports") if arg == RUN_REPORTS else arg
+        for arg in run_command(request)
+    ]
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         "PYTHONPATH": str(PROJECT_ROOT),
     }
-    result = _run(drill_command("test", dry_run=True), tmp_path, env)
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "switchover_global_cluster" in result.stdout.lower().replace("-", "_")
-    assert shlex.split(drill_command("test", dry_run=True))[-2:] == ["--reports-dir", "reports"]
 
 
 def test_the_dry_run_fixture_has_exactly_the_contract_keys_of_a_deployment() -> None:

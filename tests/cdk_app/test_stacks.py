@@ -362,11 +362,12 @@ def test_backups_copy_to_the_dr_vault(synthesized: Synthesized) -> None:
         assert "EncryptionKeyArn" in _one(synthesized.resources("AWS::Backup::BackupVault", stack))
 
 
-def test_dr_drill_pipeline_stages_vpc_and_weekly_trigger(synthesized: Synthesized) -> None:
+def test_dr_drill_pipeline_stages_and_weekly_trigger(synthesized: Synthesized) -> None:
+    """The drill itself runs in the DR VPC as a control-plane task (test_control_plane_pipeline)."""
     pipeline = _one(synthesized.resources("AWS::CodePipeline::Pipeline", "DrDrillPipeline"))
     assert [s["Name"] for s in pipeline["Stages"]] == ["Source", "SynthAndComplianceGate", "DrDrill"]
     projects = synthesized.resources("AWS::CodeBuild::Project", "DrDrillPipeline").values()
-    in_vpc = [p for p in projects if "VpcConfig" in p["Properties"]]
-    assert len(in_vpc) == 1 and "drill run" in json.dumps(in_vpc[0]["Properties"]["Source"])
+    drill = [p for p in projects if "htdr.control_plane_drill" in json.dumps(p["Properties"]["Source"])]
+    assert len(drill) == 1
     rule = _one(synthesized.resources("AWS::Events::Rule", "DrDrillPipeline"))
     assert rule["ScheduleExpression"] == "cron(0 4 ? * MON *)"
