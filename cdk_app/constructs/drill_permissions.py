@@ -1,9 +1,8 @@
-"""What a drill run may do against this environment, granted to whoever runs drills.
+"""What a drill run may do against this environment, granted to the control plane's run task.
 
-Two principals run drills: the pipeline's CodeBuild drill stage and the control plane's Dagster run
-tasks. Both get exactly this: read the stacks' outputs and the imported secrets, decrypt with the PHI
-key, act on the global database / global datastore / processor services / streams (faults, failover,
-scaling, load) and read metrics.
+Every drill runs as that task, whether Dagster's schedule or the pipeline's stage started it: read the
+stacks' outputs and the imported secrets, decrypt with the PHI key, act on the global database /
+global datastore / processor services / streams (faults, failover, scaling, load) and read metrics.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ DRILL_ACTIONS = (
     "elasticache:FailoverGlobalReplicationGroup",
     "elasticache:DescribeGlobalReplicationGroups",
     "elasticache:DescribeReplicationGroups",
+    "elasticache:TestFailover",
     "ecs:StopTask",
     "ecs:UpdateService",
     "ecs:DescribeServices",
@@ -76,8 +76,40 @@ class DrillPermissions:
             iam.PolicyStatement(actions=["kms:Decrypt"], resources=self.data_key_arns),
             iam.PolicyStatement(actions=list(DRILL_ACTIONS), resources=self.resource_arns()),
             iam.PolicyStatement(
-                actions=["cloudwatch:GetMetricData"],
-                resources=["*"],  # GetMetricData supports no resource-level permissions (AWS-required)
+                # neither supports resource-level permissions (AWS-required "*"): lag metrics, and the
+                # FIS templates of this environment, found by their tags
+                actions=["cloudwatch:GetMetricData", "fis:ListExperimentTemplates"],
+                resources=["*"],
+            ),
+            *self._faults_and_ingest(),
+        ]
+
+    def _faults_and_ingest(self) -> list[iam.PolicyStatement]:
+        """FIS experiments from this environment's templates (started with the templates' own roles),
+        and the ingest stages' throttling (the simulated outage blocks the primary's ingest)."""
+        n, regions = self.naming, (self.primary_region, self.dr_region)
+        return [
+            iam.PolicyStatement(
+                actions=["fis:StartExperiment"],
+                resources=[account_arn("fis", r, "experiment-template/*") for r in regions]
+                + [account_arn("fis", r, "experiment/*") for r in regions],
+                conditions={"StringEquals": {"aws:ResourceTag/Environment": n.suffix}},
+            ),
+            iam.PolicyStatement(
+                actions=["fis:GetExperiment", "fis:StopExperiment"],
+                resources=[account_arn("fis", r, "experiment/*") for r in regions],
+            ),
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{n.name(f'fis-{side}')}"
+                    for side in ("primary", "dr")
+                ],
+                conditions={"StringEquals": {"iam:PassedToService": "fis.amazonaws.com"}},
+            ),
+            iam.PolicyStatement(
+                actions=["apigateway:GET", "apigateway:PATCH"],
+                resources=[f"arn:{Aws.PARTITION}:apigateway:{r}::/restapis/*/stages/*" for r in regions],
             ),
         ]
 

@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_app.arns import account_arn
 from cdk_app.config import AppConfig
 from cdk_app.constructs.dagster_database import DB_NAME as DAGSTER_DB_NAME
 from cdk_app.constructs.dagster_database import DB_PORT as DAGSTER_DB_PORT
@@ -118,9 +119,15 @@ class ControlPlaneStack(Stack):
     def _grant_runs(self, config: AppConfig, naming: Naming, foundation: FoundationStack) -> None:
         """A drill run: the drill permissions, evidence upload, manifest signing."""
         role = self.dagster.run_task.task_role
+        # the drill reads each secret in both regions (the DR side reads its replica)
         secrets = [
             secret_grant_arn(import_secret(self, f"Run{name}", existing), existing)
             for name, existing in (("Db", config.db_secret), ("Cache", config.cache_secret))
+        ] + [
+            existing.name_or_arn
+            if existing.is_arn
+            else account_arn("secretsmanager", config.primary_region, f"secret:{existing.name_or_arn}-??????")
+            for existing in (config.db_secret, config.cache_secret)
         ]
         DrillPermissions(
             naming=naming,

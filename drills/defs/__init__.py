@@ -25,7 +25,24 @@ def build_defs(target: TargetSettings) -> Definitions:
         # the report sensor builds from local files; on the control plane each run is its own task
         # and uploads its evidence itself (docker/control-plane-entrypoint.sh)
         sensors=SENSORS if target.kind == LOCAL else [],
-        resources={"drill_target": DrillTargetResource(kind=target.kind, reports_dir=target.reports_dir)},
+        resources={"drill_target": target_resource(target)},
+    )
+
+
+def target_resource(target: TargetSettings) -> DrillTargetResource:
+    """The drill target resource of ``target``. On the control plane the deployment's own suffix is
+    allowed (the stack sets the allowlist; empty for production) and confirmed for destructive
+    scenarios: an operator starting a schedule (all are off by default) or launching a run in the UI
+    is the human decision the CLI's ``--confirm`` stands for."""
+    if target.kind == LOCAL:
+        return DrillTargetResource(reports_dir=target.reports_dir)
+    allowed = target.refusal() is None
+    return DrillTargetResource(
+        kind=target.kind,
+        outputs=target.outputs_file,
+        allow_suffixes=sorted(target.allowlist),
+        confirm_suffix=target.environment_suffix if allowed else None,
+        reports_dir=target.reports_dir,
     )
 
 

@@ -163,6 +163,14 @@ def test_run_tasks_hold_the_drill_permissions_evidence_upload_and_signing(synthe
     actions = {a for s in statements for a in _actions(s)}
     assert {"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster", "ecs:UpdateService"} <= actions
     assert {"s3:PutObject", "kms:Sign", "kms:GetPublicKey"} <= actions
+    # what the aws target calls besides (drills/targets/aws): FIS faults, cache test failover,
+    # ingest throttling, each secret in both regions
+    assert {"fis:StartExperiment", "fis:GetExperiment", "fis:StopExperiment", "elasticache:TestFailover",
+            "apigateway:PATCH", "secretsmanager:GetSecretValue"} <= actions  # fmt: skip
+    start = next(s for s in statements if _actions(s) == ["fis:StartExperiment"])
+    assert start["Condition"] == {"StringEquals": {"aws:ResourceTag/Environment": "test"}}
+    secrets = json.dumps(next(s for s in statements if _actions(s) == ["secretsmanager:GetSecretValue"]))
+    assert ":secretsmanager:ca-central-1:" in secrets and "htdr/test/aurora-master" in secrets
     assert not any(a.startswith("s3:Delete") or a == "s3:PutObjectRetention" for a in actions)
     rules = synthesized.resources("AWS::EC2::SecurityGroupIngress", STACK)
     ports = sorted(r["Properties"]["FromPort"] for k, r in rules.items() if k.startswith("RunsTo"))

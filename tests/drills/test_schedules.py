@@ -82,6 +82,10 @@ def test_code_location_loads_with_the_aws_target_setting() -> None:
     repo = aws.get_repository_def()
     resource = aws.resources["drill_target"]  # type: ignore[index]
     assert resource.kind == "aws" and resource.reports_dir == "/tmp/reports"
+    assert resource.outputs == "/tmp/cfn-outputs/flat-outputs.json"
+    assert resource.allow_suffixes == ["dev1", "dev2"] and resource.confirm_suffix == "dev1"
+    refused = build_defs(TargetSettings.from_env({**AWS_ENV, "HTDR_DRILL_ALLOWLIST": ""}))
+    assert refused.resources["drill_target"].confirm_suffix is None  # type: ignore[index]
     assert "drill_target" in repo.get_top_level_resources()
     assert list(repo.sensor_defs) == []  # runs upload their own evidence; no daemon-side report build
     for schedule in repo.schedule_defs:
