@@ -249,7 +249,7 @@ def _has_aws_cli() -> bool:
 
 def _has_aws_target() -> bool:
     helptext = subprocess.run(
-        [sys.executable, "-m", "htdr.cli", "drill", "run", "--help"],
+        [str(Path(sys.executable).with_name("htdr")), "drill", "run", "--help"],
         capture_output=True,
         text=True,
         check=False,
