@@ -195,6 +195,31 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         "The DR logs and signing keys live in other stacks of another region: named by alias, the "
         "statements are conditioned on kms:ResourceAliases (one alias each)",
     ),
+    # --- FIS experiments (also acknowledged in fis_experiments.py; listed here so the gate's template
+    # evaluation, which sees no construct-level acknowledgement, applies them too) --------------------
+    *(
+        Ack("PrimaryServices/Fis/Role/DefaultPolicy/Resource", _IAM5 + f"[Resource::{resource}]", reason)
+        for resource, reason in (
+            (
+                "*",
+                "FIS resolves targets with Describe*/tag:GetResources (no resource-level permissions); "
+                "ECS Describe/ListTasks and CreateNetworkAcl are limited by conditions to this cluster and "
+                "to FIS-tagged ACLs",
+            ),
+            (
+                "arn:<AWS::Partition>:ecs:{primary}:<AWS::AccountId>:task/htdr-processing-{suffix}/*",
+                "tasks of this environment's processor cluster only (task ids are generated)",
+            ),
+            (
+                "arn:<AWS::Partition>:ec2:{primary}:<AWS::AccountId>:network-acl/*",
+                "the ACL FIS creates has a generated id; changes are limited to managedByFIS=true ACLs",
+            ),
+            (
+                "arn:<AWS::Partition>:elasticache:{primary}:<AWS::AccountId>:replicationgroup:*",
+                "AZ power interruption only on groups tagged with this environment",
+            ),
+        )
+    ),
     # --- drill control plane ------------------------------------------------------------------------
     Ack(
         _DRILL_ROLE,

@@ -26,6 +26,8 @@ COPY --from=build --chown=root:root /opt/dagster/app/.venv ./.venv
 COPY workspace.yaml ./
 COPY dagster_home/dagster.aws.yaml /opt/dagster/dagster.yaml
 COPY docker/control-plane-entrypoint.sh /usr/local/bin/control-plane-entrypoint
+COPY docker/control-plane-healthcheck.sh /usr/local/bin/control-plane-healthcheck
 USER 10001:10001
+HEALTHCHECK --interval=30s --timeout=10s --start-period=90s --retries=3 CMD ["/usr/local/bin/control-plane-healthcheck"]
 ENTRYPOINT ["/usr/local/bin/control-plane-entrypoint"]
 CMD ["dagster-daemon", "run", "--workspace", "workspace.yaml"]

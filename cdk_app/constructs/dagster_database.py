@@ -27,7 +27,14 @@ DB_PORT = 5432
 MIN_ACU, MAX_ACU = 0.5, 4.0
 BACKUP_RETENTION_DAYS = 35
 INSTANCE_CLASS = "db.serverless"
-PARAMETERS = {"rds.force_ssl": "1", "log_connections": "1", "log_disconnections": "1"}
+PARAMETERS = {
+    "rds.force_ssl": "1",
+    "shared_preload_libraries": "pgaudit",
+    "pgaudit.log": "ddl,role,write",  # who changed run records and grants (§164.312(b))
+    "pgaudit.log_parameter": "0",
+    "log_connections": "1",
+    "log_disconnections": "1",
+}
 
 
 class DagsterDatabase(Construct):
@@ -64,7 +71,7 @@ class DagsterDatabase(Construct):
             self,
             "Params",
             db_cluster_parameter_group_name=naming.name("dagster-db"),
-            description="TLS only, connection logging",
+            description="TLS only, pgaudit, connection logging",
             family=PARAMETER_FAMILY,
             parameters=PARAMETERS,
         )
@@ -73,7 +80,7 @@ class DagsterDatabase(Construct):
             {
                 "skip": [
                     {
-                        "id": "CKV_HT_3",
+                        "id": "CKV_HT_18",
                         "comment": "not a global database: rds.global_db_rpo has no meaning here",
                     }
                 ]

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Aws, IgnoreMode
+from aws_cdk import Aws, Duration, IgnoreMode
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
@@ -58,6 +58,7 @@ IMAGE_FILES = (
 WEBSERVER_PORT = 3000
 DAGSTER_HOME = "/tmp/dagster_home"  # the entrypoint copies the instance yaml here (read-only root fs)
 SCRATCH = "/tmp"
+HEALTHCHECK = "/usr/local/bin/control-plane-healthcheck"  # docker/control-plane-healthcheck.sh
 
 
 @dataclass(frozen=True)
@@ -201,9 +202,15 @@ class DagsterService(Construct):
             command=command,
             essential=True,
             readonly_root_filesystem=True,
+            # a run is healthy while it runs; the webserver and daemon are probed (same script as the
+            # image's HEALTHCHECK, which ECS does not read)
+            health_check=None
+            if name == RUN_CONTAINER
+            else ecs.HealthCheck(command=["CMD", HEALTHCHECK], start_period=Duration.seconds(90)),
             logging=ecs.LogDriver.aws_logs(stream_prefix=name, log_group=self.logs.log_group),
             environment={
                 "DAGSTER_HOME": DAGSTER_HOME,
+                "HTDR_ROLE": name,  # docker/control-plane-healthcheck.sh checks this role
                 "DAGSTER_PG_HOST": w.db_host,
                 "DAGSTER_PG_PORT": w.db_port,
                 "DAGSTER_PG_DB": w.db_name,
