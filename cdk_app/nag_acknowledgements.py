@@ -32,6 +32,7 @@ class Ack:
 _HIPAA = "HIPAA.Security::HIPAA.Security-"
 _AWS = "AwsSolutions::AwsSolutions-"
 _IAM5 = _AWS + "IAM5"
+_FIS_ARN = "arn:<AWS::Partition>:{service}:{{primary}}:<AWS::AccountId>:{resource}"  # FIS: primary only
 _PIPELINE_ROLES = "DrDrillPipeline/DrDrill/*Role/DefaultPolicy/Resource"  # fnmatch: '*' spans '/'
 #: The principal that runs drills: the control plane's run task (scheduled runs and the pipeline's).
 _DRILL_ROLE = "DrillControlPlane/Dagster/RunTaskRole/DefaultPolicy/Resource"
@@ -194,31 +195,6 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         _IAM5 + "[Resource::arn:<AWS::Partition>:kms:{dr}:<AWS::AccountId>:key/*]",
         "The DR logs and signing keys live in other stacks of another region: named by alias, the "
         "statements are conditioned on kms:ResourceAliases (one alias each)",
-    ),
-    # --- FIS experiments (also acknowledged in fis_experiments.py; listed here so the gate's template
-    # evaluation, which sees no construct-level acknowledgement, applies them too) --------------------
-    *(
-        Ack("PrimaryServices/Fis/Role/DefaultPolicy/Resource", _IAM5 + f"[Resource::{resource}]", reason)
-        for resource, reason in (
-            (
-                "*",
-                "FIS resolves targets with Describe*/tag:GetResources (no resource-level permissions); "
-                "ECS Describe/ListTasks and CreateNetworkAcl are limited by conditions to this cluster and "
-                "to FIS-tagged ACLs",
-            ),
-            (
-                "arn:<AWS::Partition>:ecs:{primary}:<AWS::AccountId>:task/htdr-processing-{suffix}/*",
-                "tasks of this environment's processor cluster only (task ids are generated)",
-            ),
-            (
-                "arn:<AWS::Partition>:ec2:{primary}:<AWS::AccountId>:network-acl/*",
-                "the ACL FIS creates has a generated id; changes are limited to managedByFIS=true ACLs",
-            ),
-            (
-                "arn:<AWS::Partition>:elasticache:{primary}:<AWS::AccountId>:replicationgroup:*",
-                "AZ power interruption only on groups tagged with this environment",
-            ),
-        )
     ),
     # --- drill control plane ------------------------------------------------------------------------
     Ack(
@@ -452,6 +428,21 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         _AWS + "ECS2",
         "Only non-secret wiring (stream name, endpoints, ports) is in the environment; credentials come "
         "from Secrets Manager",
+    ),
+    # --- FIS experiments (the aws drill target's faults) ---------------------------------------------
+    *(
+        Ack("*Services/Fis/Role/DefaultPolicy/Resource", _IAM5 + f"[Resource::{resource}]", reason)
+        for resource, reason in (
+            ("*", "FIS resolves targets with Describe*/tag:GetResources (no resource-level permissions); "
+             "ECS Describe/ListTasks and CreateNetworkAcl are limited by conditions to this cluster and "
+             "to FIS-tagged ACLs"),
+            (_FIS_ARN.format(service="ecs", resource="task/htdr-processing-{suffix}/*"),
+             "tasks of this environment's processor cluster only (task ids are generated)"),
+            (_FIS_ARN.format(service="ec2", resource="network-acl/*"),
+             "the ACL FIS creates has a generated id; changes are limited to managedByFIS=true ACLs"),
+            (_FIS_ARN.format(service="elasticache", resource="replicationgroup:*"),
+             "AZ power interruption only on groups tagged with this environment"),
+        )
     ),
     # --- pipeline ---------------------------------------------------------------------------------
     Ack(

@@ -47,7 +47,7 @@ def build(
 ) -> None:
     """Gather drill journals, gate and integrity results into one report folder; sign its manifest."""
     from compliance.controls.catalog import CatalogError
-    from compliance.report.build import build_report, manifest_digest
+    from compliance.report.build import build_report, manifest_digest, overall_status
     from compliance.report.signing_config import resolve_signing_key
 
     try:
@@ -59,9 +59,8 @@ def build(
     except (ReportError, CatalogError) as exc:
         _err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    overall = (folder / "evidence.json").read_text(encoding="utf-8")
     _out.print(f"report: {folder}", highlight=False)
-    _out.print(f"overall status: {_overall(overall)}", highlight=False)
+    _out.print(f"overall status: {overall_status(folder).value}", highlight=False)
     _out.print(
         f"manifest sha256: {manifest_digest(folder)} (keep it; 'htdr report verify --manifest-sha256')",
         highlight=False,
@@ -149,9 +148,3 @@ def _verify_signed(folder: Path, result: Verification, public_key: Path | None) 
         highlight=False,
     )
 
-
-def _overall(evidence_json: str) -> str:
-    """The overall status, read back from the model the renderings used."""
-    from compliance.report.models import Report
-
-    return Report.model_validate_json(evidence_json).summary.overall.value
