@@ -4,7 +4,7 @@ The script is executed verbatim with the run container's environment from the sy
 definition (paths redirected to a scratch directory): it must write the outputs file from the
 stacks (CloudFormation on moto), run the command, upload the evidence the command wrote to the
 evidence bucket (Object Lock, on moto) even when the command failed, and exit with the command's
-status. Ports 19950-19999.
+status.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from cdk_app.constructs.dagster_service import PROJECT_ROOT
 from cdk_app.flat_outputs import FlatOutputsRequest, stack_locations
 from contracts.outputs import all_keys
 from tests.cdk_app.conftest import Synthesized
-from tests.moto_http import moto_server
+from tests.moto_server import moto_server
 
 pytestmark = pytest.mark.sandbox
 ENTRYPOINT = PROJECT_ROOT / "docker/control-plane-entrypoint.sh"
@@ -34,7 +34,7 @@ CREDENTIALS = {"aws_access_key_id": "t", "aws_secret_access_key": "t"}
 
 @pytest.fixture(scope="module")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with moto_server(range(19950, 20000), tmp_path_factory.mktemp("moto"), sandbox=False) as url:
+    with moto_server(tmp_path_factory.mktemp("moto"), sandbox=False) as url:
         _deploy_stacks(url)
         yield url
 

@@ -10,7 +10,7 @@ environment the synthesized task definitions give the containers:
 The PostgreSQL binaries here (pgserver) are built without SSL, so the loaded copy differs from the
 committed file in ``sslmode`` only (``require`` → ``disable``), and the test proves that is the only
 difference; TLS itself is enforced on Aurora by ``rds.force_ssl`` (asserted in test_control_plane).
-Ports 19800-19899.
+PostgreSQL on ports 19800-19849.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dagster._core.instance.config import dagster_instance_config
 from cdk_app.constructs.dagster_service import PROJECT_ROOT
 from drills.targets.local.scratch_postgres import PgCluster, free_port
 from tests.cdk_app.conftest import Synthesized
-from tests.moto_http import moto_server
+from tests.moto_server import moto_server
 
 pytestmark = pytest.mark.sandbox
 INSTANCE_YAML = PROJECT_ROOT / "dagster_home/dagster.aws.yaml"
@@ -62,7 +62,7 @@ def _without_tls(config_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def ecs_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with moto_server(range(19850, 19900), tmp_path_factory.mktemp("moto"), sandbox=False) as url:
+    with moto_server(tmp_path_factory.mktemp("moto"), sandbox=False) as url:
         yield url
 
 

@@ -4,7 +4,7 @@ The drill project's buildspec is read from the template CloudFormation would rec
 ``post_build`` commands (signed report, signature check, upload) are executed verbatim in a scratch
 checkout against a moto server over HTTP (KMS signing key as the sandbox creates it, the evidence
 bucket with Object Lock), with the aws CLI installed on this machine; its drill command runs in
-dry-run mode against a fixture outputs file when the ``--target aws`` CLI is present. Ports 19900-19949.
+dry-run mode against a fixture outputs file when the ``--target aws`` CLI is present.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from htdr.control_plane_drill import drill_command as run_command
 from htdr.evidence_upload import upload
 from tests.cdk_app.conftest import CONTEXT, Synthesized
 from tests.compliance.report.conftest import make_journal, write_gate_outputs
-from tests.moto_http import moto_server
+from tests.moto_server import moto_server
 
 ACCOUNT = "123456789012"  # moto's default account: what <AWS::AccountId> resolves to there
 DR = "ca-west-1"
@@ -171,7 +171,7 @@ def test_bad_pipeline_or_control_plane_context_is_one_line(extra: dict[str, str]
 
 @pytest.fixture(scope="module")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with moto_server(range(19900, 19950), tmp_path_factory.mktemp("moto"), sandbox=True) as url:
+    with moto_server(tmp_path_factory.mktemp("moto"), sandbox=True) as url:
         yield url
 
 

@@ -1,4 +1,4 @@
-"""Signed report manifests against a real moto KMS over HTTP (ports 19700-19799).
+"""Signed report manifests against a real moto KMS over HTTP.
 
 The signing key is created the way the sandbox creates it (``aws_seed.create_signing_key``), and the
 report is built through ``htdr report build`` with an outputs file shaped like the sandbox's. The
@@ -25,17 +25,16 @@ from compliance.report.signing import ALGORITHM, ManifestSigner, SigningKey
 from compliance.report.signing_config import resolve_signing_key
 from drills.targets.local.aws_seed import create_signing_key
 from tests.compliance.report.conftest import make_journal, write_gate_outputs
-from tests.moto_http import moto_server
+from tests.moto_server import moto_server
 
 pytestmark = pytest.mark.sandbox
-PORTS = range(19700, 19800)
 REGION = "ca-west-1"
 CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
 
 
 @pytest.fixture(scope="module")
 def kms_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with moto_server(PORTS, tmp_path_factory.mktemp("moto"), sandbox=True) as url:
+    with moto_server(tmp_path_factory.mktemp("moto"), sandbox=True) as url:
         yield url
 
 
