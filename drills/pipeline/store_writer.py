@@ -17,6 +17,7 @@ import psycopg
 
 from drills.pipeline.events import VitalsEvent, event_digest
 from drills.pipeline.schema import STORE_DDL
+from drills.pipeline.shard_leases import ShardLeases
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _COLUMNS = ("event_key, device_id, seq, patient_ref, ts, heart_rate, spo2, systolic, diastolic, "
@@ -35,7 +36,7 @@ class StoreWriter:
     """One autocommit-off connection to the writer endpoint of the processor's region."""
 
     def __init__(self, conninfo: str) -> None:
-        self._conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+        self._conn: psycopg.Connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
         self._temp_ready = False
 
     def close(self) -> None:
@@ -74,9 +75,21 @@ class StoreWriter:
             for shard in shard_ids
         }
 
-    def write_batch(self, stream: str, events: Sequence[VitalsEvent], checkpoints: dict[str, str]) -> int:
-        """Upsert ``events`` and advance ``checkpoints`` atomically; returns the rows newly inserted."""
+    @property
+    def connection(self) -> psycopg.Connection:
+        """The writer's connection, for what must share its transactions (the shard leases)."""
+        return self._conn
+
+    def write_batch(self, stream: str, events: Sequence[VitalsEvent], checkpoints: dict[str, str],
+                    leases: ShardLeases | None = None) -> int:
+        """Upsert ``events`` and advance ``checkpoints`` atomically; returns the rows newly inserted.
+
+        With ``leases``, the transaction first checks (and renews) that this processor still owns every
+        checkpointed shard, and commits nothing if it does not (``LeaseLost``).
+        """
         with self._conn.transaction():
+            if leases is not None:
+                leases.fence(checkpoints.keys())
             self._ensure_temp_table()
             inserted = 0
             if events:
