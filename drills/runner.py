@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from drills.journal import (
+from contracts.evidence_layout import inflight_marker, journal_dir
+from contracts.journal import (
     KEY_COMPARISON,
     DrillJournal,
     IntegrityResult,
@@ -28,6 +29,7 @@ from drills.journal import (
     Status,
     utcnow,
 )
+from contracts.store_validation import VALIDATION_NOTE, Validator
 from drills.measure.evidence import measurements
 from drills.measure.lag import of_source, sampling_quality
 from drills.measure.loss import LossResult, measure_loss
@@ -39,10 +41,9 @@ from drills.scenarios.context import DrillAborted, DrillContext, PreconditionFai
 from drills.scenarios.registry import scenario as make_scenario
 from drills.scenarios.sampler import LagSampler
 from drills.scenarios.scenario import Outcome
-from drills.store_validation import VALIDATION_NOTE, Validator, validation_request
+from drills.store_validation import validation_request
 from drills.targets.base import Rollback, SurvivorState, Target
 
-INFLIGHT_FILE = ".inflight.json"
 #: Key comparison + checksum diff pairs taken at most before a disagreement is reported as such.
 MEASURE_ATTEMPTS = 3
 #: How long store validation waits for a streaming replica to replay the writer's last commits.
@@ -53,10 +54,6 @@ CATCH_UP_S = 30.0
 class DrillResult:
     journal: DrillJournal
     path: Path
-
-
-def journal_dir(reports_dir: Path) -> Path:
-    return reports_dir / "drills"
 
 
 def run_drill(
@@ -274,9 +271,8 @@ def _safe_stop_load(target: Target, ctx: DrillContext) -> None:
 
 def _write_inflight(reports_dir: Path, run_id: str, scenario_name: str) -> Path:
     """Marker naming the running drill; removed when rollbacks ran. Left behind only by a kill."""
-    directory = journal_dir(reports_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / INFLIGHT_FILE
+    path = inflight_marker(reports_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"run_id": run_id, "scenario": scenario_name, "pid": os.getpid(),
                                 "started": time.time()}))
     return path
@@ -284,7 +280,7 @@ def _write_inflight(reports_dir: Path, run_id: str, scenario_name: str) -> Path:
 
 def read_inflight(reports_dir: Path) -> dict[str, object] | None:
     """The marker of a drill that did not finish its rollbacks, or None."""
-    path = journal_dir(reports_dir) / INFLIGHT_FILE
+    path = inflight_marker(reports_dir)
     if not path.exists():
         return None
     data: dict[str, object] = json.loads(path.read_text())
@@ -292,4 +288,4 @@ def read_inflight(reports_dir: Path) -> dict[str, object] | None:
 
 
 def clear_inflight(reports_dir: Path) -> None:
-    (journal_dir(reports_dir) / INFLIGHT_FILE).unlink(missing_ok=True)
+    inflight_marker(reports_dir).unlink(missing_ok=True)

@@ -2,6 +2,6 @@
 
 ``compliance.expectations.runner.run_suites({region: dsn}, ledger_path, out_dir)`` validates every
 suite on every region's store, builds Data Docs under ``out_dir/data_docs`` and returns
-``drills.journal.IntegrityResult`` entries. (Not re-exported here: importing Great Expectations
+``contracts.journal.IntegrityResult`` entries. (Not re-exported here: importing Great Expectations
 takes seconds, and only the post-drill step needs it.)
 """

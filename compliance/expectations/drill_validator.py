@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drills.journal import IntegrityResult
-from drills.store_validation import Progress, ValidationRequest, Validator
-
-INTEGRITY_DIR = "integrity"
+from contracts.evidence_layout import integrity_dir
+from contracts.journal import IntegrityResult
+from contracts.store_validation import Progress, ValidationRequest, Validator
 
 
 def suites_validator(reports_dir: Path) -> Validator:
@@ -23,7 +22,7 @@ def suites_validator(reports_dir: Path) -> Validator:
         progress(f"validating {len(request.stores)} store(s) with the Great Expectations suites")
         return run_suites(
             {s.region: s.dsn for s in request.stores}, request.ledger,
-            reports_dir / INTEGRITY_DIR / request.run_id,
+            integrity_dir(reports_dir, request.run_id),
             without_ledger={s.region for s in request.stores if not s.role.holds_every_ack},
             progress=progress,
         )

@@ -17,10 +17,10 @@ from dagster import (
 
 from compliance.expectations.drill_validator import suites_validator
 from compliance.expectations.suite_names import LEDGER_SUITE, SCHEMA_SUITE, SUITE_NAMES, VALIDITY_SUITE
+from contracts.journal import OBJECTIVES
 from drills.defs.evidence import check_results, materialization_metadata, suite_check_name
 from drills.defs.resources import DrillTargetResource
 from drills.defs.run_config import DrillRunConfig
-from drills.measure.objectives import ALL
 from drills.runner import run_drill
 from drills.scenarios.config import DrillConfigError
 from drills.scenarios.context import PreconditionFailed
@@ -54,7 +54,7 @@ def drill_asset(scenario: str) -> AssetsDefinition:
     @asset(
         name=key, group_name="dr_drills", description=SCENARIOS[scenario].description,
         check_specs=[
-            *(AssetCheckSpec(name, asset=key, description=CHECK_DESCRIPTIONS[name]) for name in ALL),
+            *(AssetCheckSpec(name, asset=key, description=CHECK_DESCRIPTIONS[name]) for name in OBJECTIVES),
             *(AssetCheckSpec(suite_check_name(suite), asset=key, description=SUITE_DESCRIPTIONS[suite])
               for suite in SUITE_NAMES),
         ],

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drills.journal import LagSample
+from contracts.journal import LagSample
 
 #: DESIGN §5 / issue: replication lag is sampled at >= 10 Hz through the whole drill.
 MIN_RATE_HZ = 10.0

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drills.journal import LagSample, Measurement
+from contracts.journal import LagSample, Measurement
 from drills.measure.lag import of_source, value_at
 from drills.measure.loss import LossResult
 

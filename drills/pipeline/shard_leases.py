@@ -22,6 +22,24 @@ import psycopg
 #: One balancing at a time per database: the fair share is computed from a consistent view.
 _BALANCE_LOCK = 7306
 
+#: Created with the store's schema, in the same database as the checkpoints.
+LEASE_DDL = """
+CREATE TABLE IF NOT EXISTS shard_leases (     -- which processor reads which shard
+    stream_name     text NOT NULL,                -- the stream's ARN, as in stream_checkpoints
+    shard_id        text NOT NULL,
+    owner           text,                         -- NULL: released, free to take
+    acquired_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+    expires_at      timestamptz NOT NULL,         -- renewed by every heartbeat; after it, anyone may take it
+    PRIMARY KEY (stream_name, shard_id)
+);
+CREATE TABLE IF NOT EXISTS stream_consumers ( -- live processors of a stream: the fair share's divisor
+    stream_name     text NOT NULL,
+    worker_id       text NOT NULL,
+    expires_at      timestamptz NOT NULL,
+    PRIMARY KEY (stream_name, worker_id)
+);
+"""
+
 
 class LeaseLost(RuntimeError):
     """A batch checkpoints a shard whose lease another processor has taken; nothing was committed."""

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from drills.pipeline.events import VitalsEvent, event_digest
-from drills.pipeline.schema import STORE_DDL
-from drills.pipeline.shard_leases import ShardLeases
+from contracts.events import event_digest
+from contracts.store import CHECKPOINT_TABLE, STORE_DDL, TABLE
+from drills.pipeline.events import VitalsEvent
+from drills.pipeline.shard_leases import LEASE_DDL, ShardLeases
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _COLUMNS = ("event_key, device_id, seq, patient_ref, ts, heart_rate, spo2, systolic, diastolic, "
@@ -51,6 +52,7 @@ class StoreWriter:
         with self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(7305)")  # two processors, one DDL run
             self._conn.execute(STORE_DDL)
+            self._conn.execute(LEASE_DDL)
 
     def start_positions(self, stream: str, shard_ids: Sequence[str], replay_margin_s: float
                         ) -> dict[str, StartPosition]:
@@ -62,10 +64,10 @@ class StoreWriter:
         store means the stream's beginning.
         """
         rows = self._conn.execute(
-            "SELECT shard_id, sequence_number FROM stream_checkpoints WHERE stream_name = %s", (stream,)
+            f"SELECT shard_id, sequence_number FROM {CHECKPOINT_TABLE} WHERE stream_name = %s", (stream,)
         ).fetchall()
         checkpoints: dict[str, str] = {str(shard): str(seq) for shard, seq in rows}
-        newest = self._conn.execute("SELECT max(ingested_at) FROM vitals_events").fetchone()
+        newest = self._conn.execute(f"SELECT max(ingested_at) FROM {TABLE}").fetchone()
         fallback = StartPosition(
             at_timestamp=None if newest is None or newest[0] is None
             else newest[0] - timedelta(seconds=replay_margin_s)
@@ -98,12 +100,12 @@ class StoreWriter:
                         for event in events:
                             copy.write_row(_row(event))
                     cur.execute(
-                        f"INSERT INTO vitals_events ({_COLUMNS}) SELECT {_COLUMNS} FROM incoming "
+                        f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM incoming "
                         "ON CONFLICT (event_key) DO NOTHING"
                     )
                     inserted = cur.rowcount
             self._conn.cursor().executemany(
-                "INSERT INTO stream_checkpoints (stream_name, shard_id, sequence_number) "
+                f"INSERT INTO {CHECKPOINT_TABLE} (stream_name, shard_id, sequence_number) "
                 "VALUES (%s, %s, %s) ON CONFLICT (stream_name, shard_id) DO UPDATE "
                 "SET sequence_number = excluded.sequence_number, updated_at = clock_timestamp()",
                 [(stream, shard, seq) for shard, seq in checkpoints.items()],
@@ -114,7 +116,7 @@ class StoreWriter:
         if not self._temp_ready:
             self._conn.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS incoming "
-                "(LIKE vitals_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+                f"(LIKE {TABLE} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
             self._temp_ready = True
 

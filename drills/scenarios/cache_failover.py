@@ -16,8 +16,9 @@ import bisect
 import threading
 import time
 
-from drills.journal import Phase
-from drills.measure.loss import LedgerRow, measure_loss
+from contracts.events import LedgerRow
+from contracts.journal import Phase
+from drills.measure.loss import measure_loss
 from drills.scenarios.context import DrillContext
 from drills.scenarios.sampler import Probe
 from drills.scenarios.scenario import Outcome, Scenario

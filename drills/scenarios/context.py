@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from drills.journal import Phase, TimelineEvent
+from contracts.journal import Phase, TimelineEvent
 from drills.scenarios.config import DrillConfig
 from drills.scenarios.sampler import LagSampler
 from drills.targets.base import Rollback, Target

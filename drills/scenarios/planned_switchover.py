@@ -11,7 +11,7 @@ Rollback on the local target: ``reset()`` back to the original topology.
 
 from __future__ import annotations
 
-from drills.journal import Phase
+from contracts.journal import Phase
 from drills.scenarios.context import DrillAborted, DrillContext
 from drills.scenarios.scenario import Outcome, Scenario
 from drills.scenarios.steps import finish_load_and_drain, wait_first_ack_readable, warm_up

@@ -10,7 +10,7 @@ Rollback: start the processor (idempotent) if the drill stopped before it did.
 
 from __future__ import annotations
 
-from drills.journal import Phase
+from contracts.journal import Phase
 from drills.scenarios.context import DrillContext
 from drills.scenarios.scenario import Outcome, Scenario
 from drills.scenarios.steps import detect_down, finish_load_and_drain, wait_first_ack_readable, warm_up

@@ -17,7 +17,7 @@ Rollback on the local target: ``reset()`` rebuilds the original topology (the de
 
 from __future__ import annotations
 
-from drills.journal import Phase
+from contracts.journal import Phase
 from drills.scenarios.context import DrillContext
 from drills.scenarios.scenario import Outcome, Scenario
 from drills.scenarios.steps import detect_down, finish_load_and_drain, wait_first_ack_readable, warm_up

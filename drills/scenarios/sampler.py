@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from drills.journal import LagSample
+from contracts.journal import LagSample
 
 Probe = Callable[[], float | None]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from drills.journal import Phase
+from contracts.journal import Phase
 from drills.measure.rpo import DB_LAG
 from drills.scenarios.context import DrillAborted, DrillContext
 

@@ -13,10 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from drills.journal import IntegrityResult, TargetInfo
-from drills.measure.loss import LedgerRow
-
-__all__ = ["LedgerRow"]  # re-exported: targets return it, measure consumes it
+from contracts.events import LedgerRow
+from contracts.journal import IntegrityResult, TargetInfo
 
 
 class ReplicationMode(StrEnum):

@@ -28,10 +28,11 @@ import psycopg.sql
 import redis
 from psycopg.conninfo import make_conninfo
 
+from contracts.journal import CHECKSUM_PROOF, TargetInfo
+from contracts.store import CHECKPOINT_TABLE, TABLE
 from drills.integrity.diff import diff_sources
 from drills.integrity.ledger_source import LedgerSource
 from drills.integrity.postgres_source import PostgresSource
-from drills.journal import CHECKSUM_PROOF, TargetInfo
 from drills.pipeline.config import ProducerConfig
 from drills.targets.base import (
     ComponentHealth,
@@ -171,7 +172,7 @@ class LocalTarget(Target):
     def newest_stored_keys(self, region: str, since: float, limit: int = 500) -> list[int]:
         with self._store(region, timeout_s=1) as conn:
             rows = conn.execute(
-                "SELECT event_key FROM vitals_events WHERE ingested_at > to_timestamp(%s) "
+                f"SELECT event_key FROM {TABLE} WHERE ingested_at > to_timestamp(%s) "
                 "ORDER BY ingested_at DESC LIMIT %s", (since, limit)).fetchall()
         return [int(r[0]) for r in rows]
 
@@ -191,7 +192,7 @@ class LocalTarget(Target):
     def store_count(self, region: str) -> int | None:
         try:
             with self._store(region) as conn:
-                row = conn.execute("SELECT count(*) FROM vitals_events").fetchone()
+                row = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()
             return int(row[0]) if row else None
         except psycopg.Error:
             return None
@@ -202,7 +203,7 @@ class LocalTarget(Target):
 
     def store_digests(self, region: str) -> dict[int, int]:
         with self._store(region, timeout_s=5) as conn:
-            rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
+            rows = conn.execute(f"SELECT event_key, payload_digest FROM {TABLE}").fetchall()
         return {int(k): int(d) for k, d in rows}
 
     def survivor_state(self, region: str) -> SurvivorState:
@@ -211,7 +212,7 @@ class LocalTarget(Target):
             return SurvivorState(digests=self.store_digests(region), checksum=None)
         with self._store(region, timeout_s=5) as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
+            rows = conn.execute(f"SELECT event_key, payload_digest FROM {TABLE}").fetchall()
             result = diff_sources(LedgerSource(self._ledger, acked_only=True, name="ledger (acknowledged)"),
                                   PostgresSource(conn, name=f"store {region}"))
         return SurvivorState(digests={int(k): int(d) for k, d in rows},
@@ -224,7 +225,7 @@ class LocalTarget(Target):
             return None
         try:
             with self._store(region, timeout_s=2) as conn:
-                rows = conn.execute("SELECT shard_id, sequence_number FROM stream_checkpoints "
+                rows = conn.execute(f"SELECT shard_id, sequence_number FROM {CHECKPOINT_TABLE} "
                                     "WHERE stream_name = %s", (_checkpoint_stream(record),)).fetchall()
             kinesis = aws_seed.client("kinesis", region, record.endpoint_url)
             shards = [s["ShardId"] for s in kinesis.list_shards(StreamName=record.stream_name)["Shards"]]
@@ -485,10 +486,10 @@ class _ConsumerClock:
         try:
             if self._pg is None or self._pg.closed:
                 self._pg = postgres.connect(self._port, self._creds(), self._db_name, connect_timeout_s=1)
-            pages = self._pg.execute("SELECT pg_relation_size('vitals_events') / 8192").fetchone()
+            pages = self._pg.execute(f"SELECT pg_relation_size('{TABLE}') / 8192").fetchone()
             first = max(0, int(pages[0]) - TAIL_PAGES) if pages else 0
             newest = self._pg.execute(
-                "SELECT extract(epoch FROM max(ts))::float8 FROM vitals_events WHERE ctid >= %s::tid",
+                f"SELECT extract(epoch FROM max(ts))::float8 FROM {TABLE} WHERE ctid >= %s::tid",
                 (f"({first},0)",),
             ).fetchone()
         except psycopg.Error:

@@ -8,7 +8,6 @@ import pytest
 from dagster import DagsterInstance, DefaultScheduleStatus, materialize
 from typer.testing import CliRunner
 
-from drills.cli import app
 from drills.definitions import defs
 from drills.defs.assets import DRILL_ASSETS
 from drills.defs.resources import DrillTargetResource
@@ -18,6 +17,7 @@ from drills.scenarios.context import PreconditionFailed
 from drills.targets.base import IngestMode, ReplicationMode
 from drills.targets.local_session import sandbox_settings
 from drills.targets.local_target import LocalTarget
+from htdr.cli import app
 
 
 def test_sync_preset_defaults_to_dual_write_and_async_to_single() -> None:

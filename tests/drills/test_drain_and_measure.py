@@ -14,8 +14,8 @@ from typing import Any, cast
 
 import pytest
 
-from drills.journal import IntegrityResult, Phase
-from drills.measure.loss import LedgerRow
+from contracts.events import LedgerRow
+from contracts.journal import IntegrityResult, Phase
 from drills.runner import MEASURE_ATTEMPTS, _measure_survivor
 from drills.scenarios.config import parse_config
 from drills.scenarios.context import DrillAborted, DrillContext

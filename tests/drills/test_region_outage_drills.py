@@ -14,9 +14,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from compliance.expectations.drill_validator import suites_validator
+from contracts.journal import DrillJournal, Phase, Status
 from drills.defs.assets import DRILL_ASSETS
 from drills.defs.resources import DrillTargetResource
-from drills.journal import DrillJournal, Phase, Status
 from drills.runner import read_inflight, run_drill
 from drills.scenarios.config import parse_config
 from drills.targets.local.sandbox import SandboxSettings

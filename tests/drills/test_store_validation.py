@@ -7,7 +7,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from drills.store_validation import StoreRole, ValidationRequest, validation_request
+from contracts.store_validation import StoreRole, ValidationRequest
+from drills.store_validation import validation_request
 from drills.targets.local.sandbox import SandboxSettings
 from drills.targets.local_target import LocalTarget
 

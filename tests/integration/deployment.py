@@ -17,8 +17,8 @@ import boto3
 import psycopg
 import redis
 
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side, regional
 from contracts import secrets as secret_keys
+from contracts.outputs import OutputKey, RegionalKey, Side, regional
 
 
 @dataclass(frozen=True)

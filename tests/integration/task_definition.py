@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side
+from contracts.outputs import OutputKey, RegionalKey, Side
 from drills.targets.local import ecs_secrets
 from tests.integration.deployment import Deployment
 

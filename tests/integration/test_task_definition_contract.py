@@ -30,8 +30,8 @@ from typing import Any
 import pytest
 
 from cdk_app.app import build, new_app
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side
 from contracts import processor_environment as penv
+from contracts.outputs import OutputKey, RegionalKey, Side
 from drills.pipeline.device_fleet import DeviceFleet
 from tests.integration.deployment import Deployment
 from tests.integration.task_definition import ContainerContract, resolved_environment

@@ -60,7 +60,7 @@ def test_every_stage_uses_a_base_pinned_by_digest_and_the_image_runs_as_non_root
     for base in bases:
         assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base), base
     users = [args for keyword, args in steps if keyword == "USER"]
-    assert users and not users[-1].split(":")[0] in ("0", "root")
+    assert users and users[-1].split(":")[0] not in ("0", "root")
     final_stage = steps[max(i for i, (k, _) in enumerate(steps) if k == "FROM"):]
     assert [k for k, _ in final_stage].index("USER") < [k for k, _ in final_stage].index("CMD")
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from compliance.expectations.drill_validator import suites_validator
-from drills.journal import DrillJournal
+from contracts.journal import DrillJournal
 from drills.runner import clear_inflight, read_inflight, run_drill
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
 from drills.scenarios.context import PreconditionFailed
