@@ -17,8 +17,16 @@ from __future__ import annotations
 from typing import TypedDict
 
 PATH = "/events"
-#: Kinesis PutRecords takes at most 500 records a request.
+#: Kinesis PutRecords takes at most 500 records a request
+#: (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html).
 MAX_BATCH = 500
+#: The largest request body the API admits (WAF's size rule and the sandbox API use it): a full
+#: batch of ``MAX_BATCH`` schema-valid events serialized by ``json.dumps`` is at most 114,012 bytes
+#: (226 bytes an event at the widest values the schema allows; the producer's own batches measure
+#: ~97-99 KB), so 128 KiB admits every valid batch with room for the envelope.
+MAX_BODY_BYTES = 128 * 1024
+#: Requests are signed with SigV4 for API Gateway's IAM authorization, as this service.
+SIGNING_SERVICE = "execute-api"
 
 EVENTS = "events"
 ACCEPTED = "accepted"
@@ -39,6 +47,47 @@ class RequestRefused(TypedDict):
     """A 4xx/5xx body: one line saying what was refused and what to do; never the submitted values."""
 
     error: str
+
+
+#: Kinesis error codes (PutRecords' own, or the whole call's) and the status the API answers with:
+#: the stream is throttling (the producer retries later), the caller may not write, the request is
+#: invalid. Every other failure of the stream (KMS key disabled or missing, stream missing, internal
+#: error, unreachable) is the service's: 503, nothing acknowledged, retry later.
+#: https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html#API_PutRecords_Errors
+THROTTLED = frozenset({"ProvisionedThroughputExceededException", "KMSThrottlingException",
+                       "LimitExceededException", "ThrottlingException"})
+FORBIDDEN = frozenset({"AccessDeniedException", "KMSAccessDeniedException"})
+INVALID = frozenset({"ValidationException", "InvalidArgumentException", "SerializationException"})
+STATUS_THROTTLED, STATUS_FORBIDDEN, STATUS_INVALID, STATUS_UNAVAILABLE = 429, 403, 400, 503
+
+
+def status_for_stream_error(code: str) -> int:
+    """The HTTP status the API answers when the whole PutRecords call failed with ``code``."""
+    if code in THROTTLED:
+        return STATUS_THROTTLED
+    if code in FORBIDDEN:
+        return STATUS_FORBIDDEN
+    if code in INVALID:
+        return STATUS_INVALID
+    return STATUS_UNAVAILABLE
+
+
+def retryable(status: int) -> bool:
+    """Whether a producer should send the same batch again: throttled or the service's failure."""
+    return status == STATUS_THROTTLED or status >= 500
+
+
+def parse_batch_accepted(document: object, sent: int) -> BatchAccepted:
+    """A 200 body checked against the contract for a batch of ``sent`` events; ``ValueError`` when it
+    is not one (then nothing in the batch may be counted as stored)."""
+    if not isinstance(document, dict) or set(document) != {ACCEPTED, FAILED, ERROR_CODES}:
+        raise ValueError(f"a 200 answer must be exactly {{{ACCEPTED}, {FAILED}, {ERROR_CODES}}}")
+    accepted, failed, codes = document[ACCEPTED], document[FAILED], document[ERROR_CODES]
+    if not (isinstance(failed, list) and isinstance(codes, list) and len(codes) == len(failed)
+            and all(isinstance(i, int) and 0 <= i < sent for i in failed) and len(set(failed)) == len(failed)
+            and isinstance(accepted, int) and accepted == sent - len(failed)):
+        raise ValueError(f"the answer does not account for the {sent} events sent")
+    return BatchAccepted(accepted=accepted, failed=failed, errorCodes=[str(c) for c in codes])
 
 
 def batch_accepted(error_codes: list[str | None]) -> BatchAccepted:

@@ -22,6 +22,9 @@ CACHE_PORT = "HTDR_CACHE_PORT"
 #: ``true``: Redis protocol over TLS (ElastiCache in-transit encryption); ``false`` on the sandbox.
 CACHE_TLS = "HTDR_CACHE_TLS"
 METRICS_NAMESPACE = "HTDR_METRICS_NAMESPACE"
+#: The processor's name as lease owner (optional; default: host name, pid and a random part, so a
+#: replacement task is a new owner and takes shards over on lease expiry).
+WORKER_ID = "HTDR_WORKER_ID"
 #: Seconds a shard lease lives without a heartbeat before another processor may take the shard.
 LEASE_TTL_S = "HTDR_LEASE_TTL_S"
 #: Minimum seconds between two ``GetRecords`` on one shard (Kinesis allows 5 a second a shard,

@@ -125,6 +125,7 @@ _ENVIRONMENT: dict[str, str] = {
     "cache_auth_token": env.CACHE_AUTH_TOKEN,
     "cache_tls": env.CACHE_TLS,
     "metrics_namespace": env.METRICS_NAMESPACE,
+    "worker_id": env.WORKER_ID,
     "lease_ttl_s": env.LEASE_TTL_S,
     "min_read_interval_s": env.MIN_READ_INTERVAL_S,
 }

@@ -14,6 +14,7 @@ import boto3
 import pytest
 from pydantic import SecretStr
 
+from contracts import processor_environment as penv
 from drills.pipeline.config import IngestApiConfig, ProcessorConfig
 from drills.pipeline.ingest_api import build_server
 from tests.pipeline.engines import MotoServer, Postgres, Valkey, free_port
@@ -23,8 +24,9 @@ DR_REGION = "ca-west-1"
 CACHE_TOKEN = "test-only-cache-token"
 
 # boto3 needs credentials even against moto; these are moto's dummies, set at the test edge.
+# The producer signs with the chain's default region when the routing file names none.
 for _key, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                     "AWS_SESSION_TOKEN": "testing"}.items():
+                     "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": PRIMARY_REGION}.items():
     os.environ.setdefault(_key, _value)
 
 
@@ -107,9 +109,12 @@ def processor_config(moto: MotoServer, valkey: Valkey, stream: str, port: int,
 
 
 def processor_environ(config: ProcessorConfig, moto: MotoServer) -> dict[str, str]:
-    """The environment of a processor process for ``config``: the task definition's variables and
-    the sandbox's AWS endpoint through botocore's standard variable."""
-    return {**os.environ, **config.to_environ(), "AWS_ENDPOINT_URL": moto.url}
+    """The environment of a processor process for ``config``: the task definition's variables (no
+    worker id: each process is a new task, as on ECS) and the AWS endpoint through botocore's
+    standard variable."""
+    environment = {**os.environ, **config.to_environ(), "AWS_ENDPOINT_URL": moto.url}
+    environment.pop(penv.WORKER_ID)
+    return environment
 
 
 def store_rows(cluster: Postgres, dbname: str) -> dict[int, int]:

@@ -373,6 +373,8 @@ class Sandbox:
                 penv.CACHE_HOST: valkey.HOST,
                 penv.CACHE_PORT: str(self._cache_node(region).port),
                 penv.CACHE_TLS: "false",
+                # one processor per region, restarted under the same name: it resumes its own leases
+                penv.WORKER_ID: f"processor-{region}",
             }
             self._write_config(f"processor-{region}", json.dumps(environment))
             self.start_processor(region, record=False)
