@@ -15,7 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from drills.runner import run_drill
+from contracts.evidence_layout import REPORTS_DIR
+from drills.drill_runner import run_drill
 from drills.scenarios.config import parse_config
 from drills.targets.local_session import local_target, sandbox_settings
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
                            "link_latency_ms": args.link_latency_ms})
     root = Path(tempfile.mkdtemp(prefix="htdr-soak-"))
     root.chmod(0o755)
-    reports = args.reports_dir or root / "reports"
+    reports = args.reports_dir or root / REPORTS_DIR
     rtos: list[float] = []
     lost_total = unmeasured = 0
     print(f"{'run':>3} {'status':>8} {'acked':>7} {'lost':>5} {'in-doubt':>8} {'RTO s':>7} {'wall s':>7}")

@@ -22,8 +22,8 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from compliance.expectations.runner import run_suites
 from compliance.expectations.suite_names import LEDGER_SUITE, SCHEMA_SUITE, VALIDITY_SUITE
+from compliance.expectations.suite_runner import run_suites
 from contracts.events import SEQ_BITS, LedgerRow
 from contracts.store import STORE_DDL, TABLE
 from drills.targets.local.scratch_postgres import PgCluster, free_port

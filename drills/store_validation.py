@@ -10,29 +10,32 @@ What is validated is the drill's rows (the devices of its ledger), so the cost f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from contracts.events import LedgerRow
 from contracts.store_validation import Progress, StoreRole, StoreUnderTest, ValidationRequest
-from drills.targets.base import Target
+from drills.targets.roles import DatabaseReplication, EventStore
 
 
-def validation_request(target: Target, run_id: str, writer: str, catch_up_s: float,
+def validation_request(store: EventStore, replication: DatabaseReplication, primary: str, dr: str,
+                       run_id: str, writer: str, ledger: Sequence[LedgerRow], catch_up_s: float,
                        progress: Progress) -> ValidationRequest:
     """Every region's store with its role; waits (bounded) for a streaming replica to catch up."""
-    info = target.info()
     stores, unreachable = [], []
-    for region in (info.primary_region, info.dr_region):
-        if target.store_count(region) is None:
+    for region in (primary, dr):
+        if store.store_count(region) is None:
             unreachable.append(region)
             continue
-        role = StoreRole.WRITER if region == writer else _other_role(target, writer, info.primary_region)
-        if role is StoreRole.REPLICA and not target.wait_replication_caught_up(catch_up_s):
+        role = StoreRole.WRITER if region == writer else _other_role(replication, writer, primary)
+        if role is StoreRole.REPLICA and not replication.wait_replication_caught_up(catch_up_s):
             progress(f"{region} replica still behind after {catch_up_s:g} s: validated as it is")
-        stores.append(StoreUnderTest(region, role, target.store_dsn(region)))
+        stores.append(StoreUnderTest(region, role, store.store_dsn(region)))
     return ValidationRequest(run_id=run_id, stores=tuple(stores), unreachable=tuple(unreachable),
-                             ledger=target.ledger_rows())
+                             ledger=ledger)
 
 
-def _other_role(target: Target, writer: str, primary_region: str) -> StoreRole:
+def _other_role(replication: DatabaseReplication, writer: str, primary_region: str) -> StoreRole:
     """The DR store replicates from the primary; once DR took over, the old primary is detached."""
-    if writer == primary_region and target.replication_streaming():
+    if writer == primary_region and replication.replication_streaming():
         return StoreRole.REPLICA
     return StoreRole.DETACHED

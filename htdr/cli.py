@@ -7,7 +7,7 @@ import typer
 
 from compliance.gate_cli import app as gate_app
 from compliance.report.cli import app as report_app
-from drills.targets.local.cli import app as sandbox_app
+from drills.targets.local.sandbox_commands import app as sandbox_app
 from htdr.drill_commands import app as drill_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="HealthTech DR harness")

@@ -1,4 +1,4 @@
-"""``htdr demo`` and ``htdr drill run | recover | list``: DR drills from a terminal.
+"""``htdr demo`` and ``htdr drill run | recover | judge | list``: DR drills from a terminal.
 
 Options are read once here into ``DrillConfig`` and sandbox settings and passed down. Bad input is one
 red line naming the option and the fix; SIGINT/SIGTERM stop the drill gracefully (rollbacks run);
@@ -17,12 +17,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.table import Table
 
 from compliance.expectations.drill_validator import suites_validator
+from contracts.evidence_layout import REPORTS_DIR
 from contracts.journal import DrillJournal
-from drills.runner import clear_inflight, read_inflight, run_drill
+from drills.drill_runner import recover as recover_target
+from drills.drill_runner import run_drill
+from drills.measure.verdict import disagreements
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
 from drills.scenarios.context import PreconditionFailed
 from drills.scenarios.registry import SCENARIOS
@@ -80,7 +84,7 @@ def _parse_params(pairs: list[str], base: dict[str, object]) -> DrillConfig:
 def demo(
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
-    reports_dir: ReportsDir = Path("reports"),
+    reports_dir: ReportsDir = REPORTS_DIR,
     params: Params = None,
 ) -> None:
     """Sandbox up → region_outage under 100k events/min → measure → report → sandbox down."""
@@ -88,7 +92,7 @@ def demo(
         config = _parse_params(params or [], {"load_s": 35, "fault_after_s": 8})
         progress, stop = _progress(), _stop_on_signals()
         settings = sandbox_settings(state_dir, port_base)
-        with local_target(settings, manage=True, progress=progress) as target:
+        with local_target(settings, manage=True, progress=progress, one_drill=True) as target:
             result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
             report = _build_report(reports_dir, progress)
@@ -102,7 +106,7 @@ def run(
     scenario: Annotated[str, typer.Argument(help=f"one of: {', '.join(SCENARIOS)}")],
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
-    reports_dir: ReportsDir = Path("reports"),
+    reports_dir: ReportsDir = REPORTS_DIR,
     params: Params = None,
     manage_sandbox: Annotated[bool, typer.Option(help="start the sandbox if needed, stop it after")] = False,
 ) -> None:
@@ -112,7 +116,8 @@ def run(
             raise ValueError(f"unknown scenario {scenario!r}: choose one of {', '.join(SCENARIOS)}")
         config = _parse_params(params or [], {})
         progress, stop = _progress(), _stop_on_signals()
-        with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress) as target:
+        with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress,
+                          one_drill=True) as target:
             result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
         _summary(result.journal)
@@ -125,21 +130,38 @@ def run(
 def recover(
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
-    reports_dir: ReportsDir = Path("reports"),
+    reports_dir: ReportsDir = REPORTS_DIR,
 ) -> None:
     """Restore the sandbox after a drill process was killed mid-fault (its rollbacks never ran)."""
     with _user_errors():
-        marker = read_inflight(reports_dir)
+        target = LocalTarget(sandbox_settings(state_dir, port_base))
+        marker = recover_target(target, reports_dir, _alive)
         if marker is None:
             console.print("no interrupted drill: nothing to recover")
             return
-        pid = int(str(marker.get("pid", 0)))
-        if pid and _alive(pid):
-            raise ValueError(f"drill {marker.get('run_id')} is still running (pid {pid}): stop it first")
-        console.print(f"recovering after drill {marker.get('run_id')} ({marker.get('scenario')}) was killed")
-        LocalTarget(sandbox_settings(state_dir, port_base)).reset()
-        clear_inflight(reports_dir)
-        console.print("[green]sandbox restored to its original topology[/green]")
+        console.print(f"drill {marker.get('run_id')} ({marker.get('scenario')}) was killed: "
+                      "[green]sandbox restored to its original topology[/green]")
+
+
+@drill.command("judge")
+def judge(
+    journal: Annotated[Path, typer.Argument(help="a drill journal (reports/drills/drill-*.json)")],
+) -> None:
+    """Re-judge a saved journal from its facts; exit 1 when the stored verdict disagrees."""
+    with _user_errors():
+        try:
+            saved = DrillJournal.read(journal)
+        except (OSError, PydanticValidationError) as err:
+            raise ValueError(f"journal {journal}: not a readable drill journal "
+                             f"({type(err).__name__}); pass a file from reports/drills/") from None
+        verdict, differences = disagreements(saved)
+    for reason in verdict.reasons:
+        console.print(f"  {reason}", highlight=False)
+    if differences:
+        errors.print(f"[red]verdict DISAGREES[/red] with the journal {journal.name}: "
+                     + "; ".join(differences), highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"verdict agrees: {verdict.status.value}", highlight=False)
 
 
 @drill.command("list")

@@ -17,7 +17,7 @@ def suites_validator(reports_dir: Path) -> Validator:
     """A ``Validator`` writing under ``reports_dir/integrity/<run_id>/``."""
 
     def validate(request: ValidationRequest, progress: Progress) -> list[IntegrityResult]:
-        from compliance.expectations.runner import run_suites  # GE takes seconds to import
+        from compliance.expectations.suite_runner import run_suites  # GE takes seconds to import
 
         progress(f"validating {len(request.stores)} store(s) with the Great Expectations suites")
         return run_suites(

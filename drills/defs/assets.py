@@ -1,7 +1,7 @@
 """One evidence asset per scenario: materializing it runs the drill; its checks are the objectives
 and the Great Expectations suites run on the stores the drill left behind.
 
-A thin shell over ``drills.runner.run_drill`` (the same engine ``htdr demo`` uses), so the journal
+A thin shell over ``drills.drill_runner.run_drill`` (the same engine ``htdr demo`` uses), so the journal
 written here is the evidence, and the materialization only mirrors its figures.
 """
 
@@ -18,10 +18,10 @@ from dagster import (
 from compliance.expectations.drill_validator import suites_validator
 from compliance.expectations.suite_names import LEDGER_SUITE, SCHEMA_SUITE, SUITE_NAMES, VALIDITY_SUITE
 from contracts.journal import OBJECTIVES
-from drills.defs.evidence import check_results, materialization_metadata, suite_check_name
+from drills.defs.check_results import check_results, materialization_metadata, suite_check_name
 from drills.defs.resources import DrillTargetResource
 from drills.defs.run_config import DrillRunConfig
-from drills.runner import run_drill
+from drills.drill_runner import run_drill
 from drills.scenarios.config import DrillConfigError
 from drills.scenarios.context import PreconditionFailed
 from drills.scenarios.registry import SCENARIOS

@@ -1,42 +1,40 @@
-"""Build the auditor report whenever a drill run finishes (REPORT's builder, imported lazily).
-
-The builder is imported inside the sensor so the code location loads even before (or without) the
-report package; if it is missing the sensor says so in its log and skips.
-"""
+"""Build the auditor report whenever a drill run finishes, from the reports directory that run used."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from dagster import (
     DagsterRunStatus,
     DefaultSensorStatus,
     RunStatusSensorContext,
-    SkipReason,
     run_status_sensor,
 )
 
+from compliance.report.build import build_report
 from drills.defs.jobs import DRILL_JOBS
+from drills.defs.resources import DrillTargetResource
 
-#: Where journals and the report live; the same default as ``DrillTargetResource.reports_dir``.
-REPORTS_DIR = Path("reports")
+
+def reports_dir_of_run(run_config: dict[str, object], drill_target: DrillTargetResource) -> Path:
+    """The run's ``drill_target.reports_dir`` when its launch set one, else the resource's."""
+    resources = run_config.get("resources")
+    target = resources.get("drill_target") if isinstance(resources, dict) else None
+    config = target.get("config") if isinstance(target, dict) else None
+    value = config.get("reports_dir") if isinstance(config, dict) else None
+    return Path(value) if isinstance(value, str) else drill_target.reports_path
 
 
 @run_status_sensor(
     run_status=DagsterRunStatus.SUCCESS, name="build_report_after_drill",
     monitored_jobs=list(DRILL_JOBS.values()), default_status=DefaultSensorStatus.RUNNING,
-    description="Renders the auditor report from every journal under reports/ after a drill run",
+    description="Renders the auditor report from every journal under the drill target's reports_dir "
+                "after a drill run",
 )
-def build_report_after_drill(context: RunStatusSensorContext) -> SkipReason | None:
-    try:
-        builder = importlib.import_module("compliance.report.build").build_report
-    except (ImportError, AttributeError):
-        context.log.warning("report builder unavailable (compliance.report.build.build_report); skipped")
-        return SkipReason("report builder unavailable")
-    path = builder(REPORTS_DIR)
+def build_report_after_drill(context: RunStatusSensorContext, drill_target: DrillTargetResource) -> None:
+    reports = reports_dir_of_run(dict(context.dagster_run.run_config), drill_target)
+    path = build_report(reports)
     context.log.info(f"report built after run {context.dagster_run.run_id}: {path}")
-    return None
 
 
 SENSORS = [build_report_after_drill]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from contracts.journal import LagSample
 
-#: DESIGN §5 / issue: replication lag is sampled at >= 10 Hz through the whole drill.
+#: DESIGN §5: replication lag is sampled at >= 10 Hz through the whole drill.
 MIN_RATE_HZ = 10.0
 
 

@@ -15,7 +15,7 @@ from contracts.journal import Phase
 from drills.scenarios.context import DrillAborted, DrillContext
 from drills.scenarios.scenario import Outcome, Scenario
 from drills.scenarios.steps import finish_load_and_drain, wait_first_ack_readable, warm_up
-from drills.targets.base import IngestMode
+from drills.targets.values import IngestMode
 
 
 class PlannedSwitchover(Scenario):
@@ -23,17 +23,18 @@ class PlannedSwitchover(Scenario):
     description = "Healthy primary handed over to the DR region (switchover, RPO 0)"
 
     def run(self, ctx: DrillContext) -> Outcome:
-        target, cfg, primary, dr = ctx.target, ctx.config, ctx.primary, ctx.dr
+        cfg, primary, dr = ctx.config, ctx.primary, ctx.dr
+        replication, processors = ctx.replication, ctx.processors
         t_load = warm_up(ctx)
-        t0 = ctx.inject(lambda: target.repoint(dr), f"handover started: producer repointed to {dr}")
+        t0 = ctx.inject(lambda: ctx.load.repoint(dr), f"handover started: producer repointed to {dr}")
         drained_at = _primary_drained(ctx, primary)
-        ctx.act(lambda: target.stop_processor(primary, graceful=True))
-        if not target.wait_replication_caught_up(cfg.recovery_timeout_s):
+        ctx.act(lambda: processors.stop_processor(primary, graceful=True))
+        if not replication.wait_replication_caught_up(cfg.recovery_timeout_s):
             raise DrillAborted("DR side did not catch up with the fenced primary")
         ctx.mark(Phase.DETECTED, f"primary drained ({drained_at - t0:.2f} s), fenced and fully replicated")
-        ctx.act(lambda: target.promote_writer(dr))
+        ctx.act(lambda: replication.promote_writer(dr))
         ctx.mark(Phase.PROMOTED, f"{dr} writer promoted")
-        ctx.act(lambda: target.start_processor(dr))
+        ctx.act(lambda: processors.start_processor(dr))
         ctx.mark(Phase.REPOINTED, f"processing now in {dr}")
         wait_first_ack_readable(ctx, dr, t0)
         finish_load_and_drain(ctx, dr, t_load)
@@ -42,12 +43,11 @@ class PlannedSwitchover(Scenario):
 
 def _primary_drained(ctx: DrillContext, primary: str) -> float:
     """The primary processor has consumed its stream: consumer lag ~0 and the store stopped growing."""
-    target = ctx.target
     last: dict[str, int | None] = {"count": None}
 
     def drained() -> bool:
-        count = target.store_count(primary)
-        lag = target.consumer_lag_s(primary)
+        count = ctx.store.store_count(primary)
+        lag = ctx.processors.consumer_lag_s(primary)
         stable = count is not None and count == last["count"]
         last["count"] = count
         return stable and lag is not None and lag <= 2 * ctx.config.sample_interval_s

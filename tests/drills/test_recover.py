@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from drills.runner import read_inflight
+from drills.drill_runner import read_inflight
 from drills.targets.local.sandbox import Sandbox, SandboxSettings
 from drills.targets.local_target import LocalTarget
 from htdr.cli import app

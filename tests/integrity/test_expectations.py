@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from compliance.expectations.runner import run_suites
+from compliance.expectations.suite_runner import run_suites
 from compliance.expectations.suites import SUITES_DIR, all_suites, suite_json
 from compliance.report.ge_results import parse_ge
 from contracts.events import LedgerRow, event_key

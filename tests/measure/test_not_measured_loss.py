@@ -1,7 +1,7 @@
 """A drill that ended before loss could be measured records None with the reason, never 0."""
 
 from contracts.journal import ZERO_LOSS, Phase, TimelineEvent
-from drills.measure.evidence import measurements
+from drills.measure.measurements import measurements
 from drills.measure.objectives import Objectives, evaluate
 
 

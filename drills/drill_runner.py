@@ -1,9 +1,11 @@
 """The plain-Python drill engine: run one scenario against a target and return its journal.
 
 The Dagster job, the CLI and the benchmark all call ``run_drill``, so their evidence is identical.
-Order: validate → preconditions (refuse untouched) → in-flight marker → sample lag all along →
-scenario → measure (before anything is rolled back) → rollbacks, always, newest first → journal.
-The in-flight marker lets ``htdr drill recover`` restore the target when this process was killed.
+Order: roles (refuse a target lacking one) → health and preconditions (refuse untouched) → in-flight
+marker → sample lag all along → scenario → measure on a snapshot of the surviving store and validate
+the stores (before anything is rolled back) → rollbacks, always, newest first → health again (the
+steady state) → verdict → journal. The in-flight marker lets ``htdr drill recover`` restore the
+target when this process was killed.
 """
 
 from __future__ import annotations
@@ -20,34 +22,42 @@ from pathlib import Path
 
 from contracts.evidence_layout import inflight_marker, journal_dir
 from contracts.journal import (
+    CHECKSUM_PROOF,
     KEY_COMPARISON,
+    ComponentState,
     DrillJournal,
     IntegrityResult,
     LagSample,
     Phase,
     RollbackRecord,
-    Status,
+    SteadyState,
     utcnow,
 )
 from contracts.store_validation import VALIDATION_NOTE, Validator
-from drills.measure.evidence import measurements
+from drills.clock import SYSTEM_CLOCK, Clock
+from drills.integrity.diff import diff_sources
+from drills.integrity.source import Source
+from drills.ledger import Ledger
 from drills.measure.lag import of_source, sampling_quality
 from drills.measure.loss import LossResult, measure_loss
+from drills.measure.measurements import measurements
 from drills.measure.objectives import evaluate
 from drills.measure.rpo import exposure_sources
 from drills.measure.rto import phase_time
+from drills.measure.verdict import MEASURE_ATTEMPTS, checksum_agrees, judge
 from drills.scenarios.config import DrillConfig
-from drills.scenarios.context import DrillAborted, DrillContext, PreconditionFailed
+from drills.scenarios.context import DrillAborted, DrillContext, MissingCapability, PreconditionFailed
 from drills.scenarios.registry import scenario as make_scenario
 from drills.scenarios.sampler import LagSampler
-from drills.scenarios.scenario import Outcome
+from drills.scenarios.scenario import Outcome, Scenario
 from drills.store_validation import validation_request
-from drills.targets.base import Rollback, SurvivorState, Target
+from drills.targets.roles import DatabaseReplication, EventStore, LoadAndLedger, Target, missing_roles
+from drills.targets.values import Health, Rollback
 
-#: Key comparison + checksum diff pairs taken at most before a disagreement is reported as such.
-MEASURE_ATTEMPTS = 3
 #: How long store validation waits for a streaming replica to replay the writer's last commits.
 CATCH_UP_S = 30.0
+
+__all__ = ["MEASURE_ATTEMPTS", "DrillResult", "run_drill", "run_rollbacks"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +66,18 @@ class DrillResult:
     path: Path
 
 
+def refuse_unless_capable(target: Target, scenario: Scenario) -> None:
+    """One line naming the scenario, the target and the capability it lacks; nothing is touched."""
+    missing = missing_roles(target, scenario.roles)
+    if missing:
+        raise MissingCapability(f"scenario {scenario.name} cannot run on the {target.info().kind} target: "
+                                f"it lacks the {', '.join(missing)} capability")
+
+
 def run_drill(
     target: Target, scenario_name: str, config: DrillConfig, reports_dir: Path,
     progress: Callable[[str], None] = lambda _: None, stop: threading.Event | None = None,
-    run_id: str | None = None, validator: Validator | None = None,
+    run_id: str | None = None, validator: Validator | None = None, clock: Clock = SYSTEM_CLOCK,
 ) -> DrillResult:
     """Run ``scenario_name`` on ``target``; raises ``PreconditionFailed`` before touching anything.
 
@@ -67,11 +85,15 @@ def run_drill(
     stores after the measurement and before the rollbacks; without one, the journal says so.
     """
     scn = make_scenario(scenario_name)
-    ctx = DrillContext(target=target, config=config, progress=progress, stop=stop or threading.Event())
-    problems = scn.preconditions(ctx)
+    refuse_unless_capable(target, scn)
+    ctx = DrillContext(target=target, config=config, progress=progress, stop=stop or threading.Event(),
+                       clock=clock)
+    health = target.health()
+    problems = health.failures() or scn.preconditions(ctx)
     if problems:
         raise PreconditionFailed(f"{target.info().kind} target not ready for {scenario_name}: "
                                  + "; ".join(problems))
+    steady = SteadyState(before=_components(health))
     run_id = run_id or uuid.uuid4().hex[:12]
     started = utcnow()
     marker = _write_inflight(reports_dir, run_id, scenario_name)
@@ -79,64 +101,100 @@ def run_drill(
     loss: LossResult | None = None
     checksum: IntegrityResult | None = None
     validated: list[IntegrityResult] = []
-    status, reason = Status.PASSED, ""
-    sampler = LagSampler(scn.lag_probes(ctx), config.sample_interval_s)
+    abort_reason = ""
+    sampler = LagSampler(scn.lag_probes(ctx), config.sample_interval_s, clock)
     ctx.sampler = sampler
     try:
         with sampler:
             try:
                 outcome = scn.run(ctx)
             except DrillAborted as err:
-                status, reason = Status.ABORTED, str(err)
-                ctx.note(f"aborted: {reason}")
+                abort_reason = str(err)
+                ctx.note(f"aborted: {abort_reason}")
+            except Exception as err:  # a step that failed aborts the drill; its rollbacks still run
+                abort_reason = f"a step failed: {type(err).__name__}: {str(err)[:200]}"
+                ctx.note(f"aborted: {abort_reason}")
         if outcome is not None:
             loss = outcome.loss
             if loss is None:
                 progress("measuring loss: key comparison and bucketed checksum diff on one store state")
-                loss, checksum = _measure_survivor(target, outcome.survivor, ctx)
-            validated = _validate_stores(target, run_id, outcome.store_writer, validator, ctx)
+                loss, checksum = _measure_survivor(ctx, outcome.survivor)
+            validated = _validate_stores(ctx, run_id, outcome.store_writer, validator)
     finally:
-        _safe_stop_load(target, ctx)
+        _safe_stop_load(ctx)
         records = run_rollbacks(ctx.rollbacks, progress)
         ctx.mark(Phase.ROLLED_BACK, f"{sum(r.ok for r in records)}/{len(records)} rollbacks ok")
+        steady = _steady_state_after(ctx, steady)
         marker.unlink(missing_ok=True)
-    journal = _journal(ctx, scenario_name, scn.description, run_id, started, outcome, loss, status, reason,
-                       sampler, records, checksum, validated)
+    journal = _journal(ctx, scn, run_id, started, outcome, loss, abort_reason, sampler, records, checksum,
+                       validated, steady)
     path = journal.write(journal_dir(reports_dir))
     progress(f"journal written: {path}")
     return DrillResult(journal=journal, path=path)
 
 
-def _measure_survivor(target: Target, region: str, ctx: DrillContext
-                      ) -> tuple[LossResult, IntegrityResult | None]:
-    """Loss by key comparison and its checksum proof, taken on the same state of the store.
+def _measure_survivor(ctx: DrillContext, region: str) -> tuple[LossResult, IntegrityResult | None]:
+    """Loss by key comparison and its checksum proof, taken on the same snapshot of the store.
 
-    The target reads both in one snapshot when it can; if the two still disagree (a store that kept
-    changing, or a target without snapshots) both are taken again, ``MEASURE_ATTEMPTS`` times at most.
-    A disagreement that remains is left for the journal to state (and fails the drill).
+    If the two still disagree (a store that kept changing, or a target whose snapshot is not one
+    state) both are taken again, ``MEASURE_ATTEMPTS`` times at most. A disagreement that remains is
+    left for the verdict to state (and fails the drill).
     """
     t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
-    ledger = target.ledger_rows()
+    ledger = Ledger(ctx.load.ledger_path())
+    rows = ledger.rows()
     for attempt in range(1, MEASURE_ATTEMPTS + 1):
-        state = _survivor_state(target, region, ctx)
-        loss = measure_loss(ledger, state.digests, latency_until=t0)
-        if state.checksum is None or _agrees(state.checksum, loss):
-            return loss, state.checksum
+        digests, checksum = _survivor_state(ctx, ledger, region)
+        loss = measure_loss(rows, digests, latency_until=t0)
+        if checksum is None or checksum_agrees(checksum, loss.detail):
+            return loss, checksum
         if attempt < MEASURE_ATTEMPTS:
-            ctx.note(f"measurement {attempt}: checksum diff ({state.checksum.summary}) and key comparison "
+            ctx.note(f"measurement {attempt}: checksum diff ({checksum.summary}) and key comparison "
                      f"({loss.detail.lost} lost) disagree; measuring again")
-            time.sleep(ctx.config.drain_settle_s)
-    return loss, state.checksum
+            ctx.clock.wait(ctx.stop, ctx.config.drain_settle_s)
+    return loss, checksum
 
 
-def _validate_stores(target: Target, run_id: str, writer: str, validator: Validator | None,
-                     ctx: DrillContext) -> list[IntegrityResult]:
+def _survivor_state(ctx: DrillContext, ledger: Ledger, region: str
+                    ) -> tuple[dict[int, int], IntegrityResult | None]:
+    """``event_key -> digest`` of the store and the checksum diff of the acknowledged ledger against
+    it, on one snapshot. A failing diff is noted, never fatal to the key comparison."""
+    store = ctx.store
+    try:
+        with store.snapshot(region) as source:
+            digests = _all_digests(source)
+            if not ledger.exists:
+                return digests, None
+            result = diff_sources(ledger.acknowledged_source(), source)
+        return digests, result.to_integrity_result(CHECKSUM_PROOF)
+    except Exception as err:
+        ctx.note(f"checksum diff not run: {type(err).__name__}: {str(err)[:200]}")
+    with store.snapshot(region) as source:
+        return _all_digests(source), None
+
+
+def _all_digests(source: Source) -> dict[int, int]:
+    source.open()
+    try:
+        keys = source.bounds()
+        return {} if keys is None else source.range_digests([keys])
+    finally:
+        source.close()
+
+
+def _validate_stores(ctx: DrillContext, run_id: str, writer: str, validator: Validator | None
+                     ) -> list[IntegrityResult]:
     """The stores as the drill left them, validated before any rollback; a failure is noted, not fatal."""
     if validator is None:
         ctx.note(f"{VALIDATION_NOTE}not run: no validator was given to this drill run")
         return []
+    if missing_roles(ctx.target, (EventStore, DatabaseReplication, LoadAndLedger)):
+        ctx.note(f"{VALIDATION_NOTE}not run: this drill sent no events, so no store holds rows of it")
+        return []
     try:
-        request = validation_request(target, run_id, writer, CATCH_UP_S, ctx.progress)
+        ledger = Ledger(ctx.load.ledger_path()).rows()
+        request = validation_request(ctx.store, ctx.replication, ctx.primary, ctx.dr, run_id, writer,
+                                     ledger, CATCH_UP_S, ctx.progress)
         for region in request.unreachable:
             ctx.note(f"{VALIDATION_NOTE}store of {region} not validated: unreachable (the drill took it "
                      "down; the rollback rebuilds it)")
@@ -153,26 +211,26 @@ def _validate_stores(target: Target, run_id: str, writer: str, validator: Valida
         return []
 
 
-def _survivor_state(target: Target, region: str, ctx: DrillContext) -> SurvivorState:
-    """The integrity issue's proof of loss; its failure is noted, never fatal to the key comparison."""
+def _components(health: Health) -> list[ComponentState]:
+    return [ComponentState(name=c.name, ok=c.ok, detail=c.detail) for c in health.components]
+
+
+def _steady_state_after(ctx: DrillContext, steady: SteadyState) -> SteadyState:
+    """Health again after the rollbacks: the drill must leave the target as it found it."""
     try:
-        return target.survivor_state(region)
+        after = _components(ctx.target.health())
     except Exception as err:
-        ctx.note(f"checksum diff not run: {type(err).__name__}: {str(err)[:200]}")
-        return SurvivorState(digests=target.store_digests(region), checksum=None)
-
-
-def _agrees(checksum: IntegrityResult, loss: LossResult) -> bool:
-    """The diff's missing/changed counts equal the key comparison's lost/digest-mismatch counts."""
-    return (checksum.details.get("missing"), checksum.details.get("changed")) == (
-        loss.detail.lost, loss.detail.digest_mismatches)
+        ctx.note(f"health after the rollbacks not readable: {type(err).__name__}: {str(err)[:200]}")
+        after = []
+    return steady.model_copy(update={"after": after})
 
 
 def _journal(
-    ctx: DrillContext, scenario_name: str, description: str, run_id: str, started: datetime,
-    outcome: Outcome | None, loss: LossResult | None, status: Status, reason: str, sampler: LagSampler,
-    rollbacks: list[RollbackRecord], checksum: IntegrityResult | None, validated: list[IntegrityResult],
+    ctx: DrillContext, scn: Scenario, run_id: str, started: datetime, outcome: Outcome | None,
+    loss: LossResult | None, abort_reason: str, sampler: LagSampler, rollbacks: list[RollbackRecord],
+    checksum: IntegrityResult | None, validated: list[IntegrityResult], steady: SteadyState,
 ) -> DrillJournal:
+    """The facts of the run, their figures, and the verdict computed from them."""
     cfg = ctx.config
     samples = sampler.samples()
     t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
@@ -182,11 +240,9 @@ def _journal(
             else exposure_sources(outcome.dual_ingest)
     fault_s = t0 - ctx.fault_started if t0 is not None and ctx.fault_started is not None else 0.0
     m = measurements(t0, loss, ctx.timeline, samples, sources, cfg.sample_interval_s,
-                     not_measured_reason=f"drill aborted: {reason}" if reason else "",
+                     not_measured_reason=f"drill aborted: {abort_reason}" if abort_reason else "",
                      fault_duration_s=fault_s)
     objectives = evaluate(m, cfg.objectives)
-    if status is Status.PASSED and not all(o.passed for o in objectives):
-        status = Status.FAILED
     notes = [*ctx.notes, *_sampling_notes(samples), *(outcome.notes if outcome else [])]
     if loss is not None and loss.ack_latency_p99_s is not None:
         notes.append(f"ack latency p99 before t0 {loss.ack_latency_p99_s * 1000:.1f} ms")
@@ -207,25 +263,19 @@ def _journal(
         # Rows the store has beyond the acknowledged ledger are in-doubt events, not a defect.
         passed = checksum.details.get("missing") == 0 and checksum.details.get("changed") == 0
         integrity.append(checksum.model_copy(update={"passed": passed}))
-        agrees = _agrees(checksum, loss)
-        notes.append("bucketed checksum diff " + ("confirms" if agrees else "DISAGREES with")
+        notes.append("bucketed checksum diff " + ("confirms" if checksum_agrees(checksum, loss.detail)
+                                                 else "DISAGREES with")
                      + f" the key comparison: {checksum.summary}")
-        if not agrees:
-            notes.append(f"loss not proven: key comparison and checksum diff still disagree after "
-                         f"{MEASURE_ATTEMPTS} measurements; the drill cannot pass")
-            if status is Status.PASSED:
-                status = Status.FAILED
-    failed_suites = [v.name for v in validated if not v.passed]
-    if failed_suites:
-        notes.append(f"{VALIDATION_NOTE}failed: {', '.join(failed_suites)}; the drill cannot pass")
-        if status is Status.PASSED:
-            status = Status.FAILED
     integrity.extend(validated)
+    verdict = judge(abort_reason=abort_reason, objectives=objectives, loss=m.loss, integrity=integrity,
+                    steady_state=steady)
+    notes.extend(verdict.notes)
     return DrillJournal(
-        run_id=run_id, scenario=scenario_name, description=description, target=ctx.target.info(),
+        run_id=run_id, scenario=scn.name, description=scn.description, target=ctx.target.info(),
         parameters=cfg.parameters(), started_at=started, finished_at=utcnow(),
         timeline=sorted(ctx.timeline, key=lambda e: e.t), lag_samples=samples, measurements=m,
-        objectives=objectives, integrity=integrity, rollbacks=rollbacks, status=status, notes=notes,
+        objectives=objectives, integrity=integrity, rollbacks=rollbacks, status=verdict.status, notes=notes,
+        abort_reason=abort_reason, steady_state=steady,
     )
 
 
@@ -262,9 +312,11 @@ def run_rollbacks(rollbacks: list[Rollback], progress: Callable[[str], None]) ->
     return list(reversed(records))
 
 
-def _safe_stop_load(target: Target, ctx: DrillContext) -> None:
+def _safe_stop_load(ctx: DrillContext) -> None:
+    if not isinstance(ctx.target, LoadAndLedger):
+        return
     try:
-        target.stop_load()
+        ctx.target.stop_load()
     except Exception as err:
         ctx.note(f"stopping the load failed: {type(err).__name__}")
 
@@ -289,3 +341,24 @@ def read_inflight(reports_dir: Path) -> dict[str, object] | None:
 
 def clear_inflight(reports_dir: Path) -> None:
     inflight_marker(reports_dir).unlink(missing_ok=True)
+
+
+class RecoverRefused(ValueError):
+    """The in-flight drill is still running: recovering would fight it."""
+
+
+def recover(target: Target, reports_dir: Path, alive: Callable[[int], bool]) -> dict[str, object] | None:
+    """Restore ``target`` after a drill process was killed mid-fault (its rollbacks never ran).
+
+    Returns the interrupted drill's marker, or None when there was none (nothing is touched then).
+    ``alive`` tells whether a pid still runs; a drill that still runs is refused, not recovered.
+    """
+    marker = read_inflight(reports_dir)
+    if marker is None:
+        return None
+    pid = int(str(marker.get("pid", 0)))
+    if pid and alive(pid):
+        raise RecoverRefused(f"drill {marker.get('run_id')} is still running (pid {pid}): stop it first")
+    target.reset()
+    clear_inflight(reports_dir)
+    return marker
