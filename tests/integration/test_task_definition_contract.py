@@ -180,6 +180,10 @@ def test_the_task_definition_consumes_the_sandbox_stream_into_its_store(harness:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     assert stored(harness, expected) == expected
+    cloudwatch = harness.deployment.client("cloudwatch", Side.PRIMARY)
+    namespace = harness.environment[penv.METRICS_NAMESPACE]  # the task role may publish only here
+    metrics = cloudwatch.list_metrics(Namespace=namespace)["Metrics"]
+    assert "EventsProcessed" in {m["MetricName"] for m in metrics}
     log = (harness.logs / "processor-0.log").read_text()
     for name in penv.SECRET_SOURCES:
         if name != penv.DB_USERNAME:
