@@ -5,9 +5,11 @@ with Kinesis ``PutRecords`` and answers:
 - 200 ``{"accepted": n, "failed": [i, ...], "errorCodes": ["...", ...]}``: the batch reached the stream;
   ``failed`` lists the indexes PutRecords rejected (``errorCodes`` in the same order); the producer
   retries exactly those and records as acknowledged only the others;
-- 4xx ``{"error": "..."}``: the request (or the stream's answer to it) was refused: 400 invalid body,
-  413 too large, 429 throttled, 403 not allowed; the producer does not acknowledge anything;
-- 5xx ``{"error": "..."}``: the stream could not be reached; nothing acknowledged, retry later.
+- 4xx ``{"error": "..."}``: the request (or the stream's answer to it) was refused: 400 invalid body
+  or refused by the stream, 413 too large, 429 throttled (retry later), 403 unsigned or not allowed;
+  the producer does not acknowledge anything;
+- 5xx ``{"error": "..."}``: 502 the stream failed, 503 it did not answer; nothing acknowledged, retry
+  later.
 API Gateway's mapping templates (``cdk_app``) and the sandbox ingest API (``drills.pipeline``) both
 produce exactly these keys.
 """
@@ -49,31 +51,31 @@ class RequestRefused(TypedDict):
     error: str
 
 
-#: Kinesis error codes (PutRecords' own, or the whole call's) and the status the API answers with:
-#: the stream is throttling (the producer retries later), the caller may not write, the request is
-#: invalid. Every other failure of the stream (KMS key disabled or missing, stream missing, internal
-#: error, unreachable) is the service's: 503, nothing acknowledged, retry later.
-#: https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html#API_PutRecords_Errors
-THROTTLED = frozenset({"ProvisionedThroughputExceededException", "KMSThrottlingException",
-                       "LimitExceededException", "ThrottlingException"})
-FORBIDDEN = frozenset({"AccessDeniedException", "KMSAccessDeniedException"})
-INVALID = frozenset({"ValidationException", "InvalidArgumentException", "SerializationException"})
-STATUS_THROTTLED, STATUS_FORBIDDEN, STATUS_INVALID, STATUS_UNAVAILABLE = 429, 403, 400, 503
+#: What the API answers when Kinesis refuses the whole PutRecords call, by its error type
+#: (``__type``) and HTTP status, identically in API Gateway's mapping templates and the sandbox API:
+#: a 4xx is 429 when the stream throttles (retry later), 403 when access or the KMS key is denied,
+#: else 400; a 5xx is 502 (the stream failed: retry later). No answer at all is 503. Nothing of a
+#: refused call is stored. https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html
+THROTTLING_TYPES = ("ProvisionedThroughputExceededException", "KMSThrottlingException",
+                    "LimitExceededException", "ThrottlingException")
+ACCESS_DENIED_TYPES = ("AccessDeniedException", "KMSAccessDeniedException")
+STATUS_INVALID, STATUS_FORBIDDEN, STATUS_THROTTLED = 400, 403, 429
+STATUS_STREAM_FAILED, STATUS_UNREACHABLE = 502, 503
 
 
-def status_for_stream_error(code: str) -> int:
-    """The HTTP status the API answers when the whole PutRecords call failed with ``code``."""
-    if code in THROTTLED:
+def status_for_stream_error(error_type: str, kinesis_status: int) -> int:
+    """The API's status for a PutRecords call Kinesis refused with ``error_type`` / ``kinesis_status``."""
+    if kinesis_status >= 500:
+        return STATUS_STREAM_FAILED
+    if error_type in THROTTLING_TYPES:
         return STATUS_THROTTLED
-    if code in FORBIDDEN:
+    if error_type in ACCESS_DENIED_TYPES:
         return STATUS_FORBIDDEN
-    if code in INVALID:
-        return STATUS_INVALID
-    return STATUS_UNAVAILABLE
+    return STATUS_INVALID
 
 
 def retryable(status: int) -> bool:
-    """Whether a producer should send the same batch again: throttled or the service's failure."""
+    """Whether a producer should send the same batch again: throttled, or the stream's failure."""
     return status == STATUS_THROTTLED or status >= 500
 
 

@@ -6,9 +6,9 @@ API; it cannot check the key, moto accepts any credentials), validates every eve
 batch to the region's stream with ``PutRecords`` (partition key = device id). It answers exactly the
 shapes of ``contracts.ingest``, as API Gateway's mapping templates do: 200 with the indexes and error
 codes of the records the stream rejected, so the producer retries exactly those; a whole-call failure
-maps to 429 (throttled), 403 (access, KMS access), 400 (invalid) or 503 (the stream's failure), and
-nothing of it counts as stored. Error bodies name the field and the rule, never the submitted value
-(it may be PHI-like).
+maps to 429 (throttled), 403 (access, KMS access), 400 (other refusals) or 502 (the stream's
+failure), 503 when the stream does not answer, and nothing of it counts as stored. Error bodies
+name the field and the rule, never the submitted value (it may be PHI-like).
 
 Run: ``python -m drills.pipeline.ingest_api --config PATH`` (``IngestApiConfig`` JSON).
 """
@@ -107,15 +107,16 @@ class StreamForwarder:
             response = self._client.put_records(StreamName=self._stream, Records=records)  # type: ignore[arg-type]
         except ClientError as err:
             code = str(err.response.get("Error", {}).get("Code", "Unknown"))
+            kinesis_status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500))
             log.warning("stream %s refused the batch: %s", self._stream, code)
-            status = HTTPStatus(ingest.status_for_stream_error(code))
+            status = HTTPStatus(ingest.status_for_stream_error(code, kinesis_status))
             raise RejectedRequest(status, f"stream {self._stream} refused the batch ({code}); "
                                   + ("retry later" if ingest.retryable(status) else "nothing was stored")
                                   ) from None
         except BotoCoreError as err:
             log.warning("stream %s unavailable: %s", self._stream, type(err).__name__)
             raise RejectedRequest(
-                HTTPStatus.SERVICE_UNAVAILABLE, f"stream {self._stream} is unavailable; retry later"
+                HTTPStatus(ingest.STATUS_UNREACHABLE), f"stream {self._stream} is unavailable; retry later"
             ) from None
         return ingest.batch_accepted([rec.get("ErrorCode") for rec in response["Records"]])
 

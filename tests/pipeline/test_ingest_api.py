@@ -169,10 +169,12 @@ def throttle_put_records(client: Any, indexes: set[int], times: int = 1) -> None
     client.put_records = put_records
 
 
-def test_unreachable_stream_is_503(make_stream: Callable[..., str], ingest_api: Any) -> None:
+def test_a_missing_stream_is_400_and_an_unreachable_one_503(
+    make_stream: Callable[..., str], ingest_api: Any
+) -> None:
     url, _ = ingest_api("no-such-stream")
     status, body = post(url, {"events": events(2)})
-    assert status == 503 and "no-such-stream" in body["error"]
+    assert status == 400 and "no-such-stream" in body["error"]  # ResourceNotFoundException: refused
     dead_url, _ = ingest_api(make_stream(), endpoint_url=f"http://127.0.0.1:{free_port()}")
     assert post(dead_url, {"events": events(2)})[0] == 503
 
@@ -195,24 +197,27 @@ def test_unsigned_request_is_403_and_nothing_is_written(
     assert stream_records(moto, stream) == []
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("ProvisionedThroughputExceededException", 429),
-    ("KMSThrottlingException", 429),
-    ("AccessDeniedException", 403),
-    ("KMSAccessDeniedException", 403),
-    ("ValidationException", 400),
-    ("KMSDisabledException", 503),
-    ("KMSNotFoundException", 503),
-    ("InternalFailure", 503),
+@pytest.mark.parametrize(("code", "kinesis_status", "expected"), [
+    ("ProvisionedThroughputExceededException", 400, 429),
+    ("KMSThrottlingException", 400, 429),
+    ("LimitExceededException", 400, 429),
+    ("AccessDeniedException", 400, 403),
+    ("KMSAccessDeniedException", 400, 403),
+    ("ValidationException", 400, 400),
+    ("KMSDisabledException", 400, 400),
+    ("ResourceNotFoundException", 400, 400),
+    ("InternalFailure", 500, 502),
+    ("ServiceUnavailable", 503, 502),
 ])
 def test_a_failed_put_records_call_is_never_a_200(
-    make_stream: Callable[..., str], ingest_api: Any, code: str, expected: int
+    make_stream: Callable[..., str], ingest_api: Any, code: str, kinesis_status: int, expected: int
 ) -> None:
     """Kinesis refuses the whole call (AWS behaviour moto does not produce: stubbed at the boto3
-    boundary); the API answers the contract's status with an ``error`` body, never 200."""
+    boundary); the API answers the contract's status, as API Gateway's templates do, with an
+    ``error`` body, never 200."""
     url, server = ingest_api(make_stream())
     with Stubber(server.forwarder._client) as stub:
-        stub.add_client_error("put_records", service_error_code=code, http_status_code=400)
+        stub.add_client_error("put_records", service_error_code=code, http_status_code=kinesis_status)
         status, body = post(url, {"events": events(3)})
     assert (status, set(body)) == (expected, {ingest.ERROR}) and code in body["error"]
 

@@ -148,8 +148,8 @@ def test_a_throttled_batch_is_retried_until_stored_not_dropped(
     def put_records(**kwargs: Any) -> Any:
         if failures[0] > 0:
             failures[0] -= 1
-            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}},
-                              "PutRecords")
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"},
+                               "ResponseMetadata": {"HTTPStatusCode": 400}}, "PutRecords")
         return real(**kwargs)
 
     client.put_records = put_records
