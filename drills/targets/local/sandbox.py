@@ -373,6 +373,9 @@ class Sandbox:
                 penv.CACHE_HOST: valkey.HOST,
                 penv.CACHE_PORT: str(self._cache_node(region).port),
                 penv.CACHE_TLS: "false",
+                # moto has no per-shard read limit to respect: the sandbox's processors read each
+                # shard as fast as they write (the drills' loss and lag figures assume it)
+                penv.MIN_READ_INTERVAL_S: "0",
                 # one processor per region, restarted under the same name: it resumes its own leases
                 penv.WORKER_ID: f"processor-{region}",
             }
