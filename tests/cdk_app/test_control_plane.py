@@ -250,6 +250,20 @@ def test_image_context_holds_only_the_project_packages(synthesized: Synthesized)
     assert {"pyproject.toml", "uv.lock", "drills", "compliance", "contracts", "cdk_app", "docker"} <= names
     assert not names & {".venv", ".tools", ".git", "tests", "reports", ".sandbox", "cfn-outputs"}
     assert not (context / "cdk_app" / "cli").exists()
+    # docker build reads <Dockerfile>.dockerignore before the root one (the processor image's): it
+    # must let in every source this Dockerfile copies
+    ignore = (context / f"{DOCKERFILE}.dockerignore").read_text().splitlines()
+    assert ignore[ignore.index("*") :][0] == "*"
+    allowed = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
+    copies = [
+        line.split()[1:-1]
+        for line in (PROJECT_ROOT / DOCKERFILE).read_text().splitlines()
+        if line.startswith("COPY ") and "--from=" not in line
+    ]
+    sources = {source.rstrip("/") for sources_ in copies for source in sources_}
+    assert sources and sources <= allowed, sources - allowed
+    for source in sources:
+        assert (context / source).exists(), source
 
 
 @pytest.mark.skipif(not (TOOLS / "hadolint").exists(), reason="tools env not installed (./dev setup)")
