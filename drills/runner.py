@@ -29,6 +29,7 @@ from drills.journal import (
     utcnow,
 )
 from drills.measure.evidence import measurements
+from drills.measure.exposure import exposed_loss, late_acks
 from drills.measure.lag import of_source, sampling_quality
 from drills.measure.loss import LossResult, measure_loss
 from drills.measure.objectives import evaluate
@@ -43,6 +44,8 @@ from drills.store_validation import VALIDATION_NOTE, Validator, validation_reque
 from drills.targets.base import Rollback, SurvivorState, Target
 
 INFLIGHT_FILE = ".inflight.json"
+#: The integrity result comparing the loss with the set exposure's expectation.
+SET_EXPOSURE = "loss_equals_set_exposure"
 #: Key comparison + checksum diff pairs taken at most before a disagreement is reported as such.
 MEASURE_ATTEMPTS = 3
 #: How long store validation waits for a streaming replica to replay the writer's last commits.
@@ -82,6 +85,7 @@ def run_drill(
     loss: LossResult | None = None
     checksum: IntegrityResult | None = None
     validated: list[IntegrityResult] = []
+    exposure: IntegrityResult | None = None
     status, reason = Status.PASSED, ""
     sampler = LagSampler(scn.lag_probes(ctx), config.sample_interval_s)
     ctx.sampler = sampler
@@ -97,6 +101,12 @@ def run_drill(
             if loss is None:
                 progress("measuring loss: key comparison and bucketed checksum diff on one store state")
                 loss, checksum = _measure_survivor(target, outcome.survivor, ctx)
+            t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
+            repointed = phase_time(ctx.timeline, Phase.REPOINTED)
+            if t0 is not None and repointed is not None and outcome.region_died:
+                ctx.note(late_acks(target.ledger_rows(), t0, repointed).note)
+            if outcome.exposure is not None and t0 is not None:
+                exposure = _exposure_check(ctx, outcome, t0, loss)
             validated = _validate_stores(target, run_id, outcome.store_writer, validator, ctx)
     finally:
         _safe_stop_load(target, ctx)
@@ -104,7 +114,7 @@ def run_drill(
         ctx.mark(Phase.ROLLED_BACK, f"{sum(r.ok for r in records)}/{len(records)} rollbacks ok")
         marker.unlink(missing_ok=True)
     journal = _journal(ctx, scenario_name, scn.description, run_id, started, outcome, loss, status, reason,
-                       sampler, records, checksum, validated)
+                       sampler, records, checksum, validated, exposure)
     path = journal.write(journal_dir(reports_dir))
     progress(f"journal written: {path}")
     return DrillResult(journal=journal, path=path)
@@ -175,6 +185,7 @@ def _journal(
     ctx: DrillContext, scenario_name: str, description: str, run_id: str, started: datetime,
     outcome: Outcome | None, loss: LossResult | None, status: Status, reason: str, sampler: LagSampler,
     rollbacks: list[RollbackRecord], checksum: IntegrityResult | None, validated: list[IntegrityResult],
+    exposure: IntegrityResult | None = None,
 ) -> DrillJournal:
     cfg = ctx.config
     samples = sampler.samples()
@@ -183,17 +194,19 @@ def _journal(
     if outcome is not None:
         sources = outcome.metric_sources if outcome.metric_sources is not None \
             else exposure_sources(outcome.dual_ingest)
-    fault_s = t0 - ctx.fault_started if t0 is not None and ctx.fault_started is not None else 0.0
+    metric_at = phase_time(ctx.timeline, outcome.metric_at) if outcome and outcome.metric_at else None
     m = measurements(t0, loss, ctx.timeline, samples, sources, cfg.sample_interval_s,
                      not_measured_reason=f"drill aborted: {reason}" if reason else "",
-                     fault_duration_s=fault_s)
+                     fault_duration_s=ctx.fault_duration_s, metric_at=metric_at)
     objectives = evaluate(m, cfg.objectives)
     if status is Status.PASSED and not all(o.passed for o in objectives):
         status = Status.FAILED
     notes = [*ctx.notes, *_sampling_notes(samples), *(outcome.notes if outcome else [])]
     if loss is not None and loss.ack_latency_p99_s is not None:
         notes.append(f"ack latency p99 before t0 {loss.ack_latency_p99_s * 1000:.1f} ms")
-    notes.append(f"RPO (metric) components at t0: {m.rpo_metric.note}")
+    where = f"at {outcome.metric_at.value}" if outcome and outcome.metric_at else "at t0"
+    notes.append(f"RPO (metric) {where}, from {', '.join(sources) or 'no exposed lag'}: {m.rpo_metric.note}")
+    notes.append(f"RPO agreement tolerance {m.rpo_agreement_tolerance_s:.3f} s: {m.rpo_agreement_note}")
     if loss is not None and loss.detail.lost_or_changed:
         notes.append(f"of the lost events, {loss.lost_acked_after} were acknowledged after t0 (by the dying "
                      "region in its last instant, or never processed after recovery)")
@@ -218,6 +231,11 @@ def _journal(
                          f"{MEASURE_ATTEMPTS} measurements; the drill cannot pass")
             if status is Status.PASSED:
                 status = Status.FAILED
+    if exposure is not None:
+        integrity.append(exposure)
+        notes.append(exposure.summary)
+        if not exposure.passed and status is Status.PASSED:
+            status = Status.FAILED
     failed_suites = [v.name for v in validated if not v.passed]
     if failed_suites:
         notes.append(f"{VALIDATION_NOTE}failed: {', '.join(failed_suites)}; the drill cannot pass")
@@ -230,6 +248,23 @@ def _journal(
         timeline=sorted(ctx.timeline, key=lambda e: e.t), lag_samples=samples, measurements=m,
         objectives=objectives, integrity=integrity, rollbacks=rollbacks, status=status, notes=notes,
     )
+
+
+def _exposure_check(ctx: DrillContext, outcome: Outcome, t0: float, loss: LossResult | None
+                    ) -> IntegrityResult:
+    """The loss the set exposure must cause (from the ledger) against the loss measured."""
+    assert outcome.exposure is not None
+    repointed = phase_time(ctx.timeline, Phase.REPOINTED)
+    lost = None if loss is None else loss.detail.lost_or_changed
+    if repointed is None:
+        return IntegrityResult(name=SET_EXPOSURE, passed=False, summary="set exposure not checked: the "
+                               "producer was never repointed", details={"kind": outcome.exposure.kind})
+    expected = exposed_loss(ctx.target.ledger_rows(), outcome.exposure, t0, repointed, outcome.dual_ingest)
+    return IntegrityResult(
+        name=SET_EXPOSURE, passed=lost == expected.expected_lost, summary=expected.summary(lost),
+        details={"kind": outcome.exposure.kind, "set_s": outcome.exposure.set_s,
+                 "realized_s": expected.realized_s, "exposed": expected.exposed,
+                 "expected_lost": expected.expected_lost, "lost": lost})
 
 
 def _sampling_notes(samples: list[LagSample]) -> list[str]:

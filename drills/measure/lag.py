@@ -12,8 +12,14 @@ from dataclasses import dataclass
 
 from drills.journal import LagSample
 
-#: DESIGN §5 / issue: replication lag is sampled at >= 10 Hz through the whole drill.
+#: DESIGN §5: replication lag is sampled at >= 10 Hz through the whole drill.
 MIN_RATE_HZ = 10.0
+#: Largest gap between two samples (and between the last sample and t0) that still counts as
+#: sampled at the configured interval: one missed tick.
+MAX_GAP_INTERVALS = 2
+#: The stretch before t0 over which a metric's sampling must hold its rate and gap: the samples
+#: that decide the value "at t0" and the LSN/offset history it is read against.
+RATE_WINDOW_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,26 @@ def sampling_quality(samples: Sequence[LagSample]) -> SamplingQuality:
     gaps = [b - a for a, b in itertools.pairwise(ts)]
     rate = (len(ts) - 1) / span if span > 0 else None
     return SamplingQuality(len(ts), rate, max(gaps))
+
+
+def sampled_before(samples: Sequence[LagSample], t0: float, interval_s: float) -> tuple[bool, str]:
+    """Whether one source was sampled well enough before ``t0`` to state its value there.
+
+    Over the ``RATE_WINDOW_S`` before t0 the source must have kept >= ``MIN_RATE_HZ`` and no gap
+    (between readable samples, and from the last one to t0) above ``MAX_GAP_INTERVALS`` intervals.
+    A sampler that stopped, slowed down or read nothing is "not measured", never a value.
+    """
+    ts = sorted(s.t for s in samples if s.lag_s is not None and t0 - RATE_WINDOW_S <= s.t <= t0)
+    allowed = MAX_GAP_INTERVALS * interval_s
+    if len(ts) < 2:
+        return False, f"{len(ts)} readable samples in the {RATE_WINDOW_S:g} s before t0"
+    rate = len(ts) / RATE_WINDOW_S
+    gap = max([b - a for a, b in itertools.pairwise(ts)] + [t0 - ts[-1]])
+    if rate < MIN_RATE_HZ:
+        return False, f"{rate:.1f} Hz in the {RATE_WINDOW_S:g} s before t0, below {MIN_RATE_HZ:g} Hz"
+    if gap > allowed:
+        return False, f"a {gap:.3f} s gap in the {RATE_WINDOW_S:g} s before t0 (allowed {allowed:.3f} s)"
+    return True, f"{rate:.1f} Hz, max gap {gap:.3f} s before t0"
 
 
 def value_at(samples: Sequence[LagSample], t: float, max_age_s: float) -> LagSample | None:

@@ -12,12 +12,12 @@ Rollback: ``reset()`` rebuilds the original cache pair.
 
 from __future__ import annotations
 
-import bisect
 import threading
 import time
 
 from drills.journal import Phase
 from drills.measure.loss import LedgerRow, measure_loss
+from drills.measure.position_clock import PositionClock
 from drills.scenarios.context import DrillContext
 from drills.scenarios.sampler import Probe
 from drills.scenarios.scenario import Outcome, Scenario
@@ -44,6 +44,7 @@ class CacheFailover(Scenario):
 
     def run(self, ctx: DrillContext) -> Outcome:
         target, cfg = ctx.target, ctx.config
+        ctx.act(lambda: target.configure(cfg.topology()))
         writer = _SessionWriter(target, cfg.session_rate_per_s)
         t_load = ctx.mark(Phase.LOAD_STARTED, f"{cfg.session_rate_per_s} session writes/s")
         ctx.deadline = t_load + cfg.load_s + cfg.recovery_timeout_s
@@ -123,18 +124,13 @@ class _OffsetClock:
     """Converts the replica's byte offset into seconds behind, from the primary's offset history."""
 
     def __init__(self) -> None:
-        self._times: list[float] = []
-        self._offsets: list[int] = []
+        self._history = PositionClock()
 
     def lag_s(self, target: Target) -> float | None:
+        now = time.time()
         pair = target.cache_replication_offsets()
         if pair is None:
             return None
-        now = time.time()
         primary, replica = pair
-        self._times.append(now)
-        self._offsets.append(primary)
-        if replica >= primary:
-            return 0.0
-        i = bisect.bisect_left(self._offsets, replica)
-        return round(now - self._times[i], 4)
+        self._history.record(now, primary)
+        return self._history.lag_s(now, replica)

@@ -39,6 +39,7 @@ class DrillContext:
     deadline: float = float("inf")
     sampler: LagSampler | None = None
     fault_started: float | None = None
+    fault_duration_s: float = 0.0
 
     @property
     def primary(self) -> str:
@@ -62,11 +63,17 @@ class DrillContext:
         return rollback
 
     def inject(self, action: Callable[[], Rollback], detail: str) -> float:
-        """Run the fault action; t0 (returned) is the instant it completed (DESIGN §5)."""
-        self.fault_started = time.time()
+        """Run the fault action; t0 (returned) is the instant it STARTED, its duration is recorded.
+
+        A fault action takes a moment (killing a region's processes one by one); taking t0 at its
+        start means nothing the dying side did during the action counts as "before the fault". The
+        local target freezes the whole region first, so it stops acknowledging as the action starts.
+        """
+        started = self.fault_started = time.time()
         self.act(action)
-        t0 = self.mark(Phase.FAULT_INJECTED, detail)
-        self.notes.append(f"fault action took {t0 - self.fault_started:.3f} s (start to t0)")
+        self.fault_duration_s = time.time() - started
+        t0 = self.mark(Phase.FAULT_INJECTED, detail, at=started)
+        self.notes.append(f"t0 is the start of the fault action; it took {self.fault_duration_s:.3f} s")
         return t0
 
     def note(self, text: str) -> None:

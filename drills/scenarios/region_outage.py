@@ -11,14 +11,21 @@ holds every acknowledged event, which the DR processor replays from its newest s
 margin. With ``async``/``single`` (Aurora-global-like), events acknowledged into the dead region's
 stream but not yet processed, and rows not yet replicated, are lost: RPO = consumer + replication lag.
 
+With ``exposure`` set, a known exposure is created before the kill (``drills.scenarios.exposure``)
+and the journal checks the loss against it.
+
 Rollback on the local target: ``reset()`` rebuilds the original topology (the dead region cannot be
 "un-killed"; on AWS the old primary rejoins as a secondary).
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 from drills.journal import Phase
 from drills.scenarios.context import DrillContext
+from drills.scenarios.exposure import create_exposure
 from drills.scenarios.scenario import Outcome, Scenario
 from drills.scenarios.steps import detect_down, finish_load_and_drain, wait_first_ack_readable, warm_up
 from drills.targets.base import IngestMode
@@ -30,7 +37,9 @@ class RegionOutage(Scenario):
 
     def run(self, ctx: DrillContext) -> Outcome:
         t_load = warm_up(ctx)
-        return fail_over_region(ctx, t_load, "primary region killed (writer, link, stream, processor)")
+        exposure = create_exposure(ctx)
+        outcome = fail_over_region(ctx, t_load, "primary region killed (writer, link, stream, processor)")
+        return replace(outcome, exposure=exposure)
 
 
 def fail_over_region(ctx: DrillContext, t_load: float, what: str) -> Outcome:
@@ -40,9 +49,10 @@ def fail_over_region(ctx: DrillContext, t_load: float, what: str) -> Outcome:
     detect_down(ctx, lambda: target.writer_alive(primary), f"{primary} writer")
     ctx.act(lambda: target.promote_writer(dr))
     ctx.mark(Phase.PROMOTED, f"{dr} writer promoted")
+    t_repoint = time.time()
     ctx.act(lambda: target.repoint(dr))
     ctx.act(lambda: target.start_processor(dr))
-    ctx.mark(Phase.REPOINTED, f"producer and processing now in {dr}")
+    ctx.mark(Phase.REPOINTED, f"producer and processing now in {dr}", at=t_repoint)
     wait_first_ack_readable(ctx, dr, t0)
     finish_load_and_drain(ctx, dr, t_load)
-    return Outcome(survivor=dr, dual_ingest=ctx.config.ingest_mode is IngestMode.DUAL)
+    return Outcome(survivor=dr, dual_ingest=ctx.config.ingest_mode is IngestMode.DUAL, region_died=True)

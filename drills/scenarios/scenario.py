@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from drills.journal import Phase
+from drills.measure.exposure import SetExposure
 from drills.measure.loss import LossResult
 from drills.measure.rpo import CONSUMER_LAG, DB_LAG
 from drills.scenarios.context import DrillContext
@@ -20,7 +22,10 @@ class Outcome:
     otherwise the runner compares the ledger with ``survivor``'s store. ``metric_sources`` are the lags
     that RPO (metric) adds up; None means the region-failover default (``exposure_sources``).
     ``writer`` is the region whose event store is in service at the end, when that is not
-    ``survivor`` (a cache failover leaves the database writer where it was).
+    ``survivor`` (a cache failover leaves the database writer where it was). ``metric_at`` is the
+    phase at which RPO (metric) is read when that is not t0 (a switchover: when the writer changed).
+    ``exposure`` is the set exposure created before the kill, if any; ``region_died`` says the
+    primary region was killed (then no acknowledgement may come from it after t0).
     """
 
     survivor: str
@@ -29,6 +34,9 @@ class Outcome:
     metric_sources: tuple[str, ...] | None = None
     notes: list[str] = field(default_factory=list)
     writer: str | None = None
+    metric_at: Phase | None = None
+    exposure: SetExposure | None = None
+    region_died: bool = False
 
     @property
     def store_writer(self) -> str:

@@ -84,6 +84,8 @@ class LoadSpec:
     duration_s: float
     ingest: IngestMode
     devices: int = 2000
+    #: Continue the ledger of the previous load (same events, next sequence numbers) instead of a new one.
+    resume: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,10 @@ class Target(ABC):
         checkpoint stored with the rows), at least 1 when any; None when unreadable. 0 after the
         producer stopped = every record of that stream is in the store (the backlog drained)."""
 
+    def topology(self) -> TopologySpec | None:
+        """The topology actually in effect (read back from the engines), or None if not readable."""
+        return None
+
     @abstractmethod
     def cache_replication_offsets(self) -> tuple[int, int] | None:
         """(primary offset, replica offset) of the session cache replication; None if unreadable."""
@@ -223,6 +229,10 @@ class Target(ABC):
     @abstractmethod
     def stop_processor(self, region: str, graceful: bool) -> Rollback:
         """Stop the processor of ``region`` (graceful: finish the batch; else kill -9 mid-batch)."""
+
+    def pause_processor(self, region: str) -> Rollback:
+        """Freeze the processor of ``region`` (it neither reads nor commits) until the rollback."""
+        raise NotImplementedError(f"{type(self).__name__} cannot pause a processor")
 
     @abstractmethod
     def start_processor(self, region: str) -> Rollback:

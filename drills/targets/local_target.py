@@ -11,9 +11,10 @@ Probes may be called from the lag sampler threads: each call opens its own short
 
 from __future__ import annotations
 
-import bisect
+import contextlib
 import json
 import math
+import os
 import signal
 import sqlite3
 import sys
@@ -26,12 +27,14 @@ from typing import Any
 import psycopg
 import psycopg.sql
 import redis
+from botocore.config import Config
 from psycopg.conninfo import make_conninfo
 
 from drills.integrity.diff import diff_sources
 from drills.integrity.ledger_source import LedgerSource
 from drills.integrity.postgres_source import PostgresSource
 from drills.journal import CHECKSUM_PROOF, TargetInfo
+from drills.measure.position_clock import PositionClock
 from drills.pipeline.config import ProducerConfig
 from drills.targets.base import (
     ComponentHealth,
@@ -39,6 +42,7 @@ from drills.targets.base import (
     LedgerRow,
     LoadSpec,
     LoadStats,
+    ReplicationMode,
     Rollback,
     SessionWrite,
     SurvivorState,
@@ -56,8 +60,8 @@ PRODUCER = "producer"
 RESET = "reset"
 #: How often the drill producer posts a batch (see ``_batch_size``).
 BATCH_INTERVAL_S = 0.05
-#: Heap pages read from the end of the store to find the newest processed event (inserts append).
-TAIL_PAGES = 4
+#: Lag probes run at >= 10 Hz: a dead endpoint must fail fast, not be retried.
+PROBE_CLIENT = Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 1, "mode": "standard"})
 
 
 class LocalTarget(Target):
@@ -70,8 +74,9 @@ class LocalTarget(Target):
         self._ledger: Path | None = None
         self._status: Path | None = None
         self._wal_clock: _WalClock | None = None
-        self._consumer_clocks: dict[str, _ConsumerClock] = {}
+        self._consumer_clocks: dict[str, _StreamLagClock] = {}
         self._session_clients: dict[int, redis.Redis] = {}
+        self._probe_clients: dict[int, redis.Redis] = {}
 
     # ---- helpers --------------------------------------------------------------------------------
     @property
@@ -133,13 +138,14 @@ class LocalTarget(Target):
         return self._wal_clock.lag_s()
 
     def consumer_lag_s(self, region: str) -> float | None:
-        """Newest acknowledged event's send time minus the newest stored event's device time."""
-        if self._ledger is None:
-            return None
+        """Age of the oldest record of ``region``'s stream after its processor's committed checkpoint
+        (0 when every record is committed), from the stream and the store only: see ``_StreamLagClock``."""
         clock = self._consumer_clocks.get(region)
-        if clock is None or clock.ledger != self._ledger:
-            clock = _ConsumerClock(self._ledger, self._pg_port(region), self.sandbox.credentials,
-                                   self._s.db_name)
+        if clock is None:
+            record = self.sandbox.state().regions.get(region)
+            if record is None:
+                return None
+            clock = _StreamLagClock(record, self._pg_port(region), self.sandbox.credentials, self._s.db_name)
             self._consumer_clocks[region] = clock
         return clock.lag_s()
 
@@ -235,12 +241,23 @@ class LocalTarget(Target):
             return None
 
     def cache_replication_offsets(self) -> tuple[int, int] | None:
-        creds = self.sandbox.credentials()
-        primary = valkey.replication_info(self._s.ports.cache_primary, creds)
-        replica = valkey.replication_info(self._s.ports.cache_replica, creds)
+        """(primary ``master_repl_offset``, replica ``slave_repl_offset``) over kept connections with a
+        short timeout: the lag sampler reads it at >= 10 Hz and a dead node must not stall it."""
+        primary = self._cache_info(self._s.ports.cache_primary)
+        replica = self._cache_info(self._s.ports.cache_replica)
         if not primary or not replica or replica.get("role") != "slave":
             return None
         return int(str(primary.get("master_repl_offset", 0))), int(str(replica.get("slave_repl_offset", 0)))
+
+    def _cache_info(self, port: int) -> dict[str, object] | None:
+        try:
+            conn = self._probe_clients.get(port)
+            if conn is None:
+                conn = self._probe_clients[port] = valkey.client(port, self.sandbox.credentials(), 0.3)
+            return dict(conn.info("replication"))
+        except redis.RedisError:
+            self._probe_clients.pop(port, None)
+            return None
 
     def session_present(self, keys: Iterable[str]) -> set[str]:
         wanted = list(keys)
@@ -265,6 +282,7 @@ class LocalTarget(Target):
             self.sandbox.settings = replace(self._s, replication_mode=SandboxReplication.ASYNC,
                                             link_latency_ms=latency)
             self.sandbox.reset()
+            self._wal_clock, self._consumer_clocks, self._probe_clients = None, {}, {}
             undo.append(self._reset_rollback(f"configure link {latency:g} ms"))
         names = STANDBY_NAME if topology.replication_mode.value == "sync" else ""
         self._set_sync_standby(names)
@@ -281,8 +299,9 @@ class LocalTarget(Target):
 
     def start_load(self, load: LoadSpec) -> Rollback:
         self._work.mkdir(parents=True, exist_ok=True)
-        stamp = f"{time.time():.0f}"
-        self._ledger = self._work / f"ledger-{stamp}.sqlite"
+        stamp = f"{time.time():.3f}"
+        if not load.resume or self._ledger is None:
+            self._ledger = self._work / f"ledger-{stamp}.sqlite"
         self._status = self._work / f"producer-{stamp}.status.json"
         regions = [self._s.primary_region] if load.ingest.value == "single" else list(self.sandbox.regions)
         self._write_routing(regions)
@@ -300,16 +319,26 @@ class LocalTarget(Target):
         self.sandbox.table.stop({PRODUCER: signal.SIGTERM}, grace_s=10.0)
 
     def kill_region(self, region: str) -> Rollback:
-        """The writer database dies first, then everything else of the region.
+        """The whole region stops at one instant, then dies.
 
-        The sandbox kills a region's processes one by one, each waited for; a processor and a
-        database that outlive the stream endpoint by those milliseconds commit and ship the last
-        records, which no region outage allows. Killing the writer first keeps what was not yet
-        committed and replicated at t0 lost, as in a region that dies at once.
+        The sandbox kills a region's processes one by one, each waited for; an ingest API, processor
+        or database that outlives the others by those milliseconds would acknowledge, commit or ship
+        records after the fault started, which no region outage allows. So every process group of
+        the region is first frozen (SIGSTOP, ingest API first so it stops acknowledging, in one pass
+        of a few system calls), then the links are cut and the frozen processes killed.
         """
-        self.sandbox.kill(f"pg-{region}")
+        self._freeze_region(region)
         self.sandbox.kill_region(region)
         return self._reset_rollback(f"kill_region {region}")
+
+    def _freeze_region(self, region: str) -> None:
+        table = self.sandbox.table
+        names = sorted((n for n in table.names() if n.partition("-")[2] == region),
+                       key=lambda n: (not n.startswith("api-"), n))
+        pids = [pid for pid in (table.pid(n) for n in names) if pid is not None]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGSTOP)
 
     def cut_link(self) -> Rollback:
         self.sandbox.cut_link(DB_LINK)
@@ -323,6 +352,29 @@ class LocalTarget(Target):
             self.sandbox.kill_processor(region)
         return Rollback(f"stop_processor {region}", "start the processor again if it is not running",
                         lambda: self._ensure_processor(region))
+
+    def pause_processor(self, region: str) -> Rollback:
+        """SIGSTOP the processor's process group: it holds whatever it read and commits nothing."""
+        name = f"processor-{region}"
+        if not self.sandbox.table.send(name, signal.SIGSTOP):
+            raise ValueError(f"{name} is not running: nothing to pause")
+
+        def resume() -> None:
+            self.sandbox.table.send(name, signal.SIGCONT)
+
+        return Rollback(f"pause_processor {region}", "resume the processor (SIGCONT)", resume)
+
+    def topology(self) -> TopologySpec | None:
+        """Link latency as the sandbox applied it and the primary's synchronous standby setting."""
+        try:
+            creds = self.sandbox.credentials()
+            with postgres.connect(self._s.ports.pg_primary, creds, connect_timeout_s=2) as conn:
+                row = conn.execute("SHOW synchronous_standby_names").fetchone()
+        except psycopg.Error:
+            return None
+        mode = "sync" if row and str(row[0]).strip() else "async"
+        return TopologySpec(replication_mode=ReplicationMode(mode),
+                            link_latency_ms=self.sandbox.state().link_latency_ms)
 
     def start_processor(self, region: str) -> Rollback:
         self._ensure_processor(region)
@@ -381,6 +433,7 @@ class LocalTarget(Target):
         self._wal_clock = None
         self._consumer_clocks = {}
         self._session_clients = {}
+        self._probe_clients = {}
 
     def _ensure_processor(self, region: str) -> None:
         if not self.processor_alive(region):
@@ -432,8 +485,7 @@ class _WalClock:
     def __init__(self, primary_port: int, standby_port: int, creds: Callable[[], Credentials]) -> None:
         self._ports, self._creds = (primary_port, standby_port), creds
         self._conns: list[psycopg.Connection | None] = [None, None]
-        self._times: list[float] = []
-        self._lsns: list[int] = []
+        self._history = PositionClock()
 
     def _query(self, side: int, sql: str) -> int | None:
         conn = self._conns[side]
@@ -454,57 +506,92 @@ class _WalClock:
         primary = self._query(0, "SELECT (pg_current_wal_lsn() - '0/0')::bigint")
         if primary is None:
             return None
-        self._times.append(now)
-        self._lsns.append(primary)
+        self._history.record(now, primary)
         standby = self._query(1, "SELECT (pg_last_wal_receive_lsn() - '0/0')::bigint")
         if standby is None:
             return None
-        if standby >= primary:
-            return 0.0
-        i = bisect.bisect_left(self._lsns, standby)
-        return round(now - self._times[min(i, len(self._times) - 1)], 4)
+        return self._history.lag_s(now, standby)
 
 
-class _ConsumerClock:
-    """The processor's age behind the newest acknowledged event (the IteratorAge analogue).
+class _StreamLagClock:
+    """Consumer lag from the stream and the store, never from the producer's ledger.
 
-    The newest stored event is read from the last few heap pages (a TID range scan: the store is
-    insert-only, so new rows append), which keeps a 10 Hz probe cheap on a large table. Used from one
-    sampler thread; connections stay open and are reopened after an error.
+    Per shard: the processor's committed checkpoint (written in the same transaction as the rows it
+    covers), then the first record after it (``GetShardIterator AFTER_SEQUENCE_NUMBER`` +
+    ``GetRecords Limit=1``); its ``ApproximateArrivalTimestamp`` is when the stream acknowledged
+    it (REFERENCE.md, "Measured here": moto returns it). The lag is the age of the oldest such
+    record over the shards: how long acknowledged data has sat in the stream uncommitted, the
+    IteratorAge analogue. 0 when every shard is committed to its end.
+
+    To hold 10 Hz, a shard whose checkpoint did not move is not read again: its first record after
+    the checkpoint is still the same one, and a shard that had none is polled with the iterator the
+    last read returned. Used from one sampler thread; the connection and the client are kept and
+    reopened after an error.
     """
 
-    def __init__(self, ledger: Path, port: int, creds: Callable[[], Credentials], db_name: str) -> None:
-        self.ledger, self._port, self._creds, self._db_name = ledger, port, creds, db_name
+    def __init__(self, record: RegionRecord, port: int, creds: Callable[[], Credentials],
+                 db_name: str) -> None:
+        self._record, self._port, self._creds, self._db_name = record, port, creds, db_name
         self._pg: psycopg.Connection | None = None
-        self._sqlite: sqlite3.Connection | None = None
+        self._kinesis: Any = None
+        self._shards: dict[str, _ShardCursor] = {}
 
     def lag_s(self) -> float | None:
-        newest_ack = self._newest_acked_sent()
-        if newest_ack is None:
-            return None
+        now = time.time()
         try:
             if self._pg is None or self._pg.closed:
                 self._pg = postgres.connect(self._port, self._creds(), self._db_name, connect_timeout_s=1)
-            pages = self._pg.execute("SELECT pg_relation_size('vitals_events') / 8192").fetchone()
-            first = max(0, int(pages[0]) - TAIL_PAGES) if pages else 0
-            newest = self._pg.execute(
-                "SELECT extract(epoch FROM max(ts))::float8 FROM vitals_events WHERE ctid >= %s::tid",
-                (f"({first},0)",),
-            ).fetchone()
+            rows = self._pg.execute("SELECT shard_id, sequence_number FROM stream_checkpoints "
+                                    "WHERE stream_name = %s", (_checkpoint_stream(self._record),)).fetchall()
         except psycopg.Error:
             if self._pg is not None:
                 self._pg.close()
             self._pg = None
             return None
-        if newest is None or newest[0] is None:
+        checkpoints = {str(shard): str(seq) for shard, seq in rows}
+        try:
+            if self._kinesis is None:
+                self._kinesis = aws_seed.client("kinesis", self._record.region, self._record.endpoint_url,
+                                                PROBE_CLIENT)
+                self._shards = {s["ShardId"]: _ShardCursor() for s in self._kinesis.list_shards(
+                    StreamName=self._record.stream_name)["Shards"]}
+            arrivals = [cursor.first_arrival_after(self._kinesis, self._record.stream_name, shard,
+                                                   checkpoints.get(shard))
+                        for shard, cursor in self._shards.items()]
+        except Exception:  # an unreachable stream is unreadable, never "no lag"
+            self._kinesis = None
             return None
-        return round(max(0.0, newest_ack - float(newest[0])), 4)
+        oldest = min((a for a in arrivals if a is not None), default=None)
+        return 0.0 if oldest is None else round(max(0.0, now - oldest), 4)
 
-    def _newest_acked_sent(self) -> float | None:
-        if not self.ledger.exists():
+
+class _ShardCursor:
+    """The first record after one shard's checkpoint, re-read only when the checkpoint moved."""
+
+    def __init__(self) -> None:
+        self._checkpoint: str | None = None
+        self._arrival: float | None = None
+        self._next: str | None = None
+
+    def first_arrival_after(self, kinesis: Any, stream: str, shard: str, checkpoint: str | None
+                            ) -> float | None:
+        """Arrival time (epoch s) of the first record of ``shard`` after ``checkpoint``; None if none."""
+        if checkpoint == self._checkpoint and self._arrival is not None:
+            return self._arrival
+        iterator = self._next if checkpoint == self._checkpoint and self._next else None
+        if iterator is None:
+            kwargs: dict[str, Any] = {"StreamName": stream, "ShardId": shard}
+            if checkpoint is None:
+                kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+            else:
+                kwargs |= {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": checkpoint}
+            iterator = kinesis.get_shard_iterator(**kwargs)["ShardIterator"]
+        response = kinesis.get_records(ShardIterator=iterator, Limit=1)
+        self._checkpoint, self._next = checkpoint, response.get("NextShardIterator")
+        records = response["Records"]
+        if not records:
+            self._arrival = None
             return None
-        if self._sqlite is None:
-            self._sqlite = sqlite3.connect(f"{self.ledger.resolve().as_uri()}?mode=ro", uri=True, timeout=5,
-                                           check_same_thread=False)
-        row = self._sqlite.execute("SELECT max(t_sent) FROM ledger WHERE t_ack IS NOT NULL").fetchone()
-        return None if row is None or row[0] is None else float(row[0])
+        arrival = records[0]["ApproximateArrivalTimestamp"]
+        self._arrival = float(arrival.timestamp()) if hasattr(arrival, "timestamp") else float(arrival)
+        return self._arrival
