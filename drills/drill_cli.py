@@ -7,7 +7,6 @@ after a SIGKILL, ``htdr drill recover`` restores the sandbox.
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
@@ -22,7 +21,7 @@ from rich.table import Table
 
 from compliance.expectations.drill_validator import suites_validator
 from drills.journal import DrillJournal
-from drills.runner import clear_inflight, read_inflight, run_drill
+from drills.runner import recover_drill, run_drill
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
 from drills.scenarios.context import PreconditionFailed
 from drills.scenarios.registry import SCENARIOS
@@ -129,17 +128,13 @@ def recover(
 ) -> None:
     """Restore the sandbox after a drill process was killed mid-fault (its rollbacks never ran)."""
     with _user_errors():
-        marker = read_inflight(reports_dir)
-        if marker is None:
+        recovered = recover_drill(LocalTarget(sandbox_settings(state_dir, port_base)), reports_dir,
+                                  progress=_progress())
+        if recovered is None:
             console.print("no interrupted drill: nothing to recover")
             return
-        pid = int(str(marker.get("pid", 0)))
-        if pid and _alive(pid):
-            raise ValueError(f"drill {marker.get('run_id')} is still running (pid {pid}): stop it first")
-        console.print(f"recovering after drill {marker.get('run_id')} ({marker.get('scenario')}) was killed")
-        LocalTarget(sandbox_settings(state_dir, port_base)).reset()
-        clear_inflight(reports_dir)
-        console.print("[green]sandbox restored to its original topology[/green]")
+        console.print(f"[green]sandbox restored to the topology it had before drill {recovered}; "
+                      "its journal is marked aborted[/green]")
 
 
 @drill.command("list")
@@ -186,13 +181,3 @@ def _build_report(reports_dir: Path, progress: Callable[[str], None]) -> Path:
 
     progress("building the auditor report")
     return build_report(reports_dir)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")

@@ -8,8 +8,6 @@ The in-flight marker lets ``htdr drill recover`` restore the target when this pr
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 import uuid
@@ -17,7 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from drills.inflight import (
+    DrillRunning,
+    marker_path,
+    marker_process_alive,
+    read_marker,
+    target_lock,
+    write_marker,
+)
 from drills.journal import (
     KEY_COMPARISON,
     DrillJournal,
@@ -29,7 +36,7 @@ from drills.journal import (
     utcnow,
 )
 from drills.measure.evidence import measurements
-from drills.measure.exposure import exposed_loss, late_acks
+from drills.measure.exposure import LateAcks, exposed_loss, late_acks
 from drills.measure.lag import of_source, sampling_quality
 from drills.measure.loss import LossResult, measure_loss
 from drills.measure.objectives import evaluate
@@ -39,11 +46,10 @@ from drills.scenarios.config import DrillConfig
 from drills.scenarios.context import DrillAborted, DrillContext, PreconditionFailed
 from drills.scenarios.registry import scenario as make_scenario
 from drills.scenarios.sampler import LagSampler
-from drills.scenarios.scenario import Outcome
+from drills.scenarios.scenario import Outcome, Scenario
 from drills.store_validation import VALIDATION_NOTE, Validator, validation_request
-from drills.targets.base import Rollback, SurvivorState, Target
+from drills.targets.base import ReplicationMode, Rollback, SurvivorState, Target, TopologySpec
 
-INFLIGHT_FILE = ".inflight.json"
 #: The integrity result comparing the loss with the set exposure's expectation.
 SET_EXPOSURE = "loss_equals_set_exposure"
 #: Key comparison + checksum diff pairs taken at most before a disagreement is reported as such.
@@ -73,15 +79,37 @@ def run_drill(
     stores after the measurement and before the rollbacks; without one, the journal says so.
     """
     scn = make_scenario(scenario_name)
-    ctx = DrillContext(target=target, config=config, progress=progress, stop=stop or threading.Event())
-    problems = scn.preconditions(ctx)
-    if problems:
-        raise PreconditionFailed(f"{target.info().kind} target not ready for {scenario_name}: "
-                                 + "; ".join(problems))
     run_id = run_id or uuid.uuid4().hex[:12]
+    holder = {"run_id": run_id, "scenario": scenario_name}
+    with target_lock(target.lock_dir() or journal_dir(reports_dir), holder):
+        ctx = DrillContext(target=target, config=config, progress=progress, stop=stop or threading.Event())
+        problems = scn.preconditions(ctx)
+        if problems:
+            raise PreconditionFailed(f"{target.info().kind} target not ready for {scenario_name}: "
+                                     + "; ".join(problems))
+        return _run_locked(target, scn, ctx, reports_dir, run_id, validator)
+
+
+def _run_locked(target: Target, scn: Scenario, ctx: DrillContext, reports_dir: Path, run_id: str,
+                validator: Validator | None) -> DrillResult:
+    """The drill itself, with the target's lock held and its preconditions met."""
+    config, progress = ctx.config, ctx.progress
     started = utcnow()
-    marker = _write_inflight(reports_dir, run_id, scenario_name)
+    journals = journal_dir(reports_dir)
+    before = target.topology()
+    provisional = _provisional(ctx, scn, run_id, started)
+    journal_path = provisional.write(journals)
+    marker = write_marker(journals, {
+        "run_id": run_id, "scenario": scn.name, "started": time.time(), "journal": str(journal_path),
+        "topology": None if before is None else {"replication_mode": before.replication_mode.value,
+                                                 "link_latency_ms": before.link_latency_ms}})
+
+    def write_provisional() -> None:
+        _provisional(ctx, scn, run_id, started).write(journals)
+
+    ctx.on_mark = write_provisional
     outcome: Outcome | None = None
+    failure: Exception | None = None
     loss: LossResult | None = None
     checksum: IntegrityResult | None = None
     validated: list[IntegrityResult] = []
@@ -96,6 +124,9 @@ def run_drill(
             except DrillAborted as err:
                 status, reason = Status.ABORTED, str(err)
                 ctx.note(f"aborted: {reason}")
+            except Exception as err:  # journalled as aborted, then raised again
+                status, reason, failure = Status.ABORTED, f"{type(err).__name__}: {err}"[:300], err
+                ctx.note(f"aborted by an unexpected error: {reason}")
         if outcome is not None:
             loss = outcome.loss
             if loss is None:
@@ -103,20 +134,25 @@ def run_drill(
                 loss, checksum = _measure_survivor(target, outcome.survivor, ctx)
             t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
             repointed = phase_time(ctx.timeline, Phase.REPOINTED)
+            late = None
             if t0 is not None and repointed is not None and outcome.region_died:
-                ctx.note(late_acks(target.ledger_rows(), t0, repointed).note)
+                late = late_acks(target.ledger_rows(), t0, repointed)
+                ctx.note(late.note)
             if outcome.exposure is not None and t0 is not None:
-                exposure = _exposure_check(ctx, outcome, t0, loss)
+                exposure = _exposure_check(ctx, outcome, t0, loss, late)
             validated = _validate_stores(target, run_id, outcome.store_writer, validator, ctx)
     finally:
         _safe_stop_load(target, ctx)
         records = run_rollbacks(ctx.rollbacks, progress)
         ctx.mark(Phase.ROLLED_BACK, f"{sum(r.ok for r in records)}/{len(records)} rollbacks ok")
         marker.unlink(missing_ok=True)
-    journal = _journal(ctx, scenario_name, scn.description, run_id, started, outcome, loss, status, reason,
+    ctx.on_mark = None
+    journal = _journal(ctx, scn, run_id, started, outcome, loss, status, reason,
                        sampler, records, checksum, validated, exposure)
-    path = journal.write(journal_dir(reports_dir))
+    path = journal.write(journals)
     progress(f"journal written: {path}")
+    if failure is not None:
+        raise failure
     return DrillResult(journal=journal, path=path)
 
 
@@ -182,7 +218,7 @@ def _agrees(checksum: IntegrityResult, loss: LossResult) -> bool:
 
 
 def _journal(
-    ctx: DrillContext, scenario_name: str, description: str, run_id: str, started: datetime,
+    ctx: DrillContext, scn: Scenario, run_id: str, started: datetime,
     outcome: Outcome | None, loss: LossResult | None, status: Status, reason: str, sampler: LagSampler,
     rollbacks: list[RollbackRecord], checksum: IntegrityResult | None, validated: list[IntegrityResult],
     exposure: IntegrityResult | None = None,
@@ -194,7 +230,7 @@ def _journal(
     if outcome is not None:
         sources = outcome.metric_sources if outcome.metric_sources is not None \
             else exposure_sources(outcome.dual_ingest)
-    metric_at = phase_time(ctx.timeline, outcome.metric_at) if outcome and outcome.metric_at else None
+    metric_at = outcome.metric_at if outcome else None
     m = measurements(t0, loss, ctx.timeline, samples, sources, cfg.sample_interval_s,
                      not_measured_reason=f"drill aborted: {reason}" if reason else "",
                      fault_duration_s=ctx.fault_duration_s, metric_at=metric_at)
@@ -204,7 +240,7 @@ def _journal(
     notes = [*ctx.notes, *_sampling_notes(samples), *(outcome.notes if outcome else [])]
     if loss is not None and loss.ack_latency_p99_s is not None:
         notes.append(f"ack latency p99 before t0 {loss.ack_latency_p99_s * 1000:.1f} ms")
-    where = f"at {outcome.metric_at.value}" if outcome and outcome.metric_at else "at t0"
+    where = f"at {outcome.metric_at_label}" if outcome and outcome.metric_at else "at t0"
     notes.append(f"RPO (metric) {where}, from {', '.join(sources) or 'no exposed lag'}: {m.rpo_metric.note}")
     notes.append(f"RPO agreement tolerance {m.rpo_agreement_tolerance_s:.3f} s: {m.rpo_agreement_note}")
     if loss is not None and loss.detail.lost_or_changed:
@@ -243,15 +279,29 @@ def _journal(
             status = Status.FAILED
     integrity.extend(validated)
     return DrillJournal(
-        run_id=run_id, scenario=scenario_name, description=description, target=ctx.target.info(),
-        parameters=cfg.parameters(), started_at=started, finished_at=utcnow(),
+        run_id=run_id, scenario=scn.name, description=scn.description, target=ctx.target.info(),
+        parameters=_parameters(ctx, scn), started_at=started, finished_at=utcnow(),
         timeline=sorted(ctx.timeline, key=lambda e: e.t), lag_samples=samples, measurements=m,
         objectives=objectives, integrity=integrity, rollbacks=rollbacks, status=status, notes=notes,
     )
 
 
-def _exposure_check(ctx: DrillContext, outcome: Outcome, t0: float, loss: LossResult | None
-                    ) -> IntegrityResult:
+#: Parameters of the event load, left out of the journal of a scenario that runs none.
+EVENT_LOAD_PARAMETERS = ("rate_per_min", "ingest", "devices", "exposure", "exposure_s", "partition_s")
+
+
+def _parameters(ctx: DrillContext, scn: Scenario) -> dict[str, object]:
+    """What ran: the resolved parameters the scenario uses and the topology read back from the target."""
+    params = ctx.config.parameters()
+    if not scn.event_load:
+        params = {k: v for k, v in params.items() if k not in EVENT_LOAD_PARAMETERS}
+    if ctx.applied_topology:
+        params["applied_topology"] = dict(ctx.applied_topology)
+    return params
+
+
+def _exposure_check(ctx: DrillContext, outcome: Outcome, t0: float, loss: LossResult | None,
+                    late: LateAcks | None) -> IntegrityResult:
     """The loss the set exposure must cause (from the ledger) against the loss measured."""
     assert outcome.exposure is not None
     repointed = phase_time(ctx.timeline, Phase.REPOINTED)
@@ -264,7 +314,9 @@ def _exposure_check(ctx: DrillContext, outcome: Outcome, t0: float, loss: LossRe
         name=SET_EXPOSURE, passed=lost == expected.expected_lost, summary=expected.summary(lost),
         details={"kind": outcome.exposure.kind, "set_s": outcome.exposure.set_s,
                  "realized_s": expected.realized_s, "exposed": expected.exposed,
-                 "expected_lost": expected.expected_lost, "lost": lost})
+                 "expected_lost": expected.expected_lost, "lost": lost,
+                 "late_acks": late.count if late else None,
+                 "newest_late_ack_s": late.newest_after_t0_s if late else None})
 
 
 def _sampling_notes(samples: list[LagSample]) -> list[str]:
@@ -307,24 +359,82 @@ def _safe_stop_load(target: Target, ctx: DrillContext) -> None:
         ctx.note(f"stopping the load failed: {type(err).__name__}")
 
 
-def _write_inflight(reports_dir: Path, run_id: str, scenario_name: str) -> Path:
-    """Marker naming the running drill; removed when rollbacks ran. Left behind only by a kill."""
-    directory = journal_dir(reports_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / INFLIGHT_FILE
-    path.write_text(json.dumps({"run_id": run_id, "scenario": scenario_name, "pid": os.getpid(),
-                                "started": time.time()}))
-    return path
+#: The note a journal carries while its drill runs; still there afterwards = the process was killed.
+IN_PROGRESS = "drill in progress"
 
 
-def read_inflight(reports_dir: Path) -> dict[str, object] | None:
+def _provisional(ctx: DrillContext, scn: Scenario, run_id: str, started: datetime) -> DrillJournal:
+    """The journal as it stands while the drill runs: status aborted with the phase reached, so a
+    drill killed at any instant leaves a journal saying so (``recover`` completes it)."""
+    reached = ctx.timeline[-1].phase.value if ctx.timeline else "started"
+    reason = f"{IN_PROGRESS} (phase reached: {reached}); if it stays so, the drill process was killed"
+    m = measurements(None, None, ctx.timeline, [], (), ctx.config.sample_interval_s,
+                     not_measured_reason=reason)
+    return DrillJournal(
+        run_id=run_id, scenario=scn.name, description=scn.description, target=ctx.target.info(),
+        parameters=_parameters(ctx, scn), started_at=started, finished_at=utcnow(),
+        timeline=sorted(ctx.timeline, key=lambda e: e.t), lag_samples=[], measurements=m,
+        objectives=evaluate(m, ctx.config.objectives), status=Status.ABORTED, notes=[reason, *ctx.notes])
+
+
+def read_inflight(reports_dir: Path) -> dict[str, Any] | None:
     """The marker of a drill that did not finish its rollbacks, or None."""
-    path = journal_dir(reports_dir) / INFLIGHT_FILE
-    if not path.exists():
-        return None
-    data: dict[str, object] = json.loads(path.read_text())
-    return data
+    return read_marker(journal_dir(reports_dir))
 
 
 def clear_inflight(reports_dir: Path) -> None:
-    (journal_dir(reports_dir) / INFLIGHT_FILE).unlink(missing_ok=True)
+    marker_path(journal_dir(reports_dir)).unlink(missing_ok=True)
+
+
+def recover_drill(target: Target, reports_dir: Path, progress: Callable[[str], None] = lambda _: None
+                  ) -> str | None:
+    """After a drill process was killed: restore the topology it found, complete its journal as
+    aborted (with the phase it reached), clear the marker. None when there is nothing to recover.
+
+    Refused while the marker's process is still the drill (same pid, start time and command line)
+    or while any drill holds the target's lock.
+    """
+    journals = journal_dir(reports_dir)
+    marker = read_marker(journals)
+    if marker is None:
+        return None
+    if marker_process_alive(marker):
+        pid = (marker.get("process") or {}).get("pid", marker.get("pid"))
+        raise DrillRunning(f"drill {marker.get('run_id')} ({marker.get('scenario')}) is still running "
+                           f"(pid {pid}): stop it first")
+    run_id = str(marker.get("run_id"))
+    with target_lock(target.lock_dir() or journals, {"run_id": run_id, "scenario": "recover"}):
+        recorded = marker.get("topology")
+        topology = None if not recorded else TopologySpec(
+            replication_mode=ReplicationMode(recorded["replication_mode"]),
+            link_latency_ms=float(recorded["link_latency_ms"]))
+        progress(f"restoring the topology found before drill {run_id}: "
+                 + ("as the target was created" if topology is None else
+                    f"replication {topology.replication_mode.value}, link {topology.link_latency_ms:g} ms"))
+        error = ""
+        try:
+            target.restore(topology)
+        except Exception as err:
+            error = f"{type(err).__name__}: {err}"[:300]
+        _complete_killed_journal(marker, error)
+        if error:
+            raise RuntimeError(f"recover could not restore the target: {error}")
+        clear_inflight(reports_dir)
+    return run_id
+
+
+def _complete_killed_journal(marker: dict[str, Any], error: str) -> None:
+    """Mark the killed drill's journal aborted for good: the phase it reached, the recovery run."""
+    path = Path(str(marker.get("journal", "")))
+    if not path.is_file():
+        return
+    journal = DrillJournal.read(path)
+    reached = journal.timeline[-1].phase.value if journal.timeline else "started"
+    reason = f"drill process killed in phase {reached}; its rollbacks were run by 'htdr drill recover'"
+    notes = [reason, *(n for n in journal.notes if not n.startswith(IN_PROGRESS))]
+    rollback = RollbackRecord(action="recover", rollback="restore the topology found before the drill",
+                              ok=not error, error=error)
+    m = journal.measurements.model_copy(update={"rpo_agreement_note": f"not compared: {reason}"})
+    journal.model_copy(update={"status": Status.ABORTED, "notes": notes, "finished_at": utcnow(),
+                               "rollbacks": [*journal.rollbacks, rollback], "measurements": m}
+                       ).write(path.parent)

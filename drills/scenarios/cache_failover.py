@@ -21,6 +21,7 @@ from drills.measure.position_clock import PositionClock
 from drills.scenarios.context import DrillContext
 from drills.scenarios.sampler import Probe
 from drills.scenarios.scenario import Outcome, Scenario
+from drills.scenarios.steps import configure_topology
 from drills.targets.base import SessionWrite, Target
 
 CACHE_LAG = "cache_replication_lag"
@@ -29,6 +30,7 @@ CACHE_LAG = "cache_replication_lag"
 class CacheFailover(Scenario):
     name = "cache_failover"
     description = "Session cache primary dies; replica promoted; acknowledged sessions measured"
+    event_load = False
 
     def __init__(self) -> None:
         self._offsets = _OffsetClock()
@@ -44,7 +46,7 @@ class CacheFailover(Scenario):
 
     def run(self, ctx: DrillContext) -> Outcome:
         target, cfg = ctx.target, ctx.config
-        ctx.act(lambda: target.configure(cfg.topology()))
+        configure_topology(ctx)
         writer = _SessionWriter(target, cfg.session_rate_per_s)
         t_load = ctx.mark(Phase.LOAD_STARTED, f"{cfg.session_rate_per_s} session writes/s")
         ctx.deadline = t_load + cfg.load_s + cfg.recovery_timeout_s

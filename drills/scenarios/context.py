@@ -40,6 +40,8 @@ class DrillContext:
     sampler: LagSampler | None = None
     fault_started: float | None = None
     fault_duration_s: float = 0.0
+    applied_topology: dict[str, object] = field(default_factory=dict)
+    on_mark: Callable[[], None] | None = None
 
     @property
     def primary(self) -> str:
@@ -54,6 +56,8 @@ class DrillContext:
         t = time.time() if at is None else at
         self.timeline.append(TimelineEvent(phase=phase, t=t, detail=detail))
         self.progress(f"{phase.value}" + (f": {detail}" if detail else ""))
+        if self.on_mark is not None:
+            self.on_mark()
         return t
 
     def act(self, action: Callable[[], Rollback]) -> Rollback:

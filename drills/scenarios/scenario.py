@@ -6,7 +6,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from drills.journal import Phase
 from drills.measure.exposure import SetExposure
 from drills.measure.loss import LossResult
 from drills.measure.rpo import CONSUMER_LAG, DB_LAG
@@ -23,7 +22,8 @@ class Outcome:
     that RPO (metric) adds up; None means the region-failover default (``exposure_sources``).
     ``writer`` is the region whose event store is in service at the end, when that is not
     ``survivor`` (a cache failover leaves the database writer where it was). ``metric_at`` is the
-    phase at which RPO (metric) is read when that is not t0 (a switchover: when the writer changed).
+    instant RPO (metric) is read when that is not t0 (a switchover: when the writer changed), named
+    by ``metric_at_label``.
     ``exposure`` is the set exposure created before the kill, if any; ``region_died`` says the
     primary region was killed (then no acknowledgement may come from it after t0).
     """
@@ -34,7 +34,8 @@ class Outcome:
     metric_sources: tuple[str, ...] | None = None
     notes: list[str] = field(default_factory=list)
     writer: str | None = None
-    metric_at: Phase | None = None
+    metric_at: float | None = None
+    metric_at_label: str = ""
     exposure: SetExposure | None = None
     region_died: bool = False
 
@@ -46,6 +47,8 @@ class Outcome:
 class Scenario(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
+    #: False for scenarios that run no event load (the journal then omits the load parameters).
+    event_load: ClassVar[bool] = True
 
     def lag_probes(self, ctx: DrillContext) -> dict[str, Probe]:
         """DB replication lag (DR side) and the primary processor's consumer lag, sampled all drill."""

@@ -17,7 +17,7 @@ def warm_up(ctx: DrillContext) -> float:
     """Configure the topology, start the load and, once it flows (the producer process takes a moment
     to start on a busy machine), let it run ``fault_after_s`` with the abort guards on."""
     cfg, target = ctx.config, ctx.target
-    ctx.act(lambda: target.configure(cfg.topology()))
+    configure_topology(ctx)
     ctx.act(lambda: target.start_load(cfg.load()))
     ctx.wait_until("first acknowledged event (producer start-up)",
                    lambda: target.load_stats().acknowledged > 0, cfg.recovery_timeout_s)
@@ -33,6 +33,19 @@ def warm_up(ctx: DrillContext) -> float:
         raise DrillAborted("no event was acknowledged during warm-up: the pipeline is not taking load")
     ctx.progress(f"warm-up done: {stats.acknowledged} events acknowledged")
     return t_load
+
+
+def configure_topology(ctx: DrillContext) -> None:
+    """Apply the drill's topology and record what the target reports actually in effect."""
+    ctx.act(lambda: ctx.target.configure(ctx.config.topology()))
+    applied = ctx.target.topology()
+    if applied is None:
+        ctx.note("topology in effect: not readable from the target")
+        return
+    ctx.applied_topology = {"replication_mode": applied.replication_mode.value,
+                            "link_latency_ms": applied.link_latency_ms}
+    ctx.note(f"topology in effect (read back): replication {applied.replication_mode.value}, "
+             f"link {applied.link_latency_ms:g} ms")
 
 
 def guard_warm_up(ctx: DrillContext) -> None:

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from drills.journal import IntegrityResult, TargetInfo
 from drills.measure.loss import LedgerRow
@@ -261,6 +262,14 @@ class Target(ABC):
     @abstractmethod
     def promote_cache_replica(self) -> Rollback:
         """Make the cache replica the writer (global datastore failover)."""
+
+    def lock_dir(self) -> Path | None:
+        """Where this target's drill lock lives (one drill at a time per target); None: the reports dir."""
+        return None
+
+    def restore(self, topology: TopologySpec | None) -> None:
+        """Rebuild ``topology`` (recorded before an interrupted drill); without one, as ``reset``."""
+        self.reset()
 
     @abstractmethod
     def reset(self) -> None:

@@ -51,6 +51,7 @@ from drills.targets.base import (
 )
 from drills.targets.local import aws_seed, postgres, valkey
 from drills.targets.local.credentials import Credentials
+from drills.targets.local.errors import SandboxError
 from drills.targets.local.postgres import STANDBY_NAME
 from drills.targets.local.sandbox import DB_LINK, Sandbox, SandboxSettings
 from drills.targets.local.settings import ReplicationMode as SandboxReplication
@@ -65,11 +66,13 @@ PROBE_CLIENT = Config(connect_timeout=1, read_timeout=1, retries={"max_attempts"
 
 
 class LocalTarget(Target):
-    """Drives one sandbox; ``settings`` are the topology it is reset to."""
+    """Drives one sandbox. It is reset to the topology the sandbox had when this target was created
+    (latency and replication mode as ``sandbox up`` / ``sandbox latency`` left them), or to
+    ``settings`` when no sandbox runs yet."""
 
     def __init__(self, settings: SandboxSettings) -> None:
-        self._original = settings
-        self.sandbox = Sandbox(settings)
+        self._original = _running_settings(settings)
+        self.sandbox = Sandbox(self._original)
         self._work = settings.state_dir / "drill"
         self._ledger: Path | None = None
         self._status: Path | None = None
@@ -272,24 +275,30 @@ class LocalTarget(Target):
     def configure(self, topology: TopologySpec) -> Rollback:
         """Rebuild for another link latency; switch sync replication on the running primary.
 
-        Sync mode is applied with ALTER SYSTEM after start-up because a sandbox started in sync mode
-        waits for a standby that does not exist yet while it creates the store (a SANDBOX issue).
+        Sync mode is applied with ALTER SYSTEM on the running primary (a rebuild is only needed for a
+        latency change); the rollback puts back the setting it found, or rebuilds the topology the
+        sandbox had before the drill when the latency changed.
         """
         state = self.sandbox.state()
-        undo: list[Rollback] = []
-        if state.link_latency_ms != topology.link_latency_ms or state.replication_mode != "async":
+        rebuilt = state.link_latency_ms != topology.link_latency_ms
+        if rebuilt:
             latency = topology.link_latency_ms
             self.sandbox.settings = replace(self._s, replication_mode=SandboxReplication.ASYNC,
                                             link_latency_ms=latency)
             self.sandbox.reset()
             self._wal_clock, self._consumer_clocks, self._probe_clients = None, {}, {}
-            undo.append(self._reset_rollback(f"configure link {latency:g} ms"))
-        names = STANDBY_NAME if topology.replication_mode.value == "sync" else ""
-        self._set_sync_standby(names)
-        if undo:
-            return undo[0]
-        return Rollback(f"configure {topology.replication_mode.value}", "asynchronous replication again",
-                        lambda: self._set_sync_standby(""))
+        before = self._sync_standby()
+        self._set_sync_standby(STANDBY_NAME if topology.replication_mode.value == "sync" else "")
+        if rebuilt:
+            return self._reset_rollback(f"configure link {topology.link_latency_ms:g} ms")
+        return Rollback(f"configure {topology.replication_mode.value}",
+                        f"synchronous_standby_names back to {before!r}",
+                        lambda: self._set_sync_standby(before))
+
+    def _sync_standby(self) -> str:
+        with postgres.connect(self._s.ports.pg_primary, self.sandbox.credentials()) as conn:
+            row = conn.execute("SHOW synchronous_standby_names").fetchone()
+        return str(row[0]) if row else ""
 
     def _set_sync_standby(self, names: str) -> None:
         with postgres.connect(self._s.ports.pg_primary, self.sandbox.credentials()) as conn:
@@ -367,12 +376,10 @@ class LocalTarget(Target):
     def topology(self) -> TopologySpec | None:
         """Link latency as the sandbox applied it and the primary's synchronous standby setting."""
         try:
-            creds = self.sandbox.credentials()
-            with postgres.connect(self._s.ports.pg_primary, creds, connect_timeout_s=2) as conn:
-                row = conn.execute("SHOW synchronous_standby_names").fetchone()
+            names = self._sync_standby()
         except psycopg.Error:
             return None
-        mode = "sync" if row and str(row[0]).strip() else "async"
+        mode = "sync" if names.strip() else "async"
         return TopologySpec(replication_mode=ReplicationMode(mode),
                             link_latency_ms=self.sandbox.state().link_latency_ms)
 
@@ -425,8 +432,18 @@ class LocalTarget(Target):
         self.sandbox.promote_cache()
         return self._reset_rollback("promote_cache_replica")
 
+    def lock_dir(self) -> Path | None:
+        return self._s.state_dir
+
+    def restore(self, topology: TopologySpec | None) -> None:
+        """Rebuild with ``topology`` (the one recorded before an interrupted drill), else as ``reset``."""
+        if topology is not None:
+            self._original = replace(self._original, link_latency_ms=topology.link_latency_ms,
+                                     replication_mode=SandboxReplication(topology.replication_mode.value))
+        self.reset()
+
     def reset(self) -> None:
-        """Rebuild with the settings this target was created with."""
+        """Rebuild with the topology this target found (see the class docstring)."""
         self.sandbox.settings = self._original
         self.sandbox.reset()
         self._ledger = self._status = None
@@ -444,6 +461,16 @@ class LocalTarget(Target):
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"api_urls": [self._api_url(r) for r in regions], "regions": regions}))
         tmp.replace(path)
+
+
+def _running_settings(settings: SandboxSettings) -> SandboxSettings:
+    """The settings of the sandbox running in ``settings.state_dir`` (as its state records them), or
+    ``settings`` when none runs there."""
+    try:
+        running = Sandbox.attach(settings.state_dir).settings
+    except SandboxError:
+        return settings
+    return replace(running, state_dir=settings.state_dir)
 
 
 def _batch_size(rate_per_min: int) -> int:
