@@ -1,9 +1,11 @@
 """The plain-Python drill engine: run one scenario against a target and return its journal.
 
 The Dagster job, the CLI and the benchmark all call ``run_drill``, so their evidence is identical.
-Order: validate → preconditions (refuse untouched) → in-flight marker → sample lag all along →
-scenario → measure (before anything is rolled back) → rollbacks, always, newest first → journal.
-The in-flight marker lets ``htdr drill recover`` restore the target when this process was killed.
+Order: the target's drill lock (one drill at a time per target) → preconditions (refuse untouched) →
+in-flight marker and a provisional journal marked aborted, rewritten at every phase → sample lag all
+along → scenario → measure (before anything is rolled back) → rollbacks, always, newest first →
+journal. A drill killed at any instant leaves its journal aborted at the phase it reached and the
+marker, from which ``recover_drill`` restores the topology the target had and completes the journal.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from drills.journal import DrillJournal, Phase, Status
+from drills.measure.evidence import measurements
+from drills.measure.loss import LossResult
+from drills.measure.objectives import RPO_AGREE, Objectives, evaluate
 from drills.measure.rpo import CONSUMER_LAG, DB_LAG
 from drills.runner import SET_EXPOSURE, run_drill
 from drills.scenarios.config import parse_config
@@ -40,6 +43,22 @@ def _components(journal: DrillJournal) -> str:
     return next(n for n in journal.notes if n.startswith("RPO (metric)"))
 
 
+def _assert_a_blinded_sampler_fails_agreement(journal: DrillJournal) -> None:
+    """The same drill recomputed from its saved journal (measurement is pure) with the samples of the
+    last second before t0 removed, as if the sampler had stopped: not measured, the objective fails."""
+    t0 = next(e.t for e in journal.timeline if e.phase is Phase.FAULT_INJECTED)
+    m = journal.measurements
+    assert m.rpo_data.value is not None
+    loss = LossResult(detail=m.loss, oldest_lost_ack=t0 - m.rpo_data.value, newest_lost_ack=None,
+                      ack_latency_p99_s=None)
+    blinded = [s for s in journal.lag_samples if not t0 - 1.0 < s.t <= t0]
+    interval = float(str(journal.parameters["sample_interval_s"]))
+    again = measurements(t0, loss, journal.timeline, blinded, (DB_LAG, CONSUMER_LAG), interval)
+    assert again.rpo_metric.value is None and "not measured" in again.rpo_metric.note
+    agreement = {o.name: o for o in evaluate(again, Objectives())}[RPO_AGREE]
+    assert not agreement.passed and "not measured" in agreement.note
+
+
 @pytest.mark.parametrize(("mode", "ingest"), [("async", "single"), ("sync", "single"),
                                               ("async", "dual"), ("sync", "dual")])
 def test_a_paused_primary_processor_loses_exactly_what_single_ingest_exposed(
@@ -59,6 +78,7 @@ def test_a_paused_primary_processor_loses_exactly_what_single_ingest_exposed(
         assert abs(m.rpo_data.value - realized) <= tolerance
         assert abs(m.rpo_metric.value - realized) <= tolerance, _components(journal)
         assert journal.status is Status.FAILED                                  # loss fails the drill
+        _assert_a_blinded_sampler_fails_agreement(journal)
     else:                      # the DR stream holds them and the DR processor replays them
         assert m.loss.lost == 0 and exposure["expected_lost"] == 0
         assert m.rpo_data.value == 0.0 and m.rpo_metric.value == 0.0
