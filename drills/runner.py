@@ -39,7 +39,7 @@ from drills.journal import (
 )
 from drills.measure.evidence import measurements
 from drills.measure.exposure import LateAcks, exposed_loss, late_acks
-from drills.measure.lag import of_source, sampling_quality
+from drills.measure.lag import of_source, sampled_before, sampling_quality
 from drills.measure.loss import LossResult, measure_loss
 from drills.measure.objectives import evaluate
 from drills.measure.rpo import exposure_sources
@@ -239,7 +239,8 @@ def _journal(
     objectives = evaluate(m, cfg.objectives)
     if status is Status.PASSED and not all(o.passed for o in objectives):
         status = Status.FAILED
-    notes = [*ctx.notes, *_sampling_notes(samples), *(outcome.notes if outcome else [])]
+    notes = [*ctx.notes, *_sampling_notes(samples, metric_at or t0, cfg.sample_interval_s),
+             *(outcome.notes if outcome else [])]
     if loss is not None and loss.ack_latency_p99_s is not None:
         notes.append(f"ack latency p99 before t0 {loss.ack_latency_p99_s * 1000:.1f} ms")
     where = f"at {outcome.metric_at_label}" if outcome and outcome.metric_at else "at t0"
@@ -321,16 +322,21 @@ def _exposure_check(ctx: DrillContext, outcome: Outcome, t0: float, loss: LossRe
                  "newest_late_ack_s": late.newest_after_t0_s if late else None})
 
 
-def _sampling_notes(samples: list[LagSample]) -> list[str]:
-    """Achieved sampling rate per metric: evidence that the >= 10 Hz requirement held."""
+def _sampling_notes(samples: list[LagSample], t0: float | None, interval_s: float) -> list[str]:
+    """Achieved sampling rate per metric: over the drill, and in the window before t0 that decides
+    the metric (the rule of ``sampled_before``; after t0 the dead side may not answer at all)."""
     out = []
     for source in sorted({s.source for s in samples}):
-        q = sampling_quality(of_source(samples, source))
-        if q.rate_hz is None:
-            out.append(f"{source}: too few samples ({q.count})")
+        series = of_source(samples, source)
+        q = sampling_quality(series)
+        overall = (f"too few samples ({q.count})" if q.rate_hz is None else
+                   f"{q.count} samples at {q.rate_hz:.1f} Hz over the drill (max gap {q.max_gap_s:.3f} s)")
+        if t0 is None:
+            out.append(f"{source}: {overall}")
             continue
-        out.append(f"{source}: {q.count} samples at {q.rate_hz:.1f} Hz (max gap {q.max_gap_s:.3f} s)"
-                   + ("" if q.meets_minimum else " — BELOW the 10 Hz requirement"))
+        ok, why = sampled_before(series, t0, interval_s)
+        out.append(f"{source}: {overall}; before t0 {why}"
+                   + ("" if ok else " — BELOW the 10 Hz requirement: not measured"))
     return out
 
 

@@ -1,7 +1,7 @@
 """``region_outage``: under load, the whole primary region dies at once.
 
-Writer DB killed, inter-region link cut, the region's stream endpoint and processor gone (t0 = the
-kill completed). The drill detects it (writer health probe, N consecutive failures), promotes the DR
+Ingest API, writer DB, stream endpoint and processor frozen at one instant, then killed, and the
+inter-region link cut (t0 = the start of that action, its duration recorded). The drill detects it (writer health probe, N consecutive failures), promotes the DR
 writer, repoints the producer (routing file + SIGHUP: the DNS switch) and starts the DR processor,
 then measures until the backlog drained.
 

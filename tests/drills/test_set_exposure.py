@@ -95,8 +95,13 @@ def test_a_paused_primary_processor_loses_exactly_what_single_ingest_exposed(
 def test_a_cut_link_is_seen_by_the_replication_metric_and_lost_by_async_single_ingest(
     sandbox: tuple[LocalTarget, SandboxSettings, Path],
 ) -> None:
-    target, _, root = sandbox
-    journal = _drill(target, root, "link-cut", replication_mode="async", exposure="link_cut")
+    target, settings, root = sandbox
+    # the drill asks for another link latency than the sandbox has: the rollback must give it back
+    journal = _drill(target, root, "link-cut", replication_mode="async", exposure="link_cut",
+                     link_latency_ms=10.0)
+    assert journal.parameters["applied_topology"] == {"replication_mode": "async", "link_latency_ms": 10.0}
+    restored = target.topology()
+    assert restored is not None and restored.link_latency_ms == settings.link_latency_ms == 20.0
     m, exposure = journal.measurements, _exposure(journal)
     realized = float(str(exposure["realized_s"]))
     assert m.loss.lost == exposure["exposed"] == exposure["expected_lost"] and m.loss.lost
