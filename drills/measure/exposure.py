@@ -55,8 +55,9 @@ def exposed_loss(ledger: Sequence[LedgerRow], exposure: SetExposure, t0: float, 
 
 @dataclass(frozen=True)
 class LateAcks:
-    """Acknowledgements received after t0 and before the repoint: only the dying region could give
-    them (dual ingest needs both regions until the repoint), so each was sent before it stopped."""
+    """Single-write acknowledgements received after t0 and before the repoint: only the dying region
+    could give them, so each is a response it sent before it stopped (the producer stamps t_ack when
+    it reads the response)."""
 
     count: int
     newest_after_t0_s: float | None

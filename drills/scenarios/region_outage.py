@@ -1,9 +1,10 @@
 """``region_outage``: under load, the whole primary region dies at once.
 
 Ingest API, writer DB, stream endpoint and processor frozen at one instant, then killed, and the
-inter-region link cut (t0 = the start of that action, its duration recorded). The drill detects it (writer health probe, N consecutive failures), promotes the DR
-writer, repoints the producer (routing file + SIGHUP: the DNS switch) and starts the DR processor,
-then measures until the backlog drained.
+inter-region link cut (t0 = the start of that action, its duration recorded). The drill detects it
+(writer health probe, N consecutive failures), promotes the DR writer, repoints the producer
+(routing file + SIGHUP: the DNS switch) and starts the DR processor, then measures until the
+backlog drained.
 
 Expected loss: with ``replication_mode: sync`` AND ``ingest: dual`` (the sync default) no
 acknowledged event may be lost: every commit is on the DR side before it returns, and the DR stream
