@@ -21,8 +21,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from drills.journal import DrillJournal
-from drills.runner import SET_EXPOSURE, run_drill
+from contracts.evidence_layout import REPORTS_DIR
+from contracts.journal import DrillJournal
+from drills.drill_runner import SET_EXPOSURE, run_drill
 from drills.scenarios.config import DrillConfig, parse_config
 from drills.targets.local_session import local_target, sandbox_settings
 from drills.targets.local_target import LocalTarget
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [name for name in series if args.series in ("both", name)]
     root = Path(tempfile.mkdtemp(prefix="htdr-soak-"))
     root.chmod(0o755)
-    reports = args.reports_dir or root / "reports"
+    reports = args.reports_dir or root / REPORTS_DIR
     summaries: list[str] = []
     ok = True
     try:

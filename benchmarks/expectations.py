@@ -22,12 +22,11 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from compliance.expectations.runner import run_suites
 from compliance.expectations.suite_names import LEDGER_SUITE, SCHEMA_SUITE, VALIDITY_SUITE
-from drills.measure.loss import LedgerRow
-from drills.pipeline.events import SEQ_BITS
-from drills.pipeline.schema import STORE_DDL
-from tests.integrity.pg_cluster import PgCluster, free_port
+from compliance.expectations.suite_runner import run_suites
+from contracts.events import SEQ_BITS, LedgerRow
+from contracts.store import STORE_DDL, TABLE
+from drills.targets.local.scratch_postgres import PgCluster, free_port
 
 PORTS = (19600, 19700)
 BACKGROUND_DEVICES = 2000
@@ -39,7 +38,7 @@ console = Console()
 #: Synthetic rows ``i`` in [lo, hi) spread round robin over ``devices`` devices from ``first``;
 #: values lie inside the suites' ranges (the point is the cost, not findings).
 _GENERATE = f"""
-INSERT INTO vitals_events (event_key, device_id, seq, patient_ref, ts, heart_rate, spo2, systolic,
+INSERT INTO {TABLE} (event_key, device_id, seq, patient_ref, ts, heart_rate, spo2, systolic,
                            diastolic, resp_rate, temp_c, payload_digest)
 SELECT (d << {SEQ_BITS}) | seq, 'dev-' || lpad(d::text, 6, '0'), seq,
        'pt-' || lpad(to_hex(d * 7919), 12, '0'), to_timestamp(1767225600) + i * interval '600 microseconds',
@@ -72,7 +71,7 @@ def _run(args: argparse.Namespace, dsn: str, base: Path) -> None:
     for size in args.sizes:
         started = time.perf_counter()
         _load(dsn, loaded, size, 1, BACKGROUND_DEVICES)
-        _sql(dsn, "VACUUM ANALYZE vitals_events")
+        _sql(dsn, f"VACUUM ANALYZE {TABLE}")
         loaded = size
         console.print(f"table: {size + args.drill_rows:,} rows "
                       f"(loaded in {time.perf_counter() - started:.1f} s)")

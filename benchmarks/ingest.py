@@ -31,7 +31,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from cdk_app.outputs_contract import RegionalKey, Side, regional
+from contracts.outputs import RegionalKey, Side, regional
+from contracts.store import TABLE
 from drills.pipeline.config import ProducerConfig
 from drills.pipeline.ledger import LedgerReader
 from drills.targets.local.credentials import Credentials
@@ -170,7 +171,7 @@ def minute_figures(port: int, creds: Credentials, dbname: str, started: float, i
             "SELECT count(*),"
             " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ingested_at - ts)) * 1000,"
             " percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ingested_at - ts)) * 1000"
-            " FROM vitals_events WHERE ingested_at >= to_timestamp(%s) AND ingested_at < to_timestamp(%s)",
+            f" FROM {TABLE} WHERE ingested_at >= to_timestamp(%s) AND ingested_at < to_timestamp(%s)",
             (lo, hi),
         ).fetchone()
     assert row is not None
@@ -231,7 +232,7 @@ def drain(sandbox: Sandbox, creds: Credentials, ledger: Path, started: float, ti
 
 def count(port: int, creds: Credentials, dbname: str) -> int:
     with connect(port, creds, dbname) as conn:
-        row = conn.execute("SELECT count(*) FROM vitals_events").fetchone()
+        row = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()
     return int(row[0]) if row else 0
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.evidence_samples import make_journal, write_gate_outputs, write_ge_result
 from compliance.report.build import build_report
 from compliance.report.manifest import verify
-from tests.compliance.report.conftest import make_journal, write_gate_outputs, write_ge_result
 
 
 def _write_evidence(reports: Path, drills: int) -> None:

@@ -30,11 +30,11 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from contracts.events import SEQ_BITS
+from contracts.store import STORE_DDL, TABLE
 from drills.integrity import DigestMode, PostgresSource, Watermarks, diff_sources, verify_incremental
 from drills.integrity.postgres_source import CONTENT_DIGEST_SQL
-from drills.pipeline.events import SEQ_BITS
-from drills.pipeline.schema import STORE_DDL
-from tests.integrity.pg_cluster import PgCluster, free_port
+from drills.targets.local.scratch_postgres import PgCluster, free_port
 
 PORTS = (19500, 19600)
 STEP_ROWS = 1_500_000  # 15 minutes at 100k events/min
@@ -43,7 +43,7 @@ console = Console()
 #: Deterministic synthetic rows for ``i`` in [lo, hi); the digest is computed by the same SQL the
 #: content mode uses, which the tests prove equal to Python's ``event_digest``.
 _GENERATE = f"""
-INSERT INTO vitals_events (event_key, device_id, seq, patient_ref, ts, heart_rate, spo2, systolic,
+INSERT INTO {TABLE} (event_key, device_id, seq, patient_ref, ts, heart_rate, spo2, systolic,
                            diastolic, resp_rate, temp_c, payload_digest)
 SELECT (d << {SEQ_BITS}) | seq, device_id, seq, patient_ref, ts, heart_rate, spo2, systolic, diastolic,
        resp_rate, temp_c, {CONTENT_DIGEST_SQL}
@@ -93,7 +93,7 @@ def _run(args: argparse.Namespace, primary: PgCluster, replica: PgCluster, base:
     incremental = _grow_and_verify(args, primary, replica, base)
     _print_incremental(incremental)
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda c: _sql(c.dsn(), "VACUUM ANALYZE vitals_events"), (primary, replica)))
+        list(pool.map(lambda c: _sql(c.dsn(), f"VACUUM ANALYZE {TABLE}"), (primary, replica)))
     results: dict[str, tuple[Timing, Timing | None]] = {}
     results["no difference"] = _compare_both(args, primary, replica, expected=0)
     planted = _plant(replica.dsn(), args.rows, args.devices, args.diffs)
@@ -150,7 +150,7 @@ def _reladiff(args: argparse.Namespace, primary: PgCluster, replica: PgCluster, 
     )
     started = time.perf_counter()
     tables = [
-        reladiff.connect_to_table(url, "vitals_events", "event_key", thread_count=2, extra_columns=columns)
+        reladiff.connect_to_table(url, TABLE, "event_key", thread_count=2, extra_columns=columns)
         for url in (primary.url(), replica.url())
     ]
     with reladiff.diff_tables(*tables, algorithm=reladiff.Algorithm.HASHDIFF, max_threadpool_size=4) as diff:
@@ -169,19 +169,19 @@ def _plant(dsn: str, rows: int, devices: int, k: int) -> set[int]:
     deleted, changed, extra_src = keys[: k // 3], keys[k // 3 : 2 * k // 3], keys[2 * k // 3 :]
     extra = [key + (1 << (SEQ_BITS - 1)) for key in extra_src]  # far above any real seq
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("DELETE FROM vitals_events WHERE event_key = ANY(%s)", (deleted,))
+        conn.execute(f"DELETE FROM {TABLE} WHERE event_key = ANY(%s)", (deleted,))
         # as the processor would write a changed payload: with its recomputed digest
         where = "WHERE event_key = ANY(%s)"
-        conn.execute(f"UPDATE vitals_events SET heart_rate = heart_rate + 1 {where}".encode(), (changed,))
-        digest = f"UPDATE vitals_events SET payload_digest = {CONTENT_DIGEST_SQL} {where}"
+        conn.execute(f"UPDATE {TABLE} SET heart_rate = heart_rate + 1 {where}".encode(), (changed,))
+        digest = f"UPDATE {TABLE} SET payload_digest = {CONTENT_DIGEST_SQL} {where}"
         conn.execute(digest.encode(), (changed,))
-        conn.execute("ALTER TABLE vitals_events DROP CONSTRAINT IF EXISTS vitals_events_device_id_seq_key")
+        conn.execute(f"ALTER TABLE {TABLE} DROP CONSTRAINT IF EXISTS {TABLE}_device_id_seq_key")
         conn.execute(
-            "INSERT INTO vitals_events SELECT event_key + %s, device_id, seq, patient_ref, ts, heart_rate, "
-            "spo2, systolic, diastolic, resp_rate, temp_c, payload_digest FROM vitals_events "
+            f"INSERT INTO {TABLE} SELECT event_key + %s, device_id, seq, patient_ref, ts, heart_rate, "
+            f"spo2, systolic, diastolic, resp_rate, temp_c, payload_digest FROM {TABLE} "
             "WHERE event_key = ANY(%s)", (1 << (SEQ_BITS - 1), extra_src),
         )
-        conn.execute("VACUUM ANALYZE vitals_events")
+        conn.execute(f"VACUUM ANALYZE {TABLE}")
     return {*deleted, *changed, *extra}
 
 
@@ -216,7 +216,7 @@ def _source(cluster: PgCluster, name: str, mode: DigestMode = DigestMode.STORED)
 def _load(dsn: str, lo: int, hi: int, devices: int) -> None:
     _sql(dsn, _GENERATE, {"lo": lo, "hi": hi, "devices": devices})
     # what autovacuum does soon after a large insert (insert threshold): hint bits, visibility map, stats
-    _sql(dsn, "VACUUM ANALYZE vitals_events")
+    _sql(dsn, f"VACUUM ANALYZE {TABLE}")
 
 
 def _sql(dsn: str, query: str, params: dict[str, Any] | None = None) -> None:

@@ -17,11 +17,11 @@ from cdk_app.config import AppConfig, ConfigError, load_config
 from cdk_app.data_classification import CLASSIFICATION_TAG, PHI
 from cdk_app.nag_acknowledgements import acknowledge_all
 from cdk_app.naming import Naming
-from cdk_app.outputs_contract import Side
 from cdk_app.provider_tags import tag_providers
 from cdk_app.stacks.foundation_stack import FoundationStack
 from cdk_app.stacks.pipeline_stack import PipelineStack
 from cdk_app.stacks.services_stack import PrimaryLinks, ServicesStack
+from contracts.outputs import Side
 
 #: CDK feature flags the app relies on, applied in code so cdk.json, tests and ``python -m`` agree.
 FEATURE_FLAGS: Mapping[str, object] = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aws_cdk import CfnDeletionPolicy, RemovalPolicy
 
-from cdk_app.outputs_contract import Side
+from contracts.outputs import Side
 
 #: Regions the app can deploy to, with the three AZs the VPC spans. Listing AZs here (instead of a
 #: context look-up) keeps synthesis offline and deterministic.

@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cdk_app.config import DEFAULT_DR_REGION, DEFAULT_PRIMARY_REGION, REGION_AZS
 from cdk_app.naming import Naming
-from cdk_app.outputs_contract import all_keys
+from contracts.outputs import all_keys
 
 DEFAULT_OUT = Path("cfn-outputs/flat-outputs.json")
 #: Stack roles and whether they live in the primary region (else the DR region).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Stack
 
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side, regional
+from contracts.outputs import OutputKey, RegionalKey, Side, regional
 
 
 def emit(stack: Stack, key: OutputKey | str, value: str, description: str) -> CfnOutput:

@@ -24,6 +24,7 @@ from compliance.checkov.tool import CONFIG_FILE, PROJECT_ROOT, CheckovTool, Chec
 from compliance.controls.catalog import Catalog, Tool, load_catalog
 from compliance.gate_summary import ControlHit, GateFailure, GateSummary, StepTiming, ToolCounts
 from compliance.nag_findings import NagOutcome, find_nag_report, parse_nag_report
+from contracts.evidence_layout import REPORTS_DIR
 
 SUMMARY_FILE = "gate-summary.json"
 CHECKOV_DIR = "checkov"
@@ -46,7 +47,7 @@ class GateConfig:
     templates_dir: Path | None = None  # scan this cloud assembly instead of synthesizing
     environment_suffix: str | None = None  # required to synthesize
     context: Mapping[str, str] = field(default_factory=dict)  # extra CDK context (-c key=value)
-    synth_dir: Path = PROJECT_ROOT / "reports" / "cdk.out"  # not ./cdk.out: shared with `cdk` users
+    synth_dir: Path = PROJECT_ROOT / REPORTS_DIR / "cdk.out"  # not ./cdk.out: shared with `cdk` users
     root: Path = PROJECT_ROOT
     python: Path = PROJECT_ROOT / ".venv/bin/python"
     checkov: CheckovTool = field(default_factory=CheckovTool.at)

@@ -17,9 +17,10 @@ from compliance.checkov.tool import PROJECT_ROOT, CheckovUnavailable
 from compliance.controls.catalog import CatalogError
 from compliance.gate import EXIT_ERROR, GateConfig, GateInputError, run_gate
 from compliance.gate_summary import GateSummary
+from contracts.evidence_layout import REPORTS_DIR, compliance_dir
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="HIPAA compliance gate: checkov + cdk-nag")
-DEFAULT_OUT = PROJECT_ROOT / "reports" / "compliance"
+DEFAULT_OUT = compliance_dir(PROJECT_ROOT / REPORTS_DIR)
 
 
 @app.callback()

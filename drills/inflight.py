@@ -3,7 +3,7 @@
 - An exclusive ``flock`` on ``<lock dir>/drill.lock`` is held for the whole drill: a second drill
   on the same target is refused with the name of the running one, and the kernel releases the lock
   when the drill's process dies, even by SIGKILL, so a dead drill never blocks the next.
-- The in-flight marker (``<reports>/drills/.inflight.json``) names the drill, its process (pid, the
+- The in-flight marker (``contracts.evidence_layout.inflight_marker``) names the drill, its process (pid, the
   process's start time in clock ticks since boot and its command line: a reused pid is not the
   drill), the topology the target had before the drill and the journal being written. It is
   removed once the rollbacks ran, so only a killed drill leaves it behind for ``recover``.
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from contracts.evidence_layout import inflight_marker
 from drills.scenarios.context import PreconditionFailed
 
-INFLIGHT_FILE = ".inflight.json"
 LOCK_FILE = "drill.lock"
 
 
@@ -53,24 +53,20 @@ class ProcessIdentity:
         return {"pid": self.pid, "start_ticks": self.start_ticks, "cmdline": self.cmdline}
 
 
-def marker_path(journals: Path) -> Path:
-    return journals / INFLIGHT_FILE
-
-
-def write_marker(journals: Path, data: dict[str, Any]) -> Path:
-    """Atomic write of the marker with this process's identity added."""
-    journals.mkdir(parents=True, exist_ok=True)
+def write_marker(reports_dir: Path, data: dict[str, Any]) -> Path:
+    """Atomic write of the marker with this process's identity (and its pid, as before) added."""
+    path = inflight_marker(reports_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
     me = ProcessIdentity.of(os.getpid())
-    body = {**data, "process": me.to_json() if me else {"pid": os.getpid()}}
-    path = marker_path(journals)
+    body = {**data, "pid": os.getpid(), "process": me.to_json() if me else {"pid": os.getpid()}}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(body))
     tmp.replace(path)
     return path
 
 
-def read_marker(journals: Path) -> dict[str, Any] | None:
-    path = marker_path(journals)
+def read_marker(reports_dir: Path) -> dict[str, Any] | None:
+    path = inflight_marker(reports_dir)
     if not path.exists():
         return None
     data: dict[str, Any] = json.loads(path.read_text())

@@ -5,5 +5,5 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 echo "== ruff"; ruff check .
-echo "== mypy"; mypy contracts cdk_app drills compliance benchmarks
+echo "== mypy"; mypy contracts cdk_app drills compliance htdr benchmarks
 echo "== pytest"; exec pytest "$@"

@@ -19,7 +19,7 @@ from cdk_app.constructs.shared_file_system import SharedFileSystem
 from cdk_app.data_classification import mark_replica
 from cdk_app.naming import Naming
 from cdk_app.outputs import emit, emit_regional
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side
+from contracts.outputs import OutputKey, RegionalKey, Side
 
 
 class FoundationStack(Stack):

@@ -9,9 +9,9 @@ from cdk_app.config import AppConfig
 from cdk_app.constructs.dr_drill_pipeline import DrDrillPipeline, DrillPermissions
 from cdk_app.naming import Naming
 from cdk_app.outputs import emit
-from cdk_app.outputs_contract import OutputKey
 from cdk_app.secrets import import_secret
 from cdk_app.stacks.foundation_stack import FoundationStack
+from contracts.outputs import OutputKey
 
 
 class PipelineStack(Stack):

@@ -29,9 +29,9 @@ from cdk_app.constructs.session_cache import CACHE_PORT, SessionCache
 from cdk_app.constructs.shared_file_system import SharedFileSystem
 from cdk_app.naming import Naming
 from cdk_app.outputs import emit, emit_regional
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side
 from cdk_app.secrets import import_secret
 from cdk_app.stacks.foundation_stack import FoundationStack
+from contracts.outputs import OutputKey, RegionalKey, Side
 
 #: Lag thresholds (ms / s): alarm long before the 900 s RPO objective is at risk.
 DB_LAG_ALARM_MS = 60_000

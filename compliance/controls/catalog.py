@@ -13,8 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from drills.journal import DRILL_INTEGRITY_CHECKS
-from drills.measure.objectives import ALL as OBJECTIVES
+from contracts.journal import DRILL_INTEGRITY_CHECKS, OBJECTIVES
 
 #: The packaged catalog; ``load_catalog()`` reads it unless told otherwise.
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("hipaa.yaml")

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drills.journal import IntegrityResult
-from drills.store_validation import Progress, ValidationRequest, Validator
-
-INTEGRITY_DIR = "integrity"
+from contracts.evidence_layout import integrity_dir
+from contracts.journal import IntegrityResult
+from contracts.store_validation import Progress, ValidationRequest, Validator
 
 
 def suites_validator(reports_dir: Path) -> Validator:
     """A ``Validator`` writing under ``reports_dir/integrity/<run_id>/``."""
 
     def validate(request: ValidationRequest, progress: Progress) -> list[IntegrityResult]:
-        from compliance.expectations.runner import run_suites  # GE takes seconds to import
+        from compliance.expectations.suite_runner import run_suites  # GE takes seconds to import
 
         progress(f"validating {len(request.stores)} store(s) with the Great Expectations suites")
         return run_suites(
             {s.region: s.dsn for s in request.stores}, request.ledger,
-            reports_dir / INTEGRITY_DIR / request.run_id,
+            integrity_dir(reports_dir, request.run_id),
             without_ledger={s.region for s in request.stores if not s.role.holds_every_ack},
             progress=progress,
         )

@@ -11,8 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drills.measure.loss import LedgerRow
-from drills.pipeline.events import device_id, split_event_key
+from contracts.events import LedgerRow, device_id, split_event_key
 
 
 @dataclass(frozen=True)

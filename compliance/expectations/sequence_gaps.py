@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from compliance.expectations.ledger_facts import LedgerFacts
-from drills.pipeline.events import SEQ_BITS
+from contracts.events import SEQ_BITS
 
 
 def sequence_gaps_query(facts: LedgerFacts) -> str:

@@ -36,8 +36,9 @@ from compliance.report.models import (
 from compliance.report.phi_guard import phi_findings
 from compliance.report.render_html import render_html
 from compliance.report.render_pdf import render_pdf
+from contracts.evidence_layout import COMPLIANCE, DRILLS, INTEGRITY
 
-EVIDENCE_KINDS = {"drills": "drill journal", "compliance": "compliance gate", "integrity": "integrity"}
+EVIDENCE_KINDS = {DRILLS: "drill journal", COMPLIANCE: "compliance gate", INTEGRITY: "integrity"}
 VERSIONED_PACKAGES = ("healthtech-dr", "aws-cdk-lib", "cdk-nag", "great-expectations", "dagster")
 _DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
 

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from compliance.report.evidence_error import ReportError
+from contracts.evidence_layout import REPORTS_DIR
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -26,7 +27,7 @@ _err = Console(stderr=True, soft_wrap=True)
 def build(
     reports_dir: Annotated[
         Path, typer.Option("--reports-dir", help="Where drills and the gate wrote evidence")
-    ] = Path("reports"),
+    ] = REPORTS_DIR,
     out: Annotated[
         Path | None, typer.Option("--out", help="Report folder to create (default reports/report-<UTC time>)")
     ] = None,

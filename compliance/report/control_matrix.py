@@ -21,7 +21,7 @@ from compliance.report.models import (
     worst,
 )
 from compliance.report.nag_results import matching, rule_plugin
-from drills.journal import ObjectiveResult
+from contracts.journal import ObjectiveResult
 
 EVIDENCE_PREFIX = "evidence/"
 

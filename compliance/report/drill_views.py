@@ -16,7 +16,7 @@ from compliance.report.models import (
     ObjectiveRow,
     PhaseMark,
 )
-from drills.journal import DrillJournal, Measurement, Phase
+from contracts.journal import DrillJournal, Measurement, Phase
 
 MAX_LOST_IDS = 10
 

@@ -22,9 +22,9 @@ from compliance.report.ge_results import GeResult, parse_ge
 from compliance.report.models import EvidenceProblem
 from compliance.report.nag_results import NagResults, parse_nag
 from compliance.report.phi_guard import file_findings
-from drills.journal import DrillJournal
+from contracts.evidence_layout import SOURCE_DIRS
+from contracts.journal import DrillJournal
 
-SOURCE_DIRS = ("drills", "compliance", "integrity")
 CHECKOV_JSON = "compliance/checkov/results_json.json"
 NAG_REPORTS = (
     "compliance/cdk-nag/policy-validation-report.json",

@@ -1,7 +1,7 @@
 """One evidence asset per scenario: materializing it runs the drill; its checks are the objectives
 and the Great Expectations suites run on the stores the drill left behind.
 
-A thin shell over ``drills.runner.run_drill`` (the same engine ``htdr demo`` uses), so the journal
+A thin shell over ``drills.drill_runner.run_drill`` (the same engine ``htdr demo`` uses), so the journal
 written here is the evidence, and the materialization only mirrors its figures.
 """
 
@@ -17,11 +17,11 @@ from dagster import (
 
 from compliance.expectations.drill_validator import suites_validator
 from compliance.expectations.suite_names import LEDGER_SUITE, SCHEMA_SUITE, SUITE_NAMES, VALIDITY_SUITE
-from drills.defs.evidence import DRILL_STATUS, check_results, materialization_metadata, suite_check_name
+from contracts.journal import OBJECTIVES
+from drills.defs.check_results import DRILL_STATUS, check_results, materialization_metadata, suite_check_name
 from drills.defs.resources import DrillTargetResource
 from drills.defs.run_config import DrillRunConfig
-from drills.measure.objectives import ALL
-from drills.runner import run_drill
+from drills.drill_runner import run_drill
 from drills.scenarios.config import DrillConfigError
 from drills.scenarios.context import PreconditionFailed
 from drills.scenarios.registry import SCENARIOS
@@ -58,7 +58,7 @@ def drill_asset(scenario: str) -> AssetsDefinition:
         name=key, group_name="dr_drills", description=SCENARIOS[scenario].description,
         check_specs=[
             *(AssetCheckSpec(name, asset=key, description=CHECK_DESCRIPTIONS[name], blocking=True)
-              for name in (*ALL, DRILL_STATUS)),
+              for name in (*OBJECTIVES, DRILL_STATUS)),
             *(AssetCheckSpec(suite_check_name(suite), asset=key, description=SUITE_DESCRIPTIONS[suite],
                              blocking=True) for suite in SUITE_NAMES),
         ],

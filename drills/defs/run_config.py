@@ -1,4 +1,5 @@
-"""The drill's Dagster run config: the same parameters as ``DrillConfig``, validated by it.
+"""The drill's Dagster run config, derived from ``DrillConfig``: every field, its default and its
+description, so every parameter can be set in the launchpad and none is copied by hand.
 
 Dagster checks the types; ``DrillConfig`` checks ranges and coherence before the target is touched,
 so an invalid value fails the run at once with one line naming the field.
@@ -6,34 +7,58 @@ so an invalid value fails the run at once with one line naming the field.
 
 from __future__ import annotations
 
-from typing import Literal
+import types
+from enum import StrEnum
+from typing import Any, Literal, get_args
 
 from dagster import Config
-from pydantic import Field
+from pydantic import BaseModel, Field, create_model
 
 from drills.scenarios.config import DrillConfig, parse_config
 
-_D = DrillConfig()
+
+def _run_config_of(model: type[BaseModel], name: str) -> type[Config]:
+    """A Dagster ``Config`` class with ``model``'s fields (nested models become nested configs)."""
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        annotation = info.annotation
+        default = info.get_default(call_default_factory=True)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            nested = _run_config_of(annotation, f"{annotation.__name__}RunConfig")
+            fields[field_name] = (nested, Field(default_factory=nested, description=info.description))
+            continue
+        fields[field_name] = (_by_value(annotation), Field(default=_plain(default),
+                                                           description=info.description))
+    config: type[Config] = create_model(name, __base__=Config, __doc__=model.__doc__, **fields)
+    return config
 
 
-class DrillRunConfig(Config):
-    rate_per_min: int = Field(default=_D.rate_per_min, description="load, events per minute")
-    load_s: float = Field(default=_D.load_s, description="how long the load runs in total (s)")
-    fault_after_s: float = Field(default=_D.fault_after_s, description="warm-up before the fault (s)")
-    link_latency_ms: float = Field(default=_D.link_latency_ms, description="inter-region link latency (ms)")
-    replication_mode: Literal["sync", "async"] = Field(default="sync")
-    ingest: Literal["single", "dual", "default"] = Field(
-        default="default", description="default: dual for sync, single for async")
-    partition_s: float = Field(default=_D.partition_s, description="link_partition only")
-    detect_failures: int = Field(default=_D.detect_failures, description="consecutive failed probes")
-    recovery_timeout_s: float = Field(default=_D.recovery_timeout_s)
-    rpo_objective_s: float = Field(default=_D.objectives.rpo_s)
-    rto_objective_s: float = Field(default=_D.objectives.rto_s)
+def _by_value(annotation: Any) -> Any:
+    """An enum as the literal of its values (the launchpad takes ``sync``, not ``SYNC``); an optional
+    enum adds ``DEFAULT`` for "not set" (Dagster has no optional literal)."""
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return Literal[tuple(m.value for m in annotation)]
+    args = get_args(annotation)
+    if isinstance(annotation, types.UnionType) and type(None) in args:
+        (enum,) = [a for a in args if a is not type(None)]
+        if isinstance(enum, type) and issubclass(enum, StrEnum):
+            return Literal[(*(m.value for m in enum), DEFAULT)]
+    return annotation
 
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return DEFAULT
+    return value.value if isinstance(value, StrEnum) else value
+
+
+#: The launchpad's value for an optional setting left to ``DrillConfig``'s default.
+DEFAULT = "default"
+
+_DrillRunConfigBase = _run_config_of(DrillConfig, "DrillRunConfigBase")
+
+
+class DrillRunConfig(_DrillRunConfigBase):  # type: ignore[misc, valid-type]
     def to_drill_config(self) -> DrillConfig:
         """Validated ``DrillConfig`` or ``DrillConfigError`` (one line)."""
-        raw = self.model_dump()
-        ingest = raw.pop("ingest")
-        objectives = {"rpo_s": raw.pop("rpo_objective_s"), "rto_s": raw.pop("rto_objective_s")}
-        return parse_config({**raw, "objectives": objectives, **({} if ingest == "default" else
-                                                                  {"ingest": ingest})})
+        return parse_config({k: None if v == DEFAULT else v for k, v in self.model_dump().items()})

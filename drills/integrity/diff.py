@@ -29,12 +29,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from contracts.events import SEQ_BITS, event_id
+from contracts.journal import IntegrityResult
 from drills.integrity.buckets import MAX_SHIFT, block_range, choose_shift, overlaps
 from drills.integrity.errors import IntegrityError
 from drills.integrity.key_range import EMPTY, Checksum, KeyRange
 from drills.integrity.source import Source
-from drills.journal import IntegrityResult
-from drills.pipeline.events import SEQ_BITS, event_id
 
 Progress = Callable[[str], None]
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from contracts.events import SEQ_BITS
 from drills.integrity.diff import DiffOptions, DiffResult, Progress, diff_ranges, opened
 from drills.integrity.key_range import KeyRange
 from drills.integrity.source import Source
 from drills.integrity.watermarks import Watermarks
-from drills.pipeline.events import SEQ_BITS
 
 
 def verify_incremental(

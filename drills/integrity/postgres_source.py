@@ -22,6 +22,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from contracts.store import TABLE
 from drills.integrity.errors import IntegrityError
 from drills.integrity.key_range import EMPTY, Checksum, KeyRange
 
@@ -54,7 +55,7 @@ class PostgresSource:
         conn: str | psycopg.Connection[Any],
         *,
         name: str,
-        table: str = "vitals_events",
+        table: str = TABLE,
         key: str = "event_key",
         digest: str = "payload_digest",
         mode: DigestMode = DigestMode.STORED,
@@ -117,7 +118,7 @@ class PostgresSource:
         if absent:
             raise IntegrityError(
                 self.name, f"table {self.table!r} lacks column(s) {', '.join(absent)} needed by "
-                f"{self.mode.value} digest mode; use the vitals_events schema or the other mode"
+                f"{self.mode.value} digest mode; use the {TABLE} schema or the other mode"
             )
 
     def schema(self) -> Mapping[str, str] | None:

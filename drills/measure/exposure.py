@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drills.measure.loss import LedgerRow
+from contracts.events import LedgerRow
 
 PROCESSOR_PAUSE = "processor_pause"
+#: The integrity result comparing the loss with the set exposure's expectation.
+SET_EXPOSURE = "loss_equals_set_exposure"
 LINK_CUT = "link_cut"
 
 

@@ -1,6 +1,6 @@
 """Lag time series: sampling quality, the value observed at an instant, and a plottable series.
 
-Samples are ``drills.journal.LagSample``; ``source`` names the metric. Pure functions only, so the
+Samples are ``contracts.journal.LagSample``; ``source`` names the metric. Pure functions only, so the
 figures can be recomputed from a saved journal.
 """
 
@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drills.journal import LagSample
+from contracts.journal import LagSample
 
 #: DESIGN §5: replication lag is sampled at >= 10 Hz through the whole drill.
 MIN_RATE_HZ = 10.0

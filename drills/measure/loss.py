@@ -14,21 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from drills.journal import LossDetail
-from drills.pipeline.events import event_id
+from contracts.events import LedgerRow, event_id
+from contracts.journal import LossDetail
 
 #: How many lost ids the journal names (the full list can be huge; the first ones prove the point).
 MAX_NAMED_IDS = 50
-
-
-@dataclass(frozen=True)
-class LedgerRow:
-    """One ledger entry as the measurement needs it (digests only, never the payload)."""
-
-    event_key: int
-    digest: int
-    t_sent: float
-    t_ack: float | None
 
 
 @dataclass(frozen=True)

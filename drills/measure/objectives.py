@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from drills.journal import Measurements, ObjectiveResult
-
-RPO_WITHIN = "rpo_within_objective"
-RTO_WITHIN = "rto_within_objective"
-ZERO_LOSS = "zero_acknowledged_loss"
-RPO_AGREE = "rpo_metric_agrees_with_data"
-ALL = (RPO_WITHIN, RTO_WITHIN, ZERO_LOSS, RPO_AGREE)
+from contracts.journal import RPO_AGREE, RPO_WITHIN, RTO_WITHIN, ZERO_LOSS, Measurements, ObjectiveResult
 
 
 class Objectives(BaseModel):

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drills.journal import LagSample, Measurement
+from contracts.journal import LagSample, Measurement
 from drills.measure.lag import MAX_GAP_INTERVALS, of_source, sampled_before, value_at
 from drills.measure.loss import LossResult
 

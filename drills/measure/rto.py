@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from drills.journal import Measurement, Phase, TimelineEvent
+from contracts.journal import Measurement, Phase, TimelineEvent
 
 
 def phase_time(timeline: Sequence[TimelineEvent], phase: Phase) -> float | None:

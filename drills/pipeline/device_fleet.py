@@ -14,7 +14,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from drills.pipeline.events import device_id, event_digest, event_key
+from contracts.events import device_id, event_digest, event_key
 
 
 @dataclass

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from drills.pipeline.events import SEQ_BITS
+from contracts.events import SEQ_BITS
 from drills.pipeline.schema import LEDGER_DDL
 
 

@@ -1,35 +1,4 @@
-"""DDL of the patient store (PostgreSQL / Aurora PostgreSQL) and of the producer's ledger (SQLite).
-
-The store keeps ``payload_digest`` computed at write time (``drills.pipeline.events.event_digest``) so
-integrity checks sum integers per key range instead of hashing rows at query time.
-"""
-
-STORE_DDL = """
-CREATE TABLE IF NOT EXISTS vitals_events (
-    event_key      bigint PRIMARY KEY,            -- device_index << 32 | seq
-    device_id      text        NOT NULL,
-    seq            bigint      NOT NULL,
-    patient_ref    text        NOT NULL,
-    ts             timestamptz NOT NULL,
-    heart_rate     smallint    NOT NULL,
-    spo2           smallint    NOT NULL,
-    systolic       smallint    NOT NULL,
-    diastolic      smallint    NOT NULL,
-    resp_rate      smallint    NOT NULL,
-    temp_c         numeric(4,1) NOT NULL,
-    payload_digest bigint      NOT NULL,
-    ingested_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
-    UNIQUE (device_id, seq)
-);
-CREATE TABLE IF NOT EXISTS stream_checkpoints (
-    stream_name     text NOT NULL,                -- the stream's ARN: names repeat across regions
-    -- and this table replicates, so the region in the ARN keeps each processor on its own positions
-    shard_id        text NOT NULL,
-    sequence_number text NOT NULL,
-    updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
-    PRIMARY KEY (stream_name, shard_id)
-);
-"""
+"""DDL of the producer's ledger (SQLite); the store's is ``contracts.store.STORE_DDL``."""
 
 LEDGER_DDL = """
 CREATE TABLE IF NOT EXISTS ledger (

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from drills.pipeline.events import VitalsEvent, event_digest
-from drills.pipeline.schema import STORE_DDL
+from contracts.events import event_digest
+from contracts.store import CHECKPOINT_TABLE, STORE_DDL, TABLE
+from drills.pipeline.events import VitalsEvent
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _COLUMNS = ("event_key, device_id, seq, patient_ref, ts, heart_rate, spo2, systolic, diastolic, "
@@ -61,10 +62,10 @@ class StoreWriter:
         store means the stream's beginning.
         """
         rows = self._conn.execute(
-            "SELECT shard_id, sequence_number FROM stream_checkpoints WHERE stream_name = %s", (stream,)
+            f"SELECT shard_id, sequence_number FROM {CHECKPOINT_TABLE} WHERE stream_name = %s", (stream,)
         ).fetchall()
         checkpoints: dict[str, str] = {str(shard): str(seq) for shard, seq in rows}
-        newest = self._conn.execute("SELECT max(ingested_at) FROM vitals_events").fetchone()
+        newest = self._conn.execute(f"SELECT max(ingested_at) FROM {TABLE}").fetchone()
         fallback = StartPosition(
             at_timestamp=None if newest is None or newest[0] is None
             else newest[0] - timedelta(seconds=replay_margin_s)
@@ -85,12 +86,12 @@ class StoreWriter:
                         for event in events:
                             copy.write_row(_row(event))
                     cur.execute(
-                        f"INSERT INTO vitals_events ({_COLUMNS}) SELECT {_COLUMNS} FROM incoming "
+                        f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {_COLUMNS} FROM incoming "
                         "ON CONFLICT (event_key) DO NOTHING"
                     )
                     inserted = cur.rowcount
             self._conn.cursor().executemany(
-                "INSERT INTO stream_checkpoints (stream_name, shard_id, sequence_number) "
+                f"INSERT INTO {CHECKPOINT_TABLE} (stream_name, shard_id, sequence_number) "
                 "VALUES (%s, %s, %s) ON CONFLICT (stream_name, shard_id) DO UPDATE "
                 "SET sequence_number = excluded.sequence_number, updated_at = clock_timestamp()",
                 [(stream, shard, seq) for shard, seq in checkpoints.items()],
@@ -101,7 +102,7 @@ class StoreWriter:
         if not self._temp_ready:
             self._conn.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS incoming "
-                "(LIKE vitals_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+                f"(LIKE {TABLE} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
             self._temp_ready = True
 

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from drills.measure.objectives import Objectives
-from drills.targets.base import IngestMode, LoadSpec, ReplicationMode, TopologySpec
+from drills.targets.values import IngestMode, LoadSpec, ReplicationMode, TopologySpec
 
 
 class DrillConfigError(ValueError):

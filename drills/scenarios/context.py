@@ -7,16 +7,28 @@ a deadline, an operator stop (SIGINT/SIGTERM sets ``stop``), or a scenario-speci
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar, cast
 
-from drills.journal import Phase, TimelineEvent
+from contracts.journal import Phase, TimelineEvent
+from drills.clock import SYSTEM_CLOCK, Clock
 from drills.scenarios.config import DrillConfig
 from drills.scenarios.sampler import LagSampler
-from drills.targets.base import Rollback, Target
+from drills.targets.roles import (
+    DatabaseReplication,
+    EventStore,
+    LoadAndLedger,
+    PipelineProcessors,
+    RegionFault,
+    SessionCache,
+    Target,
+    missing_roles,
+)
+from drills.targets.values import Rollback
 
 Progress = Callable[[str], None]
+R = TypeVar("R")
 
 
 class DrillAborted(RuntimeError):
@@ -25,6 +37,23 @@ class DrillAborted(RuntimeError):
 
 class PreconditionFailed(RuntimeError):
     """The target is not fit for a drill; nothing was touched."""
+
+
+class MissingCapability(PreconditionFailed):
+    """The scenario needs a role the target does not implement; nothing was touched."""
+
+
+class _RoleView(Generic[R]):
+    """``ctx.<role>``: the target as that role, or ``MissingCapability`` naming what it lacks."""
+
+    def __init__(self, role: type) -> None:
+        self._role = role
+
+    def __get__(self, ctx: DrillContext, owner: type | None = None) -> R:
+        missing = missing_roles(ctx.target, [self._role])
+        if missing:
+            raise MissingCapability(f"the {ctx.target.info().kind} target lacks the {missing[0]} capability")
+        return cast(R, ctx.target)
 
 
 @dataclass
@@ -42,6 +71,15 @@ class DrillContext:
     fault_duration_s: float = 0.0
     applied_topology: dict[str, object] = field(default_factory=dict)
     on_mark: Callable[[], None] | None = None
+    clock: Clock = SYSTEM_CLOCK
+
+    # ---- the target by role (the runner checked the scenario's roles before it started) ------------
+    load = _RoleView[LoadAndLedger](LoadAndLedger)
+    store = _RoleView[EventStore](EventStore)
+    replication = _RoleView[DatabaseReplication](DatabaseReplication)
+    faults = _RoleView[RegionFault](RegionFault)
+    processors = _RoleView[PipelineProcessors](PipelineProcessors)
+    cache = _RoleView[SessionCache](SessionCache)
 
     @property
     def primary(self) -> str:
@@ -53,7 +91,7 @@ class DrillContext:
 
     def mark(self, phase: Phase, detail: str = "", at: float | None = None) -> float:
         """Record that ``phase`` was reached now (or at ``at``); returns the instant."""
-        t = time.time() if at is None else at
+        t = self.clock.time() if at is None else at
         self.timeline.append(TimelineEvent(phase=phase, t=t, detail=detail))
         self.progress(f"{phase.value}" + (f": {detail}" if detail else ""))
         if self.on_mark is not None:
@@ -73,9 +111,9 @@ class DrillContext:
         start means nothing the dying side did during the action counts as "before the fault". The
         local target freezes the whole region first, so it stops acknowledging as the action starts.
         """
-        started = self.fault_started = time.time()
+        started = self.fault_started = self.clock.time()
         self.act(action)
-        self.fault_duration_s = time.time() - started
+        self.fault_duration_s = self.clock.time() - started
         t0 = self.mark(Phase.FAULT_INJECTED, detail, at=started)
         self.notes.append(f"t0 is the start of the fault action; it took {self.fault_duration_s:.3f} s")
         return t0
@@ -87,23 +125,23 @@ class DrillContext:
     def check_abort(self) -> None:
         if self.stop.is_set():
             raise DrillAborted("stopped by the operator")
-        if time.time() > self.deadline:
+        if self.clock.time() > self.deadline:
             raise DrillAborted("drill exceeded its time budget (recovery_timeout_s after the load)")
 
     def sleep(self, seconds: float) -> None:
         """Sleep, still honouring abort conditions."""
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
+        end = self.clock.monotonic() + seconds
+        while (left := end - self.clock.monotonic()) > 0:
             self.check_abort()
-            self.stop.wait(min(left, self.config.probe_interval_s))
+            self.clock.wait(self.stop, min(left, self.config.probe_interval_s))
 
     def wait_until(self, what: str, predicate: Callable[[], bool], timeout_s: float) -> float:
         """Poll ``predicate`` until true; the instant it became true. Aborts after ``timeout_s``."""
-        end = time.monotonic() + timeout_s
+        end = self.clock.monotonic() + timeout_s
         while True:
             self.check_abort()
             if predicate():
-                return time.time()
-            if time.monotonic() > end:
+                return self.clock.time()
+            if self.clock.monotonic() > end:
                 raise DrillAborted(f"{what} not reached within {timeout_s:.0f} s")
-            self.stop.wait(self.config.probe_interval_s)
+            self.clock.wait(self.stop, self.config.probe_interval_s)

@@ -13,22 +13,22 @@ Rollback: the link is restored by ``reset()`` together with the region (see ``re
 
 from __future__ import annotations
 
-import time
-
 from drills.scenarios.context import DrillContext
 from drills.scenarios.region_outage import fail_over_region
-from drills.scenarios.scenario import Outcome, Scenario
+from drills.scenarios.scenario import EVENT_PIPELINE_ROLES, Outcome, Scenario
 from drills.scenarios.steps import warm_up
+from drills.targets.roles import RegionFault
 
 
 class LinkPartition(Scenario):
     name = "link_partition"
     description = "Inter-region link cut under load, then the primary region fails"
+    roles = (*EVENT_PIPELINE_ROLES, RegionFault)
 
     def run(self, ctx: DrillContext) -> Outcome:
         t_load = warm_up(ctx)
-        ctx.act(ctx.target.cut_link)
-        ctx.note(f"link cut at {time.time():.3f}; partition for {ctx.config.partition_s:g} s")
+        ctx.act(ctx.replication.cut_link)
+        ctx.note(f"link cut at {ctx.clock.time():.3f}; partition for {ctx.config.partition_s:g} s")
         ctx.sleep(ctx.config.partition_s)
         return fail_over_region(ctx, t_load, f"primary region killed after {ctx.config.partition_s:g} s "
                                 "of link partition")

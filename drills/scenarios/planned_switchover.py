@@ -16,12 +16,12 @@ Rollback on the local target: ``reset()`` back to the original topology.
 
 from __future__ import annotations
 
-from drills.journal import Phase
+from contracts.journal import Phase
 from drills.measure.rpo import CONSUMER_LAG, DB_LAG
 from drills.scenarios.context import DrillAborted, DrillContext
 from drills.scenarios.scenario import Outcome, Scenario
 from drills.scenarios.steps import finish_load_and_drain, wait_first_ack_readable, warm_up
-from drills.targets.base import IngestMode
+from drills.targets.values import IngestMode
 
 
 class PlannedSwitchover(Scenario):
@@ -29,17 +29,18 @@ class PlannedSwitchover(Scenario):
     description = "Healthy primary handed over to the DR region (switchover, RPO 0)"
 
     def run(self, ctx: DrillContext) -> Outcome:
-        target, cfg, primary, dr = ctx.target, ctx.config, ctx.primary, ctx.dr
+        cfg, primary, dr = ctx.config, ctx.primary, ctx.dr
+        replication, processors = ctx.replication, ctx.processors
         t_load = warm_up(ctx)
-        t0 = ctx.inject(lambda: target.repoint(dr), f"handover started: producer repointed to {dr}")
+        t0 = ctx.inject(lambda: ctx.load.repoint(dr), f"handover started: producer repointed to {dr}")
         drained_at = _primary_drained(ctx, primary)
-        ctx.act(lambda: target.stop_processor(primary, graceful=True))
-        if not target.wait_replication_caught_up(cfg.recovery_timeout_s):
+        ctx.act(lambda: processors.stop_processor(primary, graceful=True))
+        if not replication.wait_replication_caught_up(cfg.recovery_timeout_s):
             raise DrillAborted("DR side did not catch up with the fenced primary")
         ctx.mark(Phase.DETECTED, f"primary drained ({drained_at - t0:.2f} s), fenced and fully replicated")
-        ctx.act(lambda: target.promote_writer(dr))
+        ctx.act(lambda: replication.promote_writer(dr))
         t_promoted = ctx.mark(Phase.PROMOTED, f"{dr} writer promoted")
-        ctx.act(lambda: target.start_processor(dr))
+        ctx.act(lambda: processors.start_processor(dr))
         ctx.mark(Phase.REPOINTED, f"processing now in {dr}")
         wait_first_ack_readable(ctx, dr, t0)
         finish_load_and_drain(ctx, dr, t_load)
@@ -55,12 +56,11 @@ DRAINED_POLLS = 3
 def _primary_drained(ctx: DrillContext, primary: str) -> float:
     """The primary processor has committed its whole stream (no record after its checkpoint) and
     the primary store stopped growing, ``DRAINED_POLLS`` polls in a row."""
-    target = ctx.target
     state: dict[str, int | None] = {"count": None, "streak": 0}
 
     def drained() -> bool:
-        count = target.store_count(primary)
-        lag = target.consumer_lag_s(primary)
+        count = ctx.store.store_count(primary)
+        lag = ctx.processors.consumer_lag_s(primary)
         quiet = count is not None and count == state["count"] and lag == 0.0
         state["count"], state["streak"] = count, (state["streak"] or 0) + 1 if quiet else 0
         return (state["streak"] or 0) >= DRAINED_POLLS

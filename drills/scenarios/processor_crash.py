@@ -15,14 +15,12 @@ Rollback: start the processor (idempotent) if the drill stopped before it did.
 
 from __future__ import annotations
 
-import time
-
-from drills.journal import Phase
+from contracts.journal import Phase
 from drills.measure.rpo import CONSUMER_LAG
 from drills.scenarios.context import DrillContext
 from drills.scenarios.scenario import Outcome, Scenario
 from drills.scenarios.steps import detect_down, finish_load_and_drain, wait_first_ack_readable, warm_up
-from drills.targets.base import IngestMode
+from drills.targets.values import IngestMode
 
 
 class ProcessorCrash(Scenario):
@@ -30,16 +28,16 @@ class ProcessorCrash(Scenario):
     description = "Primary stream processor killed mid-batch; replacement task resumes exactly-once"
 
     def run(self, ctx: DrillContext) -> Outcome:
-        target, primary = ctx.target, ctx.primary
+        processors, primary = ctx.processors, ctx.primary
         t_load = warm_up(ctx)
-        t0 = ctx.inject(lambda: target.stop_processor(primary, graceful=False),
+        t0 = ctx.inject(lambda: processors.stop_processor(primary, graceful=False),
                         f"{primary} processor killed (SIGKILL)")
-        detect_down(ctx, lambda: target.processor_alive(primary), f"{primary} processor")
-        ctx.act(lambda: target.start_processor(primary))
+        detect_down(ctx, lambda: processors.processor_alive(primary), f"{primary} processor")
+        ctx.act(lambda: processors.start_processor(primary))
         ctx.mark(Phase.PROMOTED, "replacement processor task started")
         wait_first_ack_readable(ctx, primary, t0)
         finish_load_and_drain(ctx, primary, t_load)
-        drained = time.time()
+        drained = ctx.clock.time()
         return Outcome(survivor=primary, dual_ingest=ctx.config.ingest_mode is IngestMode.DUAL,
                        metric_sources=(CONSUMER_LAG,), metric_at=drained,
                        metric_at_label="the end of the drain")

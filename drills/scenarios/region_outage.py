@@ -21,20 +21,21 @@ Rollback on the local target: ``reset()`` rebuilds the original topology (the de
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
-from drills.journal import Phase
+from contracts.journal import Phase
 from drills.scenarios.context import DrillContext
 from drills.scenarios.exposure import create_exposure
-from drills.scenarios.scenario import Outcome, Scenario
+from drills.scenarios.scenario import EVENT_PIPELINE_ROLES, Outcome, Scenario
 from drills.scenarios.steps import detect_down, finish_load_and_drain, wait_first_ack_readable, warm_up
-from drills.targets.base import IngestMode
+from drills.targets.roles import RegionFault
+from drills.targets.values import IngestMode
 
 
 class RegionOutage(Scenario):
     name = "region_outage"
     description = "Primary region dies under load; fail over to the DR region and drain the backlog"
+    roles = (*EVENT_PIPELINE_ROLES, RegionFault)
 
     def run(self, ctx: DrillContext) -> Outcome:
         t_load = warm_up(ctx)
@@ -45,14 +46,14 @@ class RegionOutage(Scenario):
 
 def fail_over_region(ctx: DrillContext, t_load: float, what: str) -> Outcome:
     """Kill the primary region and recover in DR: shared with ``link_partition``."""
-    target, primary, dr = ctx.target, ctx.primary, ctx.dr
-    t0 = ctx.inject(lambda: target.kill_region(primary), what)
-    detect_down(ctx, lambda: target.writer_alive(primary), f"{primary} writer")
-    ctx.act(lambda: target.promote_writer(dr))
+    primary, dr = ctx.primary, ctx.dr
+    t0 = ctx.inject(lambda: ctx.faults.kill_region(primary), what)
+    detect_down(ctx, lambda: ctx.replication.writer_alive(primary), f"{primary} writer")
+    ctx.act(lambda: ctx.replication.promote_writer(dr))
     ctx.mark(Phase.PROMOTED, f"{dr} writer promoted")
-    t_repoint = time.time()
-    ctx.act(lambda: target.repoint(dr))
-    ctx.act(lambda: target.start_processor(dr))
+    t_repoint = ctx.clock.time()
+    ctx.act(lambda: ctx.load.repoint(dr))
+    ctx.act(lambda: ctx.processors.start_processor(dr))
     ctx.mark(Phase.REPOINTED, f"producer and processing now in {dr}", at=t_repoint)
     wait_first_ack_readable(ctx, dr, t0)
     finish_load_and_drain(ctx, dr, t_load)

@@ -1,4 +1,5 @@
-"""What every scenario module provides: a name, a description, its lag probes and its steps."""
+"""What every scenario module provides: a name, a description, the target roles it needs, its lag
+probes and its steps."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from drills.measure.loss import LossResult
 from drills.measure.rpo import CONSUMER_LAG, DB_LAG
 from drills.scenarios.context import DrillContext
 from drills.scenarios.sampler import Probe
+from drills.targets.roles import DatabaseReplication, EventStore, LoadAndLedger, PipelineProcessors
+
+#: The roles of a drill that sends events through the pipeline and fails the database over.
+EVENT_PIPELINE_ROLES: tuple[type, ...] = (LoadAndLedger, EventStore, DatabaseReplication, PipelineProcessors)
 
 
 @dataclass(frozen=True)
@@ -47,21 +52,23 @@ class Outcome:
 class Scenario(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
+    #: Target roles (``drills.targets.roles``) the scenario uses; a target lacking one is refused.
+    roles: ClassVar[tuple[type, ...]] = EVENT_PIPELINE_ROLES
     #: False for scenarios that run no event load (the journal then omits the load parameters).
     event_load: ClassVar[bool] = True
 
     def lag_probes(self, ctx: DrillContext) -> dict[str, Probe]:
         """DB replication lag (DR side) and the primary processor's consumer lag, sampled all drill."""
-        target, primary = ctx.target, ctx.primary
-        return {DB_LAG: target.replication_lag_s, CONSUMER_LAG: lambda: target.consumer_lag_s(primary)}
+        replication, processors, primary = ctx.replication, ctx.processors, ctx.primary
+        return {DB_LAG: replication.replication_lag_s,
+                CONSUMER_LAG: lambda: processors.consumer_lag_s(primary)}
 
     def preconditions(self, ctx: DrillContext) -> list[str]:
-        """Reasons to refuse the drill; empty when the target is healthy and replicating."""
-        health = ctx.target.health()
-        problems = health.failures()
-        if not problems and not ctx.target.replication_streaming():
-            problems.append("replication: the DR database is not streaming from the primary")
-        return problems
+        """Reasons to refuse the drill (the target's health was checked already); empty when the DR
+        database is replicating."""
+        if not ctx.replication.replication_streaming():
+            return ["replication: the DR database is not streaming from the primary"]
+        return []
 
     @abstractmethod
     def run(self, ctx: DrillContext) -> Outcome:

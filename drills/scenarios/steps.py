@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
-from drills.journal import Phase
+from contracts.journal import Phase
+from drills.ledger import Ledger
 from drills.measure.rpo import DB_LAG
 from drills.scenarios.context import DrillAborted, DrillContext
+from drills.targets.roles import TopologyReadBack
 
 #: Pre-fault guard: more than this share of failed POST batches means the pipeline is not healthy.
 MAX_WARMUP_ERROR_SHARE = 0.2
@@ -16,19 +17,19 @@ MAX_WARMUP_ERROR_SHARE = 0.2
 def warm_up(ctx: DrillContext) -> float:
     """Configure the topology, start the load and, once it flows (the producer process takes a moment
     to start on a busy machine), let it run ``fault_after_s`` with the abort guards on."""
-    cfg, target = ctx.config, ctx.target
+    cfg, load = ctx.config, ctx.load
     configure_topology(ctx)
-    ctx.act(lambda: target.start_load(cfg.load()))
+    ctx.act(lambda: load.start_load(cfg.load()))
     ctx.wait_until("first acknowledged event (producer start-up)",
-                   lambda: target.load_stats().acknowledged > 0, cfg.recovery_timeout_s)
+                   lambda: load.load_stats().acknowledged > 0, cfg.recovery_timeout_s)
     t_load = ctx.mark(Phase.LOAD_STARTED, f"{cfg.rate_per_min} events/min, ingest {cfg.ingest_mode.value}, "
                       f"replication {cfg.replication_mode.value}, link {cfg.link_latency_ms:g} ms")
     ctx.deadline = t_load + cfg.load_s + cfg.recovery_timeout_s
-    end = time.monotonic() + cfg.fault_after_s
-    while time.monotonic() < end:
-        ctx.sleep(min(0.5, max(0.0, end - time.monotonic())))
+    end = ctx.clock.monotonic() + cfg.fault_after_s
+    while ctx.clock.monotonic() < end:
+        ctx.sleep(min(0.5, max(0.0, end - ctx.clock.monotonic())))
         guard_warm_up(ctx)
-    stats = target.load_stats()
+    stats = load.load_stats()
     if stats.acknowledged == 0:
         raise DrillAborted("no event was acknowledged during warm-up: the pipeline is not taking load")
     ctx.progress(f"warm-up done: {stats.acknowledged} events acknowledged")
@@ -37,8 +38,8 @@ def warm_up(ctx: DrillContext) -> float:
 
 def configure_topology(ctx: DrillContext) -> None:
     """Apply the drill's topology and record what the target reports actually in effect."""
-    ctx.act(lambda: ctx.target.configure(ctx.config.topology()))
-    applied = ctx.target.topology()
+    ctx.act(lambda: ctx.replication.configure(ctx.config.topology()))
+    applied = ctx.target.topology() if isinstance(ctx.target, TopologyReadBack) else None
     if applied is None:
         ctx.note("topology in effect: not readable from the target")
         return
@@ -53,7 +54,7 @@ def guard_warm_up(ctx: DrillContext) -> None:
     lag = ctx.sampler.latest(DB_LAG) if ctx.sampler else None
     if lag is not None and lag.lag_s is not None and lag.lag_s > ctx.config.abort_lag_s:
         raise DrillAborted(f"replication lag {lag.lag_s:.1f} s exceeds abort_lag_s before the fault")
-    stats = ctx.target.load_stats()
+    stats = ctx.load.load_stats()
     batches = max(1, stats.sent // 500)
     if stats.errors / batches > MAX_WARMUP_ERROR_SHARE:
         raise DrillAborted(f"ingest failing before the fault ({stats.errors} failed batches)")
@@ -74,12 +75,12 @@ def detect_down(ctx: DrillContext, alive: Callable[[], bool], what: str) -> floa
 
 def wait_first_ack_readable(ctx: DrillContext, region: str, t0: float) -> float:
     """RTO end: an event acknowledged after t0 is readable from ``region``'s writer."""
-    target = ctx.target
+    store, ledger = ctx.store, Ledger(ctx.load.ledger_path())
 
     def ready() -> bool:
         def any_post_t0_ack() -> bool:
-            keys = target.newest_stored_keys(region, since=t0)
-            return any(t is not None and t > t0 for t in target.ack_times(keys).values())
+            keys = store.newest_stored_keys(region, since=t0)
+            return any(t is not None and t > t0 for t in ledger.ack_times(keys).values())
         return _safe(any_post_t0_ack)
 
     t = ctx.wait_until("first acknowledged write readable", ready, ctx.config.recovery_timeout_s)
@@ -96,18 +97,18 @@ def finish_load_and_drain(ctx: DrillContext, region: str, t_load: float) -> floa
     After ``recovery_timeout_s`` the drill aborts with a "not drained" reason instead of measuring
     loss on a store that is still filling.
     """
-    cfg, target = ctx.config, ctx.target
-    ctx.sleep(max(0.0, t_load + cfg.load_s - time.time()))
-    target.stop_load()
+    cfg, store, processors = ctx.config, ctx.store, ctx.processors
+    ctx.sleep(max(0.0, t_load + cfg.load_s - ctx.clock.time()))
+    ctx.load.stop_load()
     ctx.progress("load stopped; draining the backlog")
     state: dict[str, float | int | None] = {"count": -1, "since": None, "backlog": None}
 
     def settled() -> bool:
-        backlog = _safe_count(lambda: target.stream_backlog(region))
-        count = _safe_count(lambda: target.store_count(region))
-        running = _safe(lambda: target.processor_alive(region))
+        backlog = _safe_count(lambda: processors.stream_backlog(region))
+        count = _safe_count(lambda: store.store_count(region))
+        running = _safe(lambda: processors.processor_alive(region))
         state["backlog"] = backlog
-        now = time.time()
+        now = ctx.clock.time()
         if not running or backlog != 0 or count is None or count != state["count"]:
             state["count"], state["since"] = count, None
             return False
@@ -125,7 +126,7 @@ def finish_load_and_drain(ctx: DrillContext, region: str, t_load: float) -> floa
                            f"(unconsumed stream records: {left}, store rows "
                            f"{state['count']}): loss not measured") from None
     return ctx.mark(Phase.BACKLOG_DRAINED, f"{state['count']} rows in {region}'s store, its stream fully "
-                    "consumed", at=float(state["since"] or time.time()))
+                    "consumed", at=float(state["since"] or ctx.clock.time()))
 
 
 def _safe_count(probe: Callable[[], int | None]) -> int | None:

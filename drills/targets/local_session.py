@@ -26,14 +26,19 @@ def sandbox_settings(state_dir: Path, port_base: int, outputs_path: Path | None 
 @contextmanager
 def local_target(
     settings: SandboxSettings, manage: bool = True, progress: Callable[[str], None] = lambda _: None,
+    one_drill: bool = False,
 ) -> Iterator[LocalTarget]:
-    """Yield a ``LocalTarget``; with ``manage`` start the sandbox when none runs and stop it after."""
+    """Yield a ``LocalTarget``; with ``manage`` start the sandbox when none runs and stop it after.
+
+    ``one_drill``: the session runs a single drill, so a sandbox it started is taken down by that
+    drill's rollback instead of being rebuilt just before the session takes it down anyway.
+    """
     sandbox = Sandbox(settings, progress=progress)
     started = False
     if manage:
         started = sandbox.up()
     try:
-        yield LocalTarget(settings)
+        yield LocalTarget(settings, disposable=started and one_drill)
     finally:
         if started:
             progress("stopping the sandbox")

@@ -1,10 +1,12 @@
-"""The ``local`` target: the drill interface implemented on SANDBOX's ``Sandbox`` (DESIGN §4).
+"""The ``local`` target: every role of ``drills.targets.roles`` implemented on the sandbox (DESIGN §4).
 
-Replication mode and link latency are sandbox start-up settings, so ``configure`` rebuilds the
-sandbox when a drill asks for a different topology. Every fault on the sandbox is undone the same
-honest way: ``reset()`` rebuilds the original topology (a killed region cannot be "un-killed"), so
-those rollbacks share the key ``reset`` and run once. The producer (device simulator) is started by
-the drill as one more sandbox-managed process, so ``sandbox down`` / ``reset`` also stop it.
+``configure`` changes the link latency and the replication mode on the running sandbox. Every fault
+on the sandbox is undone the same honest way: ``reset()`` rebuilds the original topology (a killed
+region cannot be "un-killed"), so those rollbacks share the key ``reset`` and run once. A sandbox
+started for one drill and taken down right after (``disposable``) is not rebuilt only to be taken
+down: its rollback is the teardown, which leaves the machine as the drill found it (no sandbox).
+The producer (device simulator) is started by the drill as one more sandbox-managed process, so
+``sandbox down`` / ``reset`` also stop it.
 
 Probes may be called from the lag sampler threads: each call opens its own short-lived connection.
 """
@@ -17,10 +19,10 @@ import json
 import math
 import os
 import signal
-import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,25 +33,12 @@ import redis
 from botocore.config import Config
 from psycopg.conninfo import make_conninfo
 
-from drills.integrity.diff import diff_sources
-from drills.integrity.ledger_source import LedgerSource
+from contracts.journal import TargetInfo
+from contracts.store import CHECKPOINT_TABLE, TABLE
 from drills.integrity.postgres_source import PostgresSource
-from drills.journal import CHECKSUM_PROOF, TargetInfo
 from drills.measure.position_clock import PositionClock
 from drills.pipeline.config import ProducerConfig
-from drills.targets.base import (
-    ComponentHealth,
-    Health,
-    LedgerRow,
-    LoadSpec,
-    LoadStats,
-    ReplicationMode,
-    Rollback,
-    SessionWrite,
-    SurvivorState,
-    Target,
-    TopologySpec,
-)
+from drills.targets import roles
 from drills.targets.local import aws_seed, postgres, valkey
 from drills.targets.local.credentials import Credentials
 from drills.targets.local.errors import SandboxError
@@ -57,6 +46,16 @@ from drills.targets.local.postgres import STANDBY_NAME
 from drills.targets.local.sandbox import DB_LINK, Sandbox, SandboxSettings
 from drills.targets.local.settings import ReplicationMode as SandboxReplication
 from drills.targets.local.state import RegionRecord
+from drills.targets.values import (
+    ComponentHealth,
+    Health,
+    LoadSpec,
+    LoadStats,
+    ReplicationMode,
+    Rollback,
+    SessionWrite,
+    TopologySpec,
+)
 
 PRODUCER = "producer"
 RESET = "reset"
@@ -66,13 +65,16 @@ BATCH_INTERVAL_S = 0.05
 PROBE_CLIENT = Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 1, "mode": "standard"})
 
 
-class LocalTarget(Target):
+class LocalTarget:
     """Drives one sandbox. It is reset to the topology the sandbox had when this target was created
     (latency and replication mode as ``sandbox up`` / ``sandbox latency`` left them), or to
-    ``settings`` when no sandbox runs yet."""
+    ``settings`` when no sandbox runs yet. ``disposable``: the caller takes the sandbox down after the
+    drill, so a rollback that would rebuild it takes it down."""
 
-    def __init__(self, settings: SandboxSettings) -> None:
+    def __init__(self, settings: SandboxSettings, disposable: bool = False) -> None:
         self._original = _running_settings(settings)
+        self._disposable = disposable
+        self._torn_down = False
         self.sandbox = Sandbox(self._original)
         self._work = settings.state_dir / "drill"
         self._ledger: Path | None = None
@@ -84,39 +86,49 @@ class LocalTarget(Target):
 
     # ---- helpers --------------------------------------------------------------------------------
     @property
-    def _s(self) -> SandboxSettings:
+    def _settings(self) -> SandboxSettings:
+        """The sandbox's settings (regions, ports, names)."""
         return self.sandbox.settings
 
     def _pg_port(self, region: str) -> int:
-        return self._s.ports.pg_primary if region == self._s.primary_region else self._s.ports.pg_standby
+        ports = self._settings.ports
+        return ports.pg_primary if region == self._settings.primary_region else ports.pg_standby
 
     def _api_url(self, region: str) -> str:
-        port = self._s.ports.api_primary if region == self._s.primary_region else self._s.ports.api_dr
+        ports = self._settings.ports
+        port = ports.api_primary if region == self._settings.primary_region else ports.api_dr
         return f"http://127.0.0.1:{port}/"
 
     def _store(self, region: str, timeout_s: int = 2) -> psycopg.Connection:
-        return postgres.connect(self._pg_port(region), self.sandbox.credentials(), self._s.db_name, timeout_s)
-
-    def _ledger_db(self) -> sqlite3.Connection | None:
-        if self._ledger is None or not self._ledger.exists():
-            return None
-        return sqlite3.connect(f"{self._ledger.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        return postgres.connect(self._pg_port(region), self.sandbox.credentials(), self._settings.db_name,
+                                timeout_s)
 
     def _cache_port(self, writer: bool) -> int:
         state = self.sandbox.state()
-        primary_is_writer = state.cache_writer_region == self._s.primary_region
-        return self._s.ports.cache_primary if primary_is_writer == writer else self._s.ports.cache_replica
+        primary_is_writer = state.cache_writer_region == self._settings.primary_region
+        ports = self._settings.ports
+        return ports.cache_primary if primary_is_writer == writer else ports.cache_replica
 
     def _reset_rollback(self, action: str) -> Rollback:
+        if self._disposable:
+            return Rollback(action=action, description="take down the sandbox started for this drill "
+                            "(as found: no sandbox)", undo=self._tear_down, key=RESET)
         return Rollback(action=action, description="reset(): rebuild the original sandbox topology",
                         undo=self.reset, key=RESET)
 
+    def _tear_down(self) -> None:
+        self.sandbox.down(force=True)
+        self._torn_down = True
+
     # ---- probes ---------------------------------------------------------------------------------
     def info(self) -> TargetInfo:
-        return TargetInfo(kind="local", environment=self._s.environment_suffix,
-                          primary_region=self._s.primary_region, dr_region=self._s.dr_region)
+        return TargetInfo(kind="local", environment=self._settings.environment_suffix,
+                          primary_region=self._settings.primary_region, dr_region=self._settings.dr_region)
 
     def health(self) -> Health:
+        if self._torn_down:
+            return Health((ComponentHealth("sandbox", True, "taken down after the drill that started it, "
+                                           "as it was found"),))
         try:
             rows = self.sandbox.status()
         except Exception as err:  # no sandbox at all: one clear component line
@@ -137,7 +149,7 @@ class LocalTarget(Target):
     def replication_lag_s(self) -> float | None:
         """WAL durability lag in seconds (the AuroraGlobalDBRPOLag analogue), see ``_WalClock``."""
         if self._wal_clock is None:
-            self._wal_clock = _WalClock(self._s.ports.pg_primary, self._s.ports.pg_standby,
+            self._wal_clock = _WalClock(self._settings.ports.pg_primary, self._settings.ports.pg_standby,
                                         self.sandbox.credentials)
         return self._wal_clock.lag_s()
 
@@ -149,7 +161,8 @@ class LocalTarget(Target):
             record = self.sandbox.state().regions.get(region)
             if record is None:
                 return None
-            clock = _StreamLagClock(record, self._pg_port(region), self.sandbox.credentials, self._s.db_name)
+            clock = _StreamLagClock(record, self._pg_port(region), self.sandbox.credentials,
+                                    self._settings.db_name)
             self._consumer_clocks[region] = clock
         return clock.lag_s()
 
@@ -167,65 +180,34 @@ class LocalTarget(Target):
                          errors=int(data.get("errors", 0)),
                          extra={"rate_per_min": float(data.get("rate_per_min", 0.0))})
 
-    def ledger_rows(self) -> list[LedgerRow]:
-        db = self._ledger_db()
-        if db is None:
-            return []
-        try:
-            rows = db.execute("SELECT event_key, digest, t_sent, t_ack FROM ledger").fetchall()
-        finally:
-            db.close()
-        return [LedgerRow(int(k), int(d), float(ts), None if ta is None else float(ta))
-                for k, d, ts, ta in rows]
+    def ledger_path(self) -> Path | None:
+        return self._ledger
 
     def newest_stored_keys(self, region: str, since: float, limit: int = 500) -> list[int]:
         with self._store(region, timeout_s=1) as conn:
             rows = conn.execute(
-                "SELECT event_key FROM vitals_events WHERE ingested_at > to_timestamp(%s) "
+                f"SELECT event_key FROM {TABLE} WHERE ingested_at > to_timestamp(%s) "
                 "ORDER BY ingested_at DESC LIMIT %s", (since, limit)).fetchall()
         return [int(r[0]) for r in rows]
-
-    def ack_times(self, keys: Iterable[int]) -> dict[int, float | None]:
-        wanted = list(keys)
-        db = self._ledger_db()
-        if db is None or not wanted:
-            return {}
-        try:
-            marks = ",".join("?" * len(wanted))
-            rows = db.execute(f"SELECT event_key, t_ack FROM ledger WHERE event_key IN ({marks})",
-                              wanted).fetchall()
-        finally:
-            db.close()
-        return {int(k): None if t is None else float(t) for k, t in rows}
 
     def store_count(self, region: str) -> int | None:
         try:
             with self._store(region) as conn:
-                row = conn.execute("SELECT count(*) FROM vitals_events").fetchone()
+                row = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()
             return int(row[0]) if row else None
         except psycopg.Error:
             return None
 
     def store_dsn(self, region: str) -> str:
-        info = postgres.conninfo(self._pg_port(region), self.sandbox.credentials(), self._s.db_name)
+        info = postgres.conninfo(self._pg_port(region), self.sandbox.credentials(), self._settings.db_name)
         return make_conninfo(**{k: str(v) for k, v in info.items()})
 
-    def store_digests(self, region: str) -> dict[int, int]:
-        with self._store(region, timeout_s=5) as conn:
-            rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
-        return {int(k): int(d) for k, d in rows}
-
-    def survivor_state(self, region: str) -> SurvivorState:
-        """Key map and checksum diff inside ONE repeatable-read transaction: the same rows."""
-        if self._ledger is None or not self._ledger.exists():
-            return SurvivorState(digests=self.store_digests(region), checksum=None)
+    @contextmanager
+    def snapshot(self, region: str) -> Iterator[PostgresSource]:
+        """The store inside ONE repeatable-read, read-only transaction: every read sees the same rows."""
         with self._store(region, timeout_s=5) as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            rows = conn.execute("SELECT event_key, payload_digest FROM vitals_events").fetchall()
-            result = diff_sources(LedgerSource(self._ledger, acked_only=True, name="ledger (acknowledged)"),
-                                  PostgresSource(conn, name=f"store {region}"))
-        return SurvivorState(digests={int(k): int(d) for k, d in rows},
-                             checksum=result.to_integrity_result(CHECKSUM_PROOF))
+            yield PostgresSource(conn, name=f"store {region}")
 
     def stream_backlog(self, region: str) -> int | None:
         """Per shard, read after the committed checkpoint (or from the oldest record without one)."""
@@ -234,7 +216,7 @@ class LocalTarget(Target):
             return None
         try:
             with self._store(region, timeout_s=2) as conn:
-                rows = conn.execute("SELECT shard_id, sequence_number FROM stream_checkpoints "
+                rows = conn.execute(f"SELECT shard_id, sequence_number FROM {CHECKPOINT_TABLE} "
                                     "WHERE stream_name = %s", (_checkpoint_stream(record),)).fetchall()
             kinesis = aws_seed.client("kinesis", region, record.endpoint_url)
             shards = [s["ShardId"] for s in kinesis.list_shards(StreamName=record.stream_name)["Shards"]]
@@ -247,8 +229,8 @@ class LocalTarget(Target):
     def cache_replication_offsets(self) -> tuple[int, int] | None:
         """(primary ``master_repl_offset``, replica ``slave_repl_offset``) over kept connections with a
         short timeout: the lag sampler reads it at >= 10 Hz and a dead node must not stall it."""
-        primary = self._cache_info(self._s.ports.cache_primary)
-        replica = self._cache_info(self._s.ports.cache_replica)
+        primary = self._cache_info(self._settings.ports.cache_primary)
+        replica = self._cache_info(self._settings.ports.cache_replica)
         if not primary or not replica or replica.get("role") != "slave":
             return None
         return int(str(primary.get("master_repl_offset", 0))), int(str(replica.get("slave_repl_offset", 0)))
@@ -263,6 +245,18 @@ class LocalTarget(Target):
             self._probe_clients.pop(port, None)
             return None
 
+    def topology(self) -> TopologySpec | None:
+        """Link latency as the sandbox applied it and the primary's synchronous standby setting."""
+        try:
+            names = self._sync_standby()
+        except psycopg.Error:
+            return None
+        return TopologySpec(replication_mode=ReplicationMode("sync" if names.strip() else "async"),
+                            link_latency_ms=self.sandbox.state().link_latency_ms)
+
+    def lock_dir(self) -> Path | None:
+        return self._settings.state_dir
+
     def session_present(self, keys: Iterable[str]) -> set[str]:
         wanted = list(keys)
         with valkey.client(self._cache_port(writer=True), self.sandbox.credentials(), 2.0) as conn:
@@ -274,35 +268,36 @@ class LocalTarget(Target):
 
     # ---- actions --------------------------------------------------------------------------------
     def configure(self, topology: TopologySpec) -> Rollback:
-        """Rebuild for another link latency; switch sync replication on the running primary.
+        """Set the link latency and the synchronous standby on the running sandbox (no rebuild).
 
-        Sync mode is applied with ALTER SYSTEM on the running primary (a rebuild is only needed for a
-        latency change); the rollback puts back the setting it found, or rebuilds the topology the
-        sandbox had before the drill when the latency changed.
+        Sync mode is applied with ALTER SYSTEM on the running primary because a sandbox started in sync
+        mode waits, while it creates the store, for a standby that does not exist yet.
         """
         state = self.sandbox.state()
-        rebuilt = state.link_latency_ms != topology.link_latency_ms
-        if rebuilt:
-            latency = topology.link_latency_ms
-            self.sandbox.settings = replace(self._s, replication_mode=SandboxReplication.ASYNC,
-                                            link_latency_ms=latency)
-            self.sandbox.reset()
-            self._wal_clock, self._consumer_clocks, self._probe_clients = None, {}, {}
-        before = self._sync_standby()
+        latency_before = state.link_latency_ms
+        standby_before = self._sync_standby()
+        if state.link_latency_ms != topology.link_latency_ms:
+            self.sandbox.set_link_latency(topology.link_latency_ms)
         self._set_sync_standby(STANDBY_NAME if topology.replication_mode.value == "sync" else "")
-        if rebuilt:
-            return self._reset_rollback(f"configure link {topology.link_latency_ms:g} ms")
-        return Rollback(f"configure {topology.replication_mode.value}",
-                        f"synchronous_standby_names back to {before!r}",
-                        lambda: self._set_sync_standby(before))
+
+        def undo() -> None:
+            if self._torn_down:
+                return
+            self._set_sync_standby(standby_before)
+            if self.sandbox.state().link_latency_ms != latency_before:
+                self.sandbox.set_link_latency(latency_before)
+
+        return Rollback(f"configure {topology.replication_mode.value}, link {topology.link_latency_ms:g} ms",
+                        f"synchronous_standby_names {standby_before!r} and link {latency_before:g} ms again",
+                        undo)
 
     def _sync_standby(self) -> str:
-        with postgres.connect(self._s.ports.pg_primary, self.sandbox.credentials()) as conn:
+        with postgres.connect(self._settings.ports.pg_primary, self.sandbox.credentials()) as conn:
             row = conn.execute("SHOW synchronous_standby_names").fetchone()
         return str(row[0]) if row else ""
 
     def _set_sync_standby(self, names: str) -> None:
-        with postgres.connect(self._s.ports.pg_primary, self.sandbox.credentials()) as conn:
+        with postgres.connect(self._settings.ports.pg_primary, self.sandbox.credentials()) as conn:
             conn.execute(psycopg.sql.SQL("ALTER SYSTEM SET synchronous_standby_names = {}").format(
                 psycopg.sql.Literal(names)))
             conn.execute("SELECT pg_reload_conf()")
@@ -313,7 +308,8 @@ class LocalTarget(Target):
         if not load.resume or self._ledger is None:
             self._ledger = self._work / f"ledger-{stamp}.sqlite"
         self._status = self._work / f"producer-{stamp}.status.json"
-        regions = [self._s.primary_region] if load.ingest.value == "single" else list(self.sandbox.regions)
+        single = load.ingest.value == "single"
+        regions = [self._settings.primary_region] if single else list(self.sandbox.regions)
         self._write_routing(regions)
         config = ProducerConfig(rate_per_min=load.rate_per_min, devices=load.devices,
                                 batch_size=_batch_size(load.rate_per_min),
@@ -374,16 +370,6 @@ class LocalTarget(Target):
 
         return Rollback(f"pause_processor {region}", "resume the processor (SIGCONT)", resume)
 
-    def topology(self) -> TopologySpec | None:
-        """Link latency as the sandbox applied it and the primary's synchronous standby setting."""
-        try:
-            names = self._sync_standby()
-        except psycopg.Error:
-            return None
-        mode = "sync" if names.strip() else "async"
-        return TopologySpec(replication_mode=ReplicationMode(mode),
-                            link_latency_ms=self.sandbox.state().link_latency_ms)
-
     def start_processor(self, region: str) -> Rollback:
         self._ensure_processor(region)
         return Rollback(f"start_processor {region}", "nothing to undo: processors run in a healthy sandbox",
@@ -403,8 +389,8 @@ class LocalTarget(Target):
         It resumes from its own stream's checkpoints (keyed by stream ARN, so the primary's
         replicated rows never apply), or replays from the newest stored event minus its margin.
         """
-        if region != self._s.dr_region:
-            raise ValueError(f"the local target can only promote the DR region ({self._s.dr_region})")
+        if region != self._settings.dr_region:
+            raise ValueError(f"the local target can only promote the DR region ({self._settings.dr_region})")
         self.sandbox.promote_standby()
         return self._reset_rollback(f"promote_writer {region}")
 
@@ -426,15 +412,12 @@ class LocalTarget(Target):
             return SessionWrite(key=key, t_ack=None)
 
     def kill_cache_primary(self) -> Rollback:
-        self.sandbox.kill(f"valkey-{self._s.primary_region}")
+        self.sandbox.kill(f"valkey-{self._settings.primary_region}")
         return self._reset_rollback("kill_cache_primary")
 
     def promote_cache_replica(self) -> Rollback:
         self.sandbox.promote_cache()
         return self._reset_rollback("promote_cache_replica")
-
-    def lock_dir(self) -> Path | None:
-        return self._s.state_dir
 
     def restore(self, topology: TopologySpec | None) -> None:
         """Rebuild with ``topology`` (the one recorded before an interrupted drill), else as ``reset``."""
@@ -568,7 +551,7 @@ class _StreamLagClock:
         try:
             if self._pg is None or self._pg.closed:
                 self._pg = postgres.connect(self._port, self._creds(), self._db_name, connect_timeout_s=1)
-            rows = self._pg.execute("SELECT shard_id, sequence_number FROM stream_checkpoints "
+            rows = self._pg.execute(f"SELECT shard_id, sequence_number FROM {CHECKPOINT_TABLE} "
                                     "WHERE stream_name = %s", (_checkpoint_stream(self._record),)).fetchall()
         except psycopg.Error:
             if self._pg is not None:
@@ -647,3 +630,10 @@ class _ShardCursor:
             kwargs |= {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": checkpoint}
         self._next = kinesis.get_shard_iterator(**kwargs)["ShardIterator"]
         self._seqs, self._arrivals = [], []
+
+
+def every_role(target: LocalTarget) -> tuple[roles.Target, roles.LoadAndLedger, roles.EventStore,
+                                             roles.DatabaseReplication, roles.RegionFault,
+                                             roles.PipelineProcessors, roles.SessionCache]:
+    """The local target as each role: type-checked, so mypy fails here when a role and it drift apart."""
+    return target, target, target, target, target, target, target

@@ -7,7 +7,7 @@ from typing import Any
 
 from cdk_app.app import required_tags
 from cdk_app.nag_acknowledgements import applicable, rule_id
-from cdk_app.outputs_contract import all_keys
+from contracts.outputs import all_keys
 from tests.cdk_app.conftest import Synthesized
 
 NAME_PROPERTIES = {

@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from cdk_app.flat_outputs import FlatOutputsRequest, main, stack_locations
-from cdk_app.outputs_contract import all_keys
+from contracts.outputs import all_keys
 
 pytestmark = pytest.mark.sandbox
 PORTS = range(19500, 19600)

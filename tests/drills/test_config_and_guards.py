@@ -8,16 +8,16 @@ import pytest
 from dagster import DagsterInstance, DefaultScheduleStatus, materialize
 from typer.testing import CliRunner
 
-from drills.cli import app
 from drills.definitions import defs
 from drills.defs.assets import DRILL_ASSETS
 from drills.defs.resources import DrillTargetResource
-from drills.runner import read_inflight, run_drill
+from drills.drill_runner import read_inflight, run_drill
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
 from drills.scenarios.context import PreconditionFailed
-from drills.targets.base import IngestMode, ReplicationMode
 from drills.targets.local_session import sandbox_settings
 from drills.targets.local_target import LocalTarget
+from drills.targets.values import IngestMode, ReplicationMode
+from htdr.cli import app
 
 
 def test_sync_preset_defaults_to_dual_write_and_async_to_single() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from drills.drill_runner import RecoverRefused, read_inflight, recover, run_drill
 from drills.inflight import DrillRunning, ProcessIdentity, marker_process_alive, target_lock, write_marker
-from drills.runner import read_inflight, recover_drill, run_drill
 from drills.scenarios.config import DrillConfig
 from drills.targets.local_session import sandbox_settings
 from drills.targets.local_target import LocalTarget
@@ -43,8 +43,7 @@ def test_the_lock_is_released_when_its_process_dies_even_by_sigkill(tmp_path: Pa
 
 
 def test_a_reused_pid_is_not_the_drill_start_time_and_command_line_must_match(tmp_path: Path) -> None:
-    journals = tmp_path / "drills"
-    write_marker(journals, {"run_id": "r1", "scenario": "region_outage"})
+    write_marker(tmp_path, {"run_id": "r1", "scenario": "region_outage"})
     marker = read_inflight(tmp_path)
     assert marker is not None and marker_process_alive(marker)          # this process: the drill
     me = ProcessIdentity.of(os.getpid())
@@ -58,8 +57,8 @@ def test_a_reused_pid_is_not_the_drill_start_time_and_command_line_must_match(tm
 
 
 def test_recover_refuses_while_the_marker_names_a_live_drill(tmp_path: Path) -> None:
-    write_marker(tmp_path / "drills", {"run_id": "live1", "scenario": "region_outage"})
+    write_marker(tmp_path, {"run_id": "live1", "scenario": "region_outage"})
     target = LocalTarget(sandbox_settings(tmp_path / "sandbox", 18975))
-    with pytest.raises(DrillRunning, match=r"drill live1 \(region_outage\) is still running"):
-        recover_drill(target, tmp_path)
-    assert recover_drill(target, tmp_path / "elsewhere") is None         # no marker: nothing to do
+    with pytest.raises(RecoverRefused, match=r"drill live1 \(region_outage\) is still running"):
+        recover(target, tmp_path)                 # the marker names this very process: the drill
+    assert recover(target, tmp_path / "elsewhere") is None               # no marker: nothing to do

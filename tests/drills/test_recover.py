@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from drills.cli import app
-from drills.journal import DrillJournal, Phase, Status
-from drills.runner import read_inflight
+from contracts.journal import DrillJournal, Phase, Status
+from drills.drill_runner import read_inflight
 from drills.targets.local.sandbox import Sandbox, SandboxSettings
 from drills.targets.local_target import LocalTarget
+from htdr.cli import app
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 PORT_BASE = 18020
@@ -39,7 +39,7 @@ def test_recover_restores_the_sandbox_after_the_drill_was_killed_mid_fault(
 ) -> None:
     target, settings, root = sandbox
     reports = root / "reports"
-    argv = [sys.executable, "-c", "from drills.cli import app; app()", "drill", "run", "region_outage",
+    argv = [sys.executable, "-c", "from htdr.cli import app; app()", "drill", "run", "region_outage",
             "--state-dir", str(settings.state_dir), "--port-base", str(PORT_BASE),
             "--reports-dir", str(reports),
             "--set", "rate_per_min=20000", "--set", "load_s=120", "--set", "fault_after_s=3",

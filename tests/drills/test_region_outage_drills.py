@@ -16,11 +16,11 @@ import pytest
 from dagster import DagsterInstance, build_run_status_sensor_context, materialize
 
 from compliance.expectations.drill_validator import suites_validator
+from contracts.journal import DrillJournal, Phase, Status
 from drills.defs.assets import DRILL_ASSETS
 from drills.defs.resources import DrillTargetResource
 from drills.defs.sensors import build_report_after_failed_drill
-from drills.journal import DrillJournal, Phase, Status
-from drills.runner import read_inflight, run_drill
+from drills.drill_runner import read_inflight, run_drill
 from drills.scenarios.config import parse_config
 from drills.targets.local.sandbox import SandboxSettings
 from drills.targets.local_target import LocalTarget
@@ -43,7 +43,7 @@ def test_sync_outage_loses_nothing_and_a_failed_objective_fails_its_check(
     resource = DrillTargetResource(state_dir=str(settings.state_dir), port_base=PORT_BASE,
                                    manage_sandbox=False, reports_dir=str(reports))
     config = {"replication_mode": "sync", "link_latency_ms": 20.0, "rate_per_min": 30000,
-              "load_s": 16.0, "fault_after_s": 5.0, "rto_objective_s": 0.001}
+              "load_s": 16.0, "fault_after_s": 5.0, "objectives": {"rto_s": 0.001}}
     instance = DagsterInstance.ephemeral()
     result = materialize([DRILL_ASSETS[0]], resources={"drill_target": resource}, instance=instance,
                          run_config={"ops": {"region_outage_drill": {"config": config}}},
@@ -53,7 +53,7 @@ def test_sync_outage_loses_nothing_and_a_failed_objective_fails_its_check(
     assert not result.success and journal.status is Status.FAILED
     context = build_run_status_sensor_context(
         sensor_name="build_report_after_failed_drill", dagster_event=result.get_run_failure_event(),
-        dagster_instance=instance, dagster_run=result.dagster_run)
+        dagster_instance=instance, dagster_run=result.dagster_run, resources={"drill_target": resource})
     build_report_after_failed_drill(context)
     reports_built = sorted(reports.glob("report-*/evidence.json"))
     assert len(reports_built) == 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from drills.runner import run_rollbacks
+from drills.drill_runner import run_rollbacks
 from drills.scenarios.sampler import LagSampler
-from drills.targets.base import Rollback
+from drills.targets.values import Rollback
 
 
 def test_rollbacks_run_newest_first_once_per_key_and_survive_failures() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from drills.journal import DrillJournal, Phase, Status
+from contracts.journal import DrillJournal, Phase, Status
+from drills.drill_runner import run_drill
 from drills.measure.rpo import CONSUMER_LAG, DB_LAG
-from drills.runner import run_drill
 from drills.scenarios.cache_failover import CACHE_LAG
 from drills.scenarios.config import DrillConfig, parse_config
 from drills.targets.local.sandbox import SandboxSettings

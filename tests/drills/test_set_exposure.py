@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from drills.journal import DrillJournal, Phase, Status
-from drills.measure.evidence import measurements
+from contracts.journal import DrillJournal, Phase, Status
+from drills.drill_runner import SET_EXPOSURE, run_drill
 from drills.measure.loss import LossResult
+from drills.measure.measurements import measurements
 from drills.measure.objectives import RPO_AGREE, Objectives, evaluate
 from drills.measure.rpo import CONSUMER_LAG, DB_LAG
-from drills.runner import SET_EXPOSURE, run_drill
 from drills.scenarios.config import parse_config
 from drills.targets.local.sandbox import SandboxSettings
 from drills.targets.local_target import LocalTarget

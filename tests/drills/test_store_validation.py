@@ -7,7 +7,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from drills.store_validation import StoreRole, ValidationRequest, validation_request
+from contracts.store_validation import StoreRole, ValidationRequest
+from drills.store_validation import validation_request
 from drills.targets.local.sandbox import SandboxSettings
 from drills.targets.local_target import LocalTarget
 
@@ -26,7 +27,8 @@ def test_roles_follow_the_topology_the_drill_leaves(
     primary, dr = target.info().primary_region, target.info().dr_region
     said: list[str] = []
     try:
-        steady = validation_request(target, "t1", writer=primary, catch_up_s=10, progress=said.append)
+        steady = validation_request(target, target, primary, dr, "t1", primary, [], catch_up_s=10,
+                                    progress=said.append)
         assert _roles(steady) == {primary: StoreRole.WRITER, dr: StoreRole.REPLICA}
         assert steady.unreachable == () and said == []
         for store in steady.stores:  # the DSN reaches the store read-only, and is never printed
@@ -35,12 +37,14 @@ def test_roles_follow_the_topology_the_drill_leaves(
             assert "password" not in repr(store) and "password" not in repr(steady)
 
         target.promote_writer(dr)  # a switchover: the old primary is reachable but no longer fed
-        switched = validation_request(target, "t2", writer=dr, catch_up_s=10, progress=said.append)
+        switched = validation_request(target, target, primary, dr, "t2", dr, [], catch_up_s=10,
+                                    progress=said.append)
         assert _roles(switched) == {dr: StoreRole.WRITER, primary: StoreRole.DETACHED}
         assert not StoreRole.DETACHED.holds_every_ack
 
         target.kill_region(primary)  # an outage: the old primary cannot be validated at all
-        outage = validation_request(target, "t3", writer=dr, catch_up_s=10, progress=said.append)
+        outage = validation_request(target, target, primary, dr, "t3", dr, [], catch_up_s=10,
+                                    progress=said.append)
         assert _roles(outage) == {dr: StoreRole.WRITER} and outage.unreachable == (primary,)
     finally:
         target.reset()

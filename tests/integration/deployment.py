@@ -17,7 +17,7 @@ import boto3
 import psycopg
 import redis
 
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side, regional
+from contracts.outputs import OutputKey, RegionalKey, Side, regional
 
 
 @dataclass(frozen=True)

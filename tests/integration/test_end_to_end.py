@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cdk_app.outputs_contract import RegionalKey, Side
+from contracts.outputs import RegionalKey, Side
 from drills.pipeline.config import ProcessorConfig
 from drills.pipeline.events import VitalsEvent
 from tests.integration.deployment import Deployment

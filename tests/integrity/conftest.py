@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pytest
 
 from drills.pipeline.events import VitalsEvent
+from drills.targets.local.scratch_postgres import PgCluster, free_port
 from tests.integrity.data import insert_events, make_events, reset_store
-from tests.integrity.pg_cluster import PgCluster, free_port
 
 PORTS = (19100, 19200)
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import psycopg
 
+from contracts.store import STORE_DDL
 from drills.pipeline.events import VitalsEvent
-from drills.pipeline.schema import LEDGER_DDL, STORE_DDL
+from drills.pipeline.schema import LEDGER_DDL
 
 BASE_TS = 1_767_225_600.0  # 2026-01-01T00:00:00Z, a fixed past instant
 

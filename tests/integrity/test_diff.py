@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from contracts.events import event_digest, event_key
 from drills.integrity import (
     Checksum,
     DiffOptions,
@@ -18,10 +19,9 @@ from drills.integrity import (
     PostgresSource,
     diff_sources,
 )
-from drills.pipeline.events import event_digest, event_key
+from drills.targets.local.scratch_postgres import PgCluster
 from tests.integrity.conftest import Twins
 from tests.integrity.data import insert_events, make_events, reset_store, write_ledger
-from tests.integrity.pg_cluster import PgCluster
 
 pytestmark = pytest.mark.sandbox
 

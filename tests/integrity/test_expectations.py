@@ -8,12 +8,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from compliance.expectations.runner import run_suites
+from compliance.expectations.suite_runner import run_suites
 from compliance.expectations.suites import SUITES_DIR, all_suites, suite_json
 from compliance.report.ge_results import parse_ge
-from drills.journal import IntegrityResult
-from drills.measure.loss import LedgerRow
-from drills.pipeline.events import VitalsEvent, event_key
+from contracts.events import LedgerRow, event_key
+from contracts.journal import IntegrityResult
+from drills.pipeline.events import VitalsEvent
 from tests.integrity.conftest import Twins
 from tests.integrity.data import BASE_TS
 

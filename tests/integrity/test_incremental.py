@@ -7,8 +7,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from contracts.events import event_key
 from drills.integrity import IntegrityError, PostgresSource, Watermarks, verify_full, verify_incremental
-from drills.pipeline.events import event_key
 from tests.integrity.conftest import Twins
 from tests.integrity.data import insert_events, make_events
 

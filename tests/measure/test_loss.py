@@ -1,7 +1,7 @@
 """Loss accounting: the ledger against a store map."""
 
-from drills.measure.loss import LedgerRow, measure_loss
-from drills.pipeline.events import event_id, event_key
+from contracts.events import LedgerRow, event_id, event_key
+from drills.measure.loss import measure_loss
 
 
 def _row(dev: int, seq: int, t_ack: float | None, digest: int = 11) -> LedgerRow:

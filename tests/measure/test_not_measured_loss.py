@@ -1,8 +1,8 @@
 """A drill that ended before loss could be measured records None with the reason, never 0."""
 
-from drills.journal import Phase, TimelineEvent
-from drills.measure.evidence import measurements
-from drills.measure.objectives import ZERO_LOSS, Objectives, evaluate
+from contracts.journal import ZERO_LOSS, Phase, TimelineEvent
+from drills.measure.measurements import measurements
+from drills.measure.objectives import Objectives, evaluate
 
 
 def test_aborted_drill_has_no_loss_figures_and_fails_zero_loss_as_not_measured() -> None:

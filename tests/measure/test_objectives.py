@@ -1,7 +1,7 @@
 """Objective evaluation: pass, fail and not-measured."""
 
-from drills.journal import LossDetail, Measurement, Measurements
-from drills.measure.objectives import ALL, Objectives, evaluate
+from contracts.journal import OBJECTIVES, LossDetail, Measurement, Measurements
+from drills.measure.objectives import Objectives, evaluate
 
 
 def _m(rpo: float | None, rto: float | None, lost: int, agree: bool | None) -> Measurements:
@@ -16,7 +16,7 @@ def _m(rpo: float | None, rto: float | None, lost: int, agree: bool | None) -> M
 
 def test_all_pass() -> None:
     results = evaluate(_m(0.0, 4.0, 0, True), Objectives())
-    assert [r.name for r in results] == list(ALL) and all(r.passed for r in results)
+    assert [r.name for r in results] == list(OBJECTIVES) and all(r.passed for r in results)
     assert results[1].threshold == 3600.0 and results[1].unit == "s"
 
 

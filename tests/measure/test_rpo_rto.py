@@ -1,8 +1,9 @@
 """RPO (data / metric), their agreement, RTO and the phase timeline, from hand-made evidence."""
 
-from drills.journal import LagSample, Measurement, Phase, TimelineEvent
+from contracts.events import LedgerRow
+from contracts.journal import LagSample, Measurement, Phase, TimelineEvent
 from drills.measure.lag import plot_series, sampling_quality, value_at
-from drills.measure.loss import LedgerRow, measure_loss
+from drills.measure.loss import measure_loss
 from drills.measure.rpo import (
     CONSUMER_LAG,
     DB_LAG,

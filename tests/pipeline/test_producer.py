@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from contracts.events import split_event_key
 from drills.pipeline.config import ProducerConfig
-from drills.pipeline.events import split_event_key
 from drills.pipeline.ledger import LedgerReader
 from drills.pipeline.producer import Producer
 from tests.pipeline.conftest import write_json

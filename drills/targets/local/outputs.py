@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cdk_app.outputs_contract import OutputKey, RegionalKey, Side, all_keys, regional
+from contracts.outputs import OutputKey, RegionalKey, Side, all_keys, regional
 from drills.targets.local.settings import SandboxSettings
 from drills.targets.local.state import RegionRecord
 

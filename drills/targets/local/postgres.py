@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from drills.pipeline.schema import STORE_DDL
+from contracts.store import STORE_DDL
 from drills.targets.local.binaries import Binaries
 from drills.targets.local.credentials import Credentials
 from drills.targets.local.process import ProcessTable, RunAs, chown_tree, run_tool

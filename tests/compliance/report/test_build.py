@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from benchmarks.evidence_samples import FIXTURES, make_journal
 from compliance.controls.catalog import Catalog, CheckRef, Citation, Control
 from compliance.report.build import build_report
 from compliance.report.evidence_error import ReportError
 from compliance.report.manifest import sha256_file, verify
 from compliance.report.models import ControlStatus, Report
-from drills.cli import app
-from tests.compliance.report.conftest import FIXTURES, PHI_BEARING, make_journal
+from htdr.cli import app
+from tests.compliance.report.conftest import PHI_BEARING
 
 PATIENT_REF = re.compile(r"pt-[0-9a-f]{6,}", re.IGNORECASE)
 VITAL_WITH_VALUE = re.compile(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from compliance.report.build import build_report
 from compliance.report.models import Report
-from drills.journal import DrillJournal, LossDetail, Status
+from contracts.journal import DrillJournal, LossDetail, Status
 from drills.measure.objectives import Objectives, evaluate
 from tests.compliance.report.conftest import make_journal
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from drills.cli import app
 from drills.targets.local import binaries
 from drills.targets.local.errors import SandboxError
 from drills.targets.local.ports import is_listening, wait_until
@@ -18,6 +17,7 @@ from drills.targets.local.process import ProcessTable, RunAs, require_traversabl
 from drills.targets.local.sandbox import Sandbox
 from drills.targets.local.settings import ReplicationMode
 from drills.targets.local.state import SandboxState, save_state
+from htdr.cli import app
 from tests.targets.local.conftest import settings_in, state_root
 
 runner = CliRunner()

@@ -16,10 +16,10 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from cdk_app.outputs_contract import all_keys
-from drills.cli import app
+from contracts.outputs import all_keys
 from drills.targets.local import postgres, valkey
 from drills.targets.local.sandbox import CACHE_LINK, DB_LINK, Sandbox
+from htdr.cli import app
 from tests.targets.local.conftest import events, eventually, post, running, settings_in, state_root
 
 pytestmark = pytest.mark.sandbox

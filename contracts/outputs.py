@@ -1,8 +1,8 @@
 """The outputs contract: the stable CfnOutput keys every deployment publishes.
 
 Both the CDK app (which emits them as CfnOutputs) and the local sandbox (which writes them into
-``cfn-outputs/flat-outputs.json``) import the names from here, so drills and integration tests can run
-unchanged against either. This module imports nothing from ``cdk_app`` or ``drills`` on purpose.
+``cfn-outputs/flat-outputs.json``) import the names from here, so drills and integration tests run
+unchanged against either.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``htdr demo`` and ``htdr drill run | recover | list``: DR drills from a terminal.
+"""``htdr demo`` and ``htdr drill run | recover | judge | list``: DR drills from a terminal.
 
 Options are read once here into ``DrillConfig`` and sandbox settings and passed down. Bad input is one
 red line naming the option and the fix; SIGINT/SIGTERM stop the drill gracefully (rollbacks run);
@@ -16,12 +16,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.table import Table
 
 from compliance.expectations.drill_validator import suites_validator
-from drills.journal import DrillJournal
-from drills.runner import recover_drill, run_drill
+from contracts.evidence_layout import REPORTS_DIR
+from contracts.journal import DrillJournal
+from drills.drill_runner import recover as recover_target
+from drills.drill_runner import run_drill
+from drills.measure.verdict import disagreements
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
 from drills.scenarios.context import PreconditionFailed
 from drills.scenarios.registry import SCENARIOS
@@ -79,7 +83,7 @@ def _parse_params(pairs: list[str], base: dict[str, object]) -> DrillConfig:
 def demo(
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
-    reports_dir: ReportsDir = Path("reports"),
+    reports_dir: ReportsDir = REPORTS_DIR,
     params: Params = None,
 ) -> None:
     """Sandbox up → region_outage under 100k events/min → measure → report → sandbox down."""
@@ -87,7 +91,7 @@ def demo(
         config = _parse_params(params or [], {"load_s": 35, "fault_after_s": 8})
         progress, stop = _progress(), _stop_on_signals()
         settings = sandbox_settings(state_dir, port_base)
-        with local_target(settings, manage=True, progress=progress) as target:
+        with local_target(settings, manage=True, progress=progress, one_drill=True) as target:
             result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
             report = _build_report(reports_dir, progress)
@@ -101,7 +105,7 @@ def run(
     scenario: Annotated[str, typer.Argument(help=f"one of: {', '.join(SCENARIOS)}")],
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
-    reports_dir: ReportsDir = Path("reports"),
+    reports_dir: ReportsDir = REPORTS_DIR,
     params: Params = None,
     manage_sandbox: Annotated[bool, typer.Option(help="start the sandbox if needed, stop it after")] = False,
 ) -> None:
@@ -111,7 +115,8 @@ def run(
             raise ValueError(f"unknown scenario {scenario!r}: choose one of {', '.join(SCENARIOS)}")
         config = _parse_params(params or [], {})
         progress, stop = _progress(), _stop_on_signals()
-        with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress) as target:
+        with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress,
+                          one_drill=True) as target:
             result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
         _summary(result.journal)
@@ -124,17 +129,39 @@ def run(
 def recover(
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
-    reports_dir: ReportsDir = Path("reports"),
+    reports_dir: ReportsDir = REPORTS_DIR,
 ) -> None:
     """Restore the sandbox after a drill process was killed mid-fault (its rollbacks never ran)."""
     with _user_errors():
-        recovered = recover_drill(LocalTarget(sandbox_settings(state_dir, port_base)), reports_dir,
-                                  progress=_progress())
-        if recovered is None:
+        target = LocalTarget(sandbox_settings(state_dir, port_base))
+        marker = recover_target(target, reports_dir)
+        if marker is None:
             console.print("no interrupted drill: nothing to recover")
             return
-        console.print(f"[green]sandbox restored to the topology it had before drill {recovered}; "
-                      "its journal is marked aborted[/green]")
+        console.print(f"drill {marker.get('run_id')} ({marker.get('scenario')}) was killed: "
+                      "[green]sandbox restored to the topology it had before the drill; its journal "
+                      "is marked aborted with the phase it reached[/green]")
+
+
+@drill.command("judge")
+def judge(
+    journal: Annotated[Path, typer.Argument(help="a drill journal (reports/drills/drill-*.json)")],
+) -> None:
+    """Re-judge a saved journal from its facts; exit 1 when the stored verdict disagrees."""
+    with _user_errors():
+        try:
+            saved = DrillJournal.read(journal)
+        except (OSError, PydanticValidationError) as err:
+            raise ValueError(f"journal {journal}: not a readable drill journal "
+                             f"({type(err).__name__}); pass a file from reports/drills/") from None
+        verdict, differences = disagreements(saved)
+    for reason in verdict.reasons:
+        console.print(f"  {reason}", highlight=False)
+    if differences:
+        errors.print(f"[red]verdict DISAGREES[/red] with the journal {journal.name}: "
+                     + "; ".join(differences), highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"verdict agrees: {verdict.status.value}", highlight=False)
 
 
 @drill.command("list")

@@ -29,8 +29,9 @@ from compliance.expectations.ledger_facts import LedgerFacts, ledger_facts
 from compliance.expectations.sequence_gaps import drill_rows_query, sequence_gaps_query
 from compliance.expectations.suite_names import LEDGER_SUITE
 from compliance.expectations.suites import all_suites, run_result_format
-from drills.journal import IntegrityResult
-from drills.measure.loss import LedgerRow
+from contracts.events import LedgerRow
+from contracts.journal import IntegrityResult
+from contracts.store import TABLE
 
 #: Gap rows kept per result (the GE JSON and Data Docs carry them all).
 GAPS_KEPT = 100
@@ -40,7 +41,7 @@ DOCS = "data_docs"
 
 def run_suites(
     stores: Mapping[str, str], ledger: Sequence[LedgerRow], out_dir: Path, *,
-    without_ledger: Collection[str] = (), table: str = "vitals_events",
+    without_ledger: Collection[str] = (), table: str = TABLE,
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[IntegrityResult]:
     """Validate the suites on the drill's rows of every store (``{region: dsn}``); write results and

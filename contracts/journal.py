@@ -1,8 +1,9 @@
 """The drill journal: the self-contained evidence of one drill run (DESIGN §6).
 
 Data first: drills write it, the report renders it, and ``drills.measure`` can recompute every figure
-from it. It imports nothing from Dagster or a target. No PHI-like values go in here: event ids are
-synthetic device ids + sequence numbers, never patient ids or vitals.
+and the verdict from it. It lives in ``contracts`` because two packages read it (``drills`` writes,
+``compliance`` renders) and it imports nothing of the project. No PHI-like values go in here: event
+ids are synthetic device ids + sequence numbers, never patient ids or vitals.
 """
 
 from __future__ import annotations
@@ -14,12 +15,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.evidence_layout import journal_name
+
 SCHEMA_VERSION = 1
 
 #: Names of the integrity results every event-store drill records (the control catalog cites them).
 KEY_COMPARISON = "acknowledged_events_on_survivor"
 CHECKSUM_PROOF = "ledger_vs_surviving_store"
 DRILL_INTEGRITY_CHECKS = (KEY_COMPARISON, CHECKSUM_PROOF)
+
+#: Names of the recovery objectives (``ObjectiveResult.name``; Dagster checks and the catalog cite them).
+RPO_WITHIN = "rpo_within_objective"
+RTO_WITHIN = "rto_within_objective"
+ZERO_LOSS = "zero_acknowledged_loss"
+RPO_AGREE = "rpo_metric_agrees_with_data"
+OBJECTIVES = (RPO_WITHIN, RTO_WITHIN, ZERO_LOSS, RPO_AGREE)
 
 
 class Phase(StrEnum):
@@ -130,6 +140,32 @@ class RollbackRecord(_Model):
     error: str = ""
 
 
+class ComponentState(_Model):
+    """One component of the target as a health probe saw it."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+class SteadyState(_Model):
+    """The target's health before the fault and again after the rollbacks (the drill's hypothesis).
+
+    ``after`` is empty when it could not be taken (the note says why); a drill passes only when every
+    component is healthy after the rollbacks.
+    """
+
+    before: list[ComponentState] = Field(default_factory=list)
+    after: list[ComponentState] = Field(default_factory=list)
+
+    @property
+    def restored(self) -> bool:
+        return bool(self.after) and all(c.ok for c in self.after)
+
+    def unhealthy_after(self) -> list[str]:
+        return [f"{c.name}: {c.detail or 'unhealthy'}" for c in self.after if not c.ok]
+
+
 class DrillJournal(_Model):
     schema_version: int = SCHEMA_VERSION
     run_id: str
@@ -147,11 +183,14 @@ class DrillJournal(_Model):
     rollbacks: list[RollbackRecord] = Field(default_factory=list)
     status: Status
     notes: list[str] = Field(default_factory=list)
+    abort_reason: str = Field(default="", description="Why the drill aborted; empty when it did not")
+    steady_state: SteadyState | None = Field(
+        default=None, description="Health before the fault and after the rollbacks")
 
     def write(self, directory: Path) -> Path:
         """Write as ``<dir>/drill-<scenario>-<run_id>.json`` atomically (no half-written evidence)."""
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"drill-{self.scenario}-{self.run_id}.json"
+        path = directory / journal_name(self.scenario, self.run_id)
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(self.model_dump_json(indent=2))
         tmp.replace(path)

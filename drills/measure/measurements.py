@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from drills.journal import LagSample, LossDetail, Measurement, Measurements, TimelineEvent
+from contracts.journal import LagSample, LossDetail, Measurement, Measurements, TimelineEvent
 from drills.measure.lag import MAX_GAP_INTERVALS
 from drills.measure.loss import LossResult
 from drills.measure.rpo import agree, agreement_tolerance, rpo_data, rpo_metric

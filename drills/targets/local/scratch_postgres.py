@@ -1,4 +1,4 @@
-"""A throw-away PostgreSQL cluster (pgserver's binaries) for the integrity tests and benchmark.
+"""A throw-away PostgreSQL cluster (pgserver's binaries) for the integrity tests and benchmarks.
 
 Real engine, not a fake: initdb + postgres on 127.0.0.1 in the caller's port range, in a temporary
 directory, durability switched off because the data is disposable. As root the server runs as
@@ -8,7 +8,6 @@ standby of a cluster is one ``pg_basebackup -R`` away (``standby_of``).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import psycopg
 
+from drills.targets.local.binaries import locate_binaries
+
 _FAST_SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "fsync": "off",
@@ -32,14 +33,6 @@ _FAST_SETTINGS = {
     "hot_standby_feedback": "on",
     "log_min_messages": "warning",
 }
-
-
-def pg_bin_dir() -> Path:
-    """Where pgserver keeps its PostgreSQL binaries."""
-    spec = importlib.util.find_spec("pgserver")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("pgserver is not installed: run ./dev setup")
-    return Path(spec.origin).parent / "pginstall" / "bin"
 
 
 def free_port(low: int, high: int) -> int:
@@ -98,7 +91,7 @@ class PgCluster:
         cluster.data_dir.mkdir()
         _chown_tree(cluster.base)
         subprocess.run(
-            [str(pg_bin_dir() / "initdb"), "-D", str(cluster.data_dir), "-U", "postgres",
+            [str(locate_binaries().pg("initdb")), "-D", str(cluster.data_dir), "-U", "postgres",
              "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
             check=True, capture_output=True, **_run_as(),  # type: ignore[call-overload]
         )
@@ -109,7 +102,7 @@ class PgCluster:
         """A physical streaming standby of this cluster (pg_basebackup -R), started."""
         standby = PgCluster(base=self.base, port=port, owns_base=False)
         subprocess.run(
-            [str(pg_bin_dir() / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
+            [str(locate_binaries().pg("pg_basebackup")), "-h", "127.0.0.1", "-p", str(self.port), "-U",
              "postgres", "-D", str(standby.data_dir), "-R", "-X", "stream", "-c", "fast", "--no-sync"],
             check=True, capture_output=True, **_run_as(),  # type: ignore[call-overload]
         )
@@ -120,7 +113,7 @@ class PgCluster:
         settings = [arg for key, value in _FAST_SETTINGS.items() for arg in ("-c", f"{key}={value}")]
         log = self._log.open("ab")
         self.proc = subprocess.Popen(
-            [str(pg_bin_dir() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+            [str(locate_binaries().pg("postgres")), "-D", str(self.data_dir), "-p", str(self.port),
              "-k", str(self.base), *settings],
             stdout=log, stderr=log, **_run_as(),  # type: ignore[call-overload]
         )

@@ -1,15 +1,18 @@
 """The plain-Python drill engine: run one scenario against a target and return its journal.
 
 The Dagster job, the CLI and the benchmark all call ``run_drill``, so their evidence is identical.
-Order: the target's drill lock (one drill at a time per target) → preconditions (refuse untouched) →
+Order: roles (refuse a target lacking one) → the target's drill lock (one drill at a time per
+target; a second is refused naming the first) → health and preconditions (refuse untouched) →
 in-flight marker and a provisional journal marked aborted, rewritten at every phase → sample lag all
-along → scenario → measure (before anything is rolled back) → rollbacks, always, newest first →
-journal. A drill killed at any instant leaves its journal aborted at the phase it reached and the
-marker, from which ``recover_drill`` restores the topology the target had and completes the journal.
+along → scenario → measure on a snapshot of the surviving store and validate the stores (before
+anything is rolled back) → rollbacks, always, newest first → health again (the steady state) →
+verdict → journal. A drill killed at any instant leaves its journal aborted at the phase it reached
+and the marker, from which ``recover`` restores the topology the target had and completes the journal.
 """
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 import uuid
@@ -19,45 +22,55 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from drills.inflight import (
-    DrillRunning,
-    marker_path,
-    marker_process_alive,
-    read_marker,
-    target_lock,
-    write_marker,
-)
-from drills.journal import (
+from contracts.evidence_layout import inflight_marker, journal_dir
+from contracts.journal import (
+    CHECKSUM_PROOF,
     KEY_COMPARISON,
+    ComponentState,
     DrillJournal,
     IntegrityResult,
     LagSample,
     Phase,
     RollbackRecord,
     Status,
+    SteadyState,
     utcnow,
 )
-from drills.measure.evidence import measurements
-from drills.measure.exposure import LateAcks, exposed_loss, late_acks
+from contracts.store_validation import VALIDATION_NOTE, Validator
+from drills.clock import SYSTEM_CLOCK, Clock
+from drills.inflight import DrillRunning, marker_process_alive, read_marker, target_lock, write_marker
+from drills.integrity.diff import diff_sources
+from drills.integrity.source import Source
+from drills.ledger import Ledger
+from drills.measure.exposure import SET_EXPOSURE, LateAcks, exposed_loss, late_acks
 from drills.measure.lag import of_source, sampled_before, sampling_quality
 from drills.measure.loss import LossResult, measure_loss
+from drills.measure.measurements import measurements
 from drills.measure.objectives import evaluate
 from drills.measure.rpo import exposure_sources
 from drills.measure.rto import phase_time
+from drills.measure.verdict import MEASURE_ATTEMPTS, checksum_agrees, judge
 from drills.scenarios.config import DrillConfig
-from drills.scenarios.context import DrillAborted, DrillContext, PreconditionFailed
+from drills.scenarios.context import DrillAborted, DrillContext, MissingCapability, PreconditionFailed
 from drills.scenarios.registry import scenario as make_scenario
 from drills.scenarios.sampler import LagSampler
 from drills.scenarios.scenario import Outcome, Scenario
-from drills.store_validation import VALIDATION_NOTE, Validator, validation_request
-from drills.targets.base import ReplicationMode, Rollback, SurvivorState, Target, TopologySpec
+from drills.store_validation import validation_request
+from drills.targets.roles import (
+    DatabaseReplication,
+    DrillSite,
+    EventStore,
+    LoadAndLedger,
+    Target,
+    TopologyReadBack,
+    missing_roles,
+)
+from drills.targets.values import Health, ReplicationMode, Rollback, TopologySpec
 
-#: The integrity result comparing the loss with the set exposure's expectation.
-SET_EXPOSURE = "loss_equals_set_exposure"
-#: Key comparison + checksum diff pairs taken at most before a disagreement is reported as such.
-MEASURE_ATTEMPTS = 3
 #: How long store validation waits for a streaming replica to replay the writer's last commits.
 CATCH_UP_S = 30.0
+
+__all__ = ["MEASURE_ATTEMPTS", "SET_EXPOSURE", "DrillResult", "DrillRunning", "run_drill", "run_rollbacks"]
 
 
 @dataclass(frozen=True)
@@ -66,14 +79,18 @@ class DrillResult:
     path: Path
 
 
-def journal_dir(reports_dir: Path) -> Path:
-    return reports_dir / "drills"
+def refuse_unless_capable(target: Target, scenario: Scenario) -> None:
+    """One line naming the scenario, the target and the capability it lacks; nothing is touched."""
+    missing = missing_roles(target, scenario.roles)
+    if missing:
+        raise MissingCapability(f"scenario {scenario.name} cannot run on the {target.info().kind} target: "
+                                f"it lacks the {', '.join(missing)} capability")
 
 
 def run_drill(
     target: Target, scenario_name: str, config: DrillConfig, reports_dir: Path,
     progress: Callable[[str], None] = lambda _: None, stop: threading.Event | None = None,
-    run_id: str | None = None, validator: Validator | None = None,
+    run_id: str | None = None, validator: Validator | None = None, clock: Clock = SYSTEM_CLOCK,
 ) -> DrillResult:
     """Run ``scenario_name`` on ``target``; raises ``PreconditionFailed`` before touching anything.
 
@@ -81,27 +98,38 @@ def run_drill(
     stores after the measurement and before the rollbacks; without one, the journal says so.
     """
     scn = make_scenario(scenario_name)
+    refuse_unless_capable(target, scn)
     run_id = run_id or uuid.uuid4().hex[:12]
-    holder = {"run_id": run_id, "scenario": scenario_name}
-    with target_lock(target.lock_dir() or journal_dir(reports_dir), holder):
-        ctx = DrillContext(target=target, config=config, progress=progress, stop=stop or threading.Event())
-        problems = scn.preconditions(ctx)
+    with target_lock(_lock_dir(target, reports_dir), {"run_id": run_id, "scenario": scenario_name}):
+        ctx = DrillContext(target=target, config=config, progress=progress, stop=stop or threading.Event(),
+                           clock=clock)
+        health = target.health()
+        problems = health.failures() or scn.preconditions(ctx)
         if problems:
             raise PreconditionFailed(f"{target.info().kind} target not ready for {scenario_name}: "
                                      + "; ".join(problems))
-        return _run_locked(target, scn, ctx, reports_dir, run_id, validator)
+        return _run_locked(ctx, scn, reports_dir, run_id, validator, SteadyState(before=_components(health)))
 
 
-def _run_locked(target: Target, scn: Scenario, ctx: DrillContext, reports_dir: Path, run_id: str,
-                validator: Validator | None) -> DrillResult:
+def _lock_dir(target: Target, reports_dir: Path) -> Path:
+    """Where the target keeps its drill lock; a target that does not say: one per target identity
+    (kind and environment) in the system's temporary directory, whatever reports dir is used."""
+    located = target.lock_dir() if isinstance(target, DrillSite) else None
+    if located is not None:
+        return located
+    info = target.info()
+    return Path(tempfile.gettempdir()) / "htdr-drill-locks" / f"{info.kind}-{info.environment}"
+
+
+def _run_locked(ctx: DrillContext, scn: Scenario, reports_dir: Path, run_id: str,
+                validator: Validator | None, steady: SteadyState) -> DrillResult:
     """The drill itself, with the target's lock held and its preconditions met."""
-    config, progress = ctx.config, ctx.progress
+    target, config, progress = ctx.target, ctx.config, ctx.progress
     started = utcnow()
     journals = journal_dir(reports_dir)
-    before = target.topology()
-    provisional = _provisional(ctx, scn, run_id, started)
-    journal_path = provisional.write(journals)
-    marker = write_marker(journals, {
+    before = target.topology() if isinstance(target, TopologyReadBack) else None
+    journal_path = _provisional(ctx, scn, run_id, started).write(journals)
+    marker = write_marker(reports_dir, {
         "run_id": run_id, "scenario": scn.name, "started": time.time(), "journal": str(journal_path),
         "topology": None if before is None else {"replication_mode": before.replication_mode.value,
                                                  "link_latency_ms": before.link_latency_ms}})
@@ -110,88 +138,107 @@ def _run_locked(target: Target, scn: Scenario, ctx: DrillContext, reports_dir: P
         _provisional(ctx, scn, run_id, started).write(journals)
 
     ctx.on_mark = write_provisional
+    exposure: IntegrityResult | None = None
     outcome: Outcome | None = None
-    failure: Exception | None = None
     loss: LossResult | None = None
     checksum: IntegrityResult | None = None
     validated: list[IntegrityResult] = []
-    exposure: IntegrityResult | None = None
-    status, reason = Status.PASSED, ""
-    sampler = LagSampler(scn.lag_probes(ctx), config.sample_interval_s)
+    abort_reason = ""
+    sampler = LagSampler(scn.lag_probes(ctx), config.sample_interval_s, ctx.clock)
     ctx.sampler = sampler
     try:
         with sampler:
             try:
                 outcome = scn.run(ctx)
             except DrillAborted as err:
-                status, reason = Status.ABORTED, str(err)
-                ctx.note(f"aborted: {reason}")
-            except Exception as err:  # journalled as aborted, then raised again
-                status, reason, failure = Status.ABORTED, f"{type(err).__name__}: {err}"[:300], err
-                ctx.note(f"aborted by an unexpected error: {reason}")
+                abort_reason = str(err)
+                ctx.note(f"aborted: {abort_reason}")
+            except Exception as err:  # a step that failed aborts the drill; its rollbacks still run
+                abort_reason = f"a step failed: {type(err).__name__}: {str(err)[:200]}"
+                ctx.note(f"aborted: {abort_reason}")
         if outcome is not None:
             loss = outcome.loss
             if loss is None:
                 progress("measuring loss: key comparison and bucketed checksum diff on one store state")
-                loss, checksum = _measure_survivor(target, outcome.survivor, ctx)
-            t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
-            repointed = phase_time(ctx.timeline, Phase.REPOINTED)
-            late = None
-            if t0 is not None and repointed is not None and outcome.region_died:
-                if outcome.dual_ingest:
-                    ctx.note("dual ingest: an acknowledgement needs both regions, so one received after t0 "
-                             "carries the dying region's response sent before it stopped")
-                else:
-                    late = late_acks(target.ledger_rows(), t0, repointed)
-                    ctx.note(late.note)
-            if outcome.exposure is not None and t0 is not None:
-                exposure = _exposure_check(ctx, outcome, t0, loss, late)
-            validated = _validate_stores(target, run_id, outcome.store_writer, validator, ctx)
+                loss, checksum = _measure_survivor(ctx, outcome.survivor)
+                exposure = _check_exposure_and_late_acks(ctx, outcome, loss)
+            validated = _validate_stores(ctx, run_id, outcome.store_writer, validator)
     finally:
-        _safe_stop_load(target, ctx)
+        _safe_stop_load(ctx)
         records = run_rollbacks(ctx.rollbacks, progress)
         ctx.mark(Phase.ROLLED_BACK, f"{sum(r.ok for r in records)}/{len(records)} rollbacks ok")
+        steady = _steady_state_after(ctx, steady)
         marker.unlink(missing_ok=True)
     ctx.on_mark = None
-    journal = _journal(ctx, scn, run_id, started, outcome, loss, status, reason,
-                       sampler, records, checksum, validated, exposure)
+    journal = _journal(ctx, scn, run_id, started, outcome, loss, abort_reason, sampler, records, checksum,
+                       validated, steady, exposure)
     path = journal.write(journals)
     progress(f"journal written: {path}")
-    if failure is not None:
-        raise failure
     return DrillResult(journal=journal, path=path)
 
 
-def _measure_survivor(target: Target, region: str, ctx: DrillContext
-                      ) -> tuple[LossResult, IntegrityResult | None]:
-    """Loss by key comparison and its checksum proof, taken on the same state of the store.
+def _measure_survivor(ctx: DrillContext, region: str) -> tuple[LossResult, IntegrityResult | None]:
+    """Loss by key comparison and its checksum proof, taken on the same snapshot of the store.
 
-    The target reads both in one snapshot when it can; if the two still disagree (a store that kept
-    changing, or a target without snapshots) both are taken again, ``MEASURE_ATTEMPTS`` times at most.
-    A disagreement that remains is left for the journal to state (and fails the drill).
+    If the two still disagree (a store that kept changing, or a target whose snapshot is not one
+    state) both are taken again, ``MEASURE_ATTEMPTS`` times at most. A disagreement that remains is
+    left for the verdict to state (and fails the drill).
     """
     t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
-    ledger = target.ledger_rows()
+    ledger = Ledger(ctx.load.ledger_path())
+    rows = ledger.rows()
     for attempt in range(1, MEASURE_ATTEMPTS + 1):
-        state = _survivor_state(target, region, ctx)
-        loss = measure_loss(ledger, state.digests, latency_until=t0)
-        if state.checksum is None or _agrees(state.checksum, loss):
-            return loss, state.checksum
+        digests, checksum = _survivor_state(ctx, ledger, region)
+        loss = measure_loss(rows, digests, latency_until=t0)
+        if checksum is None or checksum_agrees(checksum, loss.detail):
+            return loss, checksum
         if attempt < MEASURE_ATTEMPTS:
-            ctx.note(f"measurement {attempt}: checksum diff ({state.checksum.summary}) and key comparison "
+            ctx.note(f"measurement {attempt}: checksum diff ({checksum.summary}) and key comparison "
                      f"({loss.detail.lost} lost) disagree; measuring again")
-            time.sleep(ctx.config.drain_settle_s)
-    return loss, state.checksum
+            ctx.clock.wait(ctx.stop, ctx.config.drain_settle_s)
+    return loss, checksum
 
 
-def _validate_stores(target: Target, run_id: str, writer: str, validator: Validator | None,
-                     ctx: DrillContext) -> list[IntegrityResult]:
+def _survivor_state(ctx: DrillContext, ledger: Ledger, region: str
+                    ) -> tuple[dict[int, int], IntegrityResult | None]:
+    """``event_key -> digest`` of the store and the checksum diff of the acknowledged ledger against
+    it, on one snapshot. A failing diff is noted, never fatal to the key comparison."""
+    store = ctx.store
+    try:
+        with store.snapshot(region) as source:
+            digests = _all_digests(source)
+            if not ledger.exists:
+                return digests, None
+            result = diff_sources(ledger.acknowledged_source(), source)
+        return digests, result.to_integrity_result(CHECKSUM_PROOF)
+    except Exception as err:
+        ctx.note(f"checksum diff not run: {type(err).__name__}: {str(err)[:200]}")
+    with store.snapshot(region) as source:
+        return _all_digests(source), None
+
+
+def _all_digests(source: Source) -> dict[int, int]:
+    source.open()
+    try:
+        keys = source.bounds()
+        return {} if keys is None else source.range_digests([keys])
+    finally:
+        source.close()
+
+
+def _validate_stores(ctx: DrillContext, run_id: str, writer: str, validator: Validator | None
+                     ) -> list[IntegrityResult]:
     """The stores as the drill left them, validated before any rollback; a failure is noted, not fatal."""
     if validator is None:
         ctx.note(f"{VALIDATION_NOTE}not run: no validator was given to this drill run")
         return []
+    if missing_roles(ctx.target, (EventStore, DatabaseReplication, LoadAndLedger)):
+        ctx.note(f"{VALIDATION_NOTE}not run: this drill sent no events, so no store holds rows of it")
+        return []
     try:
-        request = validation_request(target, run_id, writer, CATCH_UP_S, ctx.progress)
+        ledger = Ledger(ctx.load.ledger_path()).rows()
+        request = validation_request(ctx.store, ctx.replication, ctx.primary, ctx.dr, run_id, writer,
+                                     ledger, CATCH_UP_S, ctx.progress)
         for region in request.unreachable:
             ctx.note(f"{VALIDATION_NOTE}store of {region} not validated: unreachable (the drill took it "
                      "down; the rollback rebuilds it)")
@@ -208,27 +255,27 @@ def _validate_stores(target: Target, run_id: str, writer: str, validator: Valida
         return []
 
 
-def _survivor_state(target: Target, region: str, ctx: DrillContext) -> SurvivorState:
-    """The integrity issue's proof of loss; its failure is noted, never fatal to the key comparison."""
+def _components(health: Health) -> list[ComponentState]:
+    return [ComponentState(name=c.name, ok=c.ok, detail=c.detail) for c in health.components]
+
+
+def _steady_state_after(ctx: DrillContext, steady: SteadyState) -> SteadyState:
+    """Health again after the rollbacks: the drill must leave the target as it found it."""
     try:
-        return target.survivor_state(region)
+        after = _components(ctx.target.health())
     except Exception as err:
-        ctx.note(f"checksum diff not run: {type(err).__name__}: {str(err)[:200]}")
-        return SurvivorState(digests=target.store_digests(region), checksum=None)
-
-
-def _agrees(checksum: IntegrityResult, loss: LossResult) -> bool:
-    """The diff's missing/changed counts equal the key comparison's lost/digest-mismatch counts."""
-    return (checksum.details.get("missing"), checksum.details.get("changed")) == (
-        loss.detail.lost, loss.detail.digest_mismatches)
+        ctx.note(f"health after the rollbacks not readable: {type(err).__name__}: {str(err)[:200]}")
+        after = []
+    return steady.model_copy(update={"after": after})
 
 
 def _journal(
-    ctx: DrillContext, scn: Scenario, run_id: str, started: datetime,
-    outcome: Outcome | None, loss: LossResult | None, status: Status, reason: str, sampler: LagSampler,
-    rollbacks: list[RollbackRecord], checksum: IntegrityResult | None, validated: list[IntegrityResult],
+    ctx: DrillContext, scn: Scenario, run_id: str, started: datetime, outcome: Outcome | None,
+    loss: LossResult | None, abort_reason: str, sampler: LagSampler, rollbacks: list[RollbackRecord],
+    checksum: IntegrityResult | None, validated: list[IntegrityResult], steady: SteadyState,
     exposure: IntegrityResult | None = None,
 ) -> DrillJournal:
+    """The facts of the run, their figures, and the verdict computed from them."""
     cfg = ctx.config
     samples = sampler.samples()
     t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
@@ -238,11 +285,9 @@ def _journal(
             else exposure_sources(outcome.dual_ingest)
     metric_at = outcome.metric_at if outcome else None
     m = measurements(t0, loss, ctx.timeline, samples, sources, cfg.sample_interval_s,
-                     not_measured_reason=f"drill aborted: {reason}" if reason else "",
+                     not_measured_reason=f"drill aborted: {abort_reason}" if abort_reason else "",
                      fault_duration_s=ctx.fault_duration_s, metric_at=metric_at)
     objectives = evaluate(m, cfg.objectives)
-    if status is Status.PASSED and not all(o.passed for o in objectives):
-        status = Status.FAILED
     notes = [*ctx.notes, *_sampling_notes(samples, metric_at or t0, cfg.sample_interval_s),
              *(outcome.notes if outcome else [])]
     if loss is not None and loss.ack_latency_p99_s is not None:
@@ -266,30 +311,22 @@ def _journal(
         # Rows the store has beyond the acknowledged ledger are in-doubt events, not a defect.
         passed = checksum.details.get("missing") == 0 and checksum.details.get("changed") == 0
         integrity.append(checksum.model_copy(update={"passed": passed}))
-        agrees = _agrees(checksum, loss)
-        notes.append("bucketed checksum diff " + ("confirms" if agrees else "DISAGREES with")
+        notes.append("bucketed checksum diff " + ("confirms" if checksum_agrees(checksum, loss.detail)
+                                                 else "DISAGREES with")
                      + f" the key comparison: {checksum.summary}")
-        if not agrees:
-            notes.append(f"loss not proven: key comparison and checksum diff still disagree after "
-                         f"{MEASURE_ATTEMPTS} measurements; the drill cannot pass")
-            if status is Status.PASSED:
-                status = Status.FAILED
     if exposure is not None:
         integrity.append(exposure)
         notes.append(exposure.summary)
-        if not exposure.passed and status is Status.PASSED:
-            status = Status.FAILED
-    failed_suites = [v.name for v in validated if not v.passed]
-    if failed_suites:
-        notes.append(f"{VALIDATION_NOTE}failed: {', '.join(failed_suites)}; the drill cannot pass")
-        if status is Status.PASSED:
-            status = Status.FAILED
     integrity.extend(validated)
+    verdict = judge(abort_reason=abort_reason, objectives=objectives, loss=m.loss, integrity=integrity,
+                    steady_state=steady)
+    notes.extend(verdict.notes)
     return DrillJournal(
         run_id=run_id, scenario=scn.name, description=scn.description, target=ctx.target.info(),
         parameters=_parameters(ctx, scn), started_at=started, finished_at=utcnow(),
         timeline=sorted(ctx.timeline, key=lambda e: e.t), lag_samples=samples, measurements=m,
-        objectives=objectives, integrity=integrity, rollbacks=rollbacks, status=status, notes=notes,
+        objectives=objectives, integrity=integrity, rollbacks=rollbacks, status=verdict.status, notes=notes,
+        abort_reason=abort_reason, steady_state=steady,
     )
 
 
@@ -316,7 +353,8 @@ def _exposure_check(ctx: DrillContext, outcome: Outcome, t0: float, loss: LossRe
     if repointed is None:
         return IntegrityResult(name=SET_EXPOSURE, passed=False, summary="set exposure not checked: the "
                                "producer was never repointed", details={"kind": outcome.exposure.kind})
-    expected = exposed_loss(ctx.target.ledger_rows(), outcome.exposure, t0, repointed, outcome.dual_ingest)
+    expected = exposed_loss(Ledger(ctx.load.ledger_path()).rows(), outcome.exposure, t0, repointed,
+                            outcome.dual_ingest)
     return IntegrityResult(
         name=SET_EXPOSURE, passed=lost == expected.expected_lost, summary=expected.summary(lost),
         details={"kind": outcome.exposure.kind, "set_s": outcome.exposure.set_s,
@@ -324,6 +362,25 @@ def _exposure_check(ctx: DrillContext, outcome: Outcome, t0: float, loss: LossRe
                  "expected_lost": expected.expected_lost, "lost": lost,
                  "late_acks": late.count if late else None,
                  "newest_late_ack_s": late.newest_after_t0_s if late else None})
+
+
+def _check_exposure_and_late_acks(ctx: DrillContext, outcome: Outcome, loss: LossResult
+                                  ) -> IntegrityResult | None:
+    """With the ledger still there (before the rollbacks): what the dying region acknowledged after
+    t0 (single ingest; a note), and the set exposure's expected loss against the measured one."""
+    t0 = phase_time(ctx.timeline, Phase.FAULT_INJECTED)
+    repointed = phase_time(ctx.timeline, Phase.REPOINTED)
+    late = None
+    if t0 is not None and repointed is not None and outcome.region_died:
+        if outcome.dual_ingest:
+            ctx.note("dual ingest: an acknowledgement needs both regions, so one received after t0 "
+                     "carries the dying region's response sent before it stopped")
+        else:
+            late = late_acks(Ledger(ctx.load.ledger_path()).rows(), t0, repointed)
+            ctx.note(late.note)
+    if outcome.exposure is None or t0 is None:
+        return None
+    return _exposure_check(ctx, outcome, t0, loss, late)
 
 
 def _sampling_notes(samples: list[LagSample], t0: float | None, interval_s: float) -> list[str]:
@@ -364,9 +421,11 @@ def run_rollbacks(rollbacks: list[Rollback], progress: Callable[[str], None]) ->
     return list(reversed(records))
 
 
-def _safe_stop_load(target: Target, ctx: DrillContext) -> None:
+def _safe_stop_load(ctx: DrillContext) -> None:
+    if not isinstance(ctx.target, LoadAndLedger):
+        return
     try:
-        target.stop_load()
+        ctx.target.stop_load()
     except Exception as err:
         ctx.note(f"stopping the load failed: {type(err).__name__}")
 
@@ -386,53 +445,59 @@ def _provisional(ctx: DrillContext, scn: Scenario, run_id: str, started: datetim
         run_id=run_id, scenario=scn.name, description=scn.description, target=ctx.target.info(),
         parameters=_parameters(ctx, scn), started_at=started, finished_at=utcnow(),
         timeline=sorted(ctx.timeline, key=lambda e: e.t), lag_samples=[], measurements=m,
-        objectives=evaluate(m, ctx.config.objectives), status=Status.ABORTED, notes=[reason, *ctx.notes])
+        objectives=evaluate(m, ctx.config.objectives), status=Status.ABORTED, notes=[reason, *ctx.notes],
+        abort_reason=reason)
 
 
 def read_inflight(reports_dir: Path) -> dict[str, Any] | None:
     """The marker of a drill that did not finish its rollbacks, or None."""
-    return read_marker(journal_dir(reports_dir))
+    return read_marker(reports_dir)
 
 
 def clear_inflight(reports_dir: Path) -> None:
-    marker_path(journal_dir(reports_dir)).unlink(missing_ok=True)
+    inflight_marker(reports_dir).unlink(missing_ok=True)
 
 
-def recover_drill(target: Target, reports_dir: Path, progress: Callable[[str], None] = lambda _: None
-                  ) -> str | None:
-    """After a drill process was killed: restore the topology it found, complete its journal as
-    aborted (with the phase it reached), clear the marker. None when there is nothing to recover.
+class RecoverRefused(ValueError):
+    """The in-flight drill is still running: recovering would fight it."""
 
-    Refused while the marker's process is still the drill (same pid, start time and command line)
-    or while any drill holds the target's lock.
+
+def recover(target: Target, reports_dir: Path,
+            alive: Callable[[dict[str, Any]], bool] = marker_process_alive) -> dict[str, Any] | None:
+    """Restore ``target`` after a drill process was killed mid-fault (its rollbacks never ran):
+    rebuild the topology recorded before the drill, complete its journal as aborted (with the phase
+    it reached), clear the marker.
+
+    Returns the interrupted drill's marker, or None when there was none (nothing is touched then).
+    ``alive`` tells whether the marker's process is still the drill (by default: same pid, start
+    time and command line, so a reused pid is not mistaken for it); a running drill is refused, and
+    so is recovery while any drill holds the target's lock.
     """
-    journals = journal_dir(reports_dir)
-    marker = read_marker(journals)
+    marker = read_inflight(reports_dir)
     if marker is None:
         return None
-    if marker_process_alive(marker):
+    if alive(marker):
         pid = (marker.get("process") or {}).get("pid", marker.get("pid"))
-        raise DrillRunning(f"drill {marker.get('run_id')} ({marker.get('scenario')}) is still running "
-                           f"(pid {pid}): stop it first")
-    run_id = str(marker.get("run_id"))
-    with target_lock(target.lock_dir() or journals, {"run_id": run_id, "scenario": "recover"}):
+        raise RecoverRefused(f"drill {marker.get('run_id')} ({marker.get('scenario')}) is still running "
+                             f"(pid {pid}): stop it first")
+    with target_lock(_lock_dir(target, reports_dir), {"run_id": marker.get("run_id"), "scenario": "recover"}):
         recorded = marker.get("topology")
         topology = None if not recorded else TopologySpec(
             replication_mode=ReplicationMode(recorded["replication_mode"]),
             link_latency_ms=float(recorded["link_latency_ms"]))
-        progress(f"restoring the topology found before drill {run_id}: "
-                 + ("as the target was created" if topology is None else
-                    f"replication {topology.replication_mode.value}, link {topology.link_latency_ms:g} ms"))
         error = ""
         try:
-            target.restore(topology)
+            if isinstance(target, DrillSite):
+                target.restore(topology)
+            else:
+                target.reset()
         except Exception as err:
             error = f"{type(err).__name__}: {err}"[:300]
         _complete_killed_journal(marker, error)
         if error:
             raise RuntimeError(f"recover could not restore the target: {error}")
         clear_inflight(reports_dir)
-    return run_id
+    return marker
 
 
 def _complete_killed_journal(marker: dict[str, Any], error: str) -> None:
@@ -448,5 +513,5 @@ def _complete_killed_journal(marker: dict[str, Any], error: str) -> None:
                               ok=not error, error=error)
     m = journal.measurements.model_copy(update={"rpo_agreement_note": f"not compared: {reason}"})
     journal.model_copy(update={"status": Status.ABORTED, "notes": notes, "finished_at": utcnow(),
-                               "rollbacks": [*journal.rollbacks, rollback], "measurements": m}
-                       ).write(path.parent)
+                               "abort_reason": reason, "rollbacks": [*journal.rollbacks, rollback],
+                               "measurements": m}).write(path.parent)

@@ -7,11 +7,10 @@ from typing import Any
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from compliance.expectations.suite_names import SUITE_NAMES
-from drills.journal import DrillJournal, Phase, Status
+from contracts.journal import OBJECTIVES, DrillJournal, Phase, Status
+from contracts.store_validation import VALIDATION_NOTE
 from drills.measure.lag import plot_series
-from drills.measure.objectives import ALL
 from drills.measure.rto import phase_offsets, phase_time
-from drills.store_validation import VALIDATION_NOTE
 
 
 def materialization_metadata(journal: DrillJournal, path: str) -> dict[str, Any]:
@@ -85,7 +84,7 @@ def _suite_result(journal: DrillJournal, suite: str) -> AssetCheckResult:
 def _objective_results(journal: DrillJournal) -> list[AssetCheckResult]:
     by_name = {o.name: o for o in journal.objectives}
     out = []
-    for name in ALL:
+    for name in OBJECTIVES:
         o = by_name[name]
         out.append(AssetCheckResult(
             check_name=name, passed=o.passed, severity=AssetCheckSeverity.ERROR,
