@@ -22,6 +22,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -61,6 +62,8 @@ PRODUCER = "producer"
 RESET = "reset"
 #: How often the drill producer posts a batch (see ``_batch_size``).
 BATCH_INTERVAL_S = 0.05
+#: The shards of a stream are read in parallel by the consumer-lag probe (one pool for the process).
+_SHARD_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lag-shard")
 #: Lag probes run at >= 10 Hz: a dead endpoint must fail fast, not be retried.
 PROBE_CLIENT = Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 1, "mode": "standard"})
 
@@ -529,14 +532,14 @@ class _StreamLagClock:
 
     Per shard: the processor's committed checkpoint (written in the same transaction as the rows it
     covers), then the first record after it (``GetShardIterator AFTER_SEQUENCE_NUMBER`` +
-    ``GetRecords Limit=1``); its ``ApproximateArrivalTimestamp`` is when the stream acknowledged
+    ``GetRecords``); its ``ApproximateArrivalTimestamp`` is when the stream acknowledged
     it (REFERENCE.md, "Measured here": moto returns it). The lag is the age of the oldest such
     record over the shards: how long acknowledged data has sat in the stream uncommitted, the
     IteratorAge analogue. 0 when every shard is committed to its end.
 
     To hold 10 Hz on a busy stream, each shard reads ahead (``_ShardCursor``): most samples need no
-    stream call at all. Used from one sampler thread; the connection and the client are kept and reopened
-    after an error.
+    stream call at all, and the shards are read in parallel (``_SHARD_READS``). Used from one
+    sampler thread; the connection and the client are kept and reopened after an error.
     """
 
     def __init__(self, record: RegionRecord, port: int, creds: Callable[[], Credentials],
@@ -565,9 +568,10 @@ class _StreamLagClock:
                                                 PROBE_CLIENT)
                 self._shards = {s["ShardId"]: _ShardCursor() for s in self._kinesis.list_shards(
                     StreamName=self._record.stream_name)["Shards"]}
-            arrivals = [cursor.first_arrival_after(self._kinesis, self._record.stream_name, shard,
-                                                   checkpoints.get(shard))
-                        for shard, cursor in self._shards.items()]
+            stream, kinesis = self._record.stream_name, self._kinesis
+            arrivals = list(_SHARD_READS.map(
+                lambda item: item[1].first_arrival_after(kinesis, stream, item[0], checkpoints.get(item[0])),
+                self._shards.items()))
         except Exception:  # an unreachable stream is unreadable, never "no lag"
             self._kinesis = None
             return None
