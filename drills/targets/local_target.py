@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import hashlib
 import json
 import math
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -258,7 +260,10 @@ class LocalTarget:
                             link_latency_ms=self.sandbox.state().link_latency_ms)
 
     def lock_dir(self) -> Path | None:
-        return self._settings.state_dir
+        """Per sandbox (its state dir), but outside it: ``sandbox down`` and ``reset`` empty the state
+        dir, and a drill's lock file must outlive the rebuilds the drill itself triggers."""
+        key = hashlib.sha256(str(self._settings.state_dir.resolve()).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "htdr-drill-locks" / f"local-{key}"
 
     def session_present(self, keys: Iterable[str]) -> set[str]:
         wanted = list(keys)

@@ -19,7 +19,7 @@ from drills.targets.local_target import LocalTarget
 def test_a_second_drill_on_the_same_target_is_refused_naming_the_running_one(tmp_path: Path) -> None:
     target = LocalTarget(sandbox_settings(tmp_path / "sandbox", 18970))
     lock_dir = target.lock_dir()
-    assert lock_dir is not None
+    assert lock_dir is not None and tmp_path not in lock_dir.parents   # outlives the state dir's rebuilds
     with target_lock(lock_dir, {"run_id": "abc123", "scenario": "region_outage"}), \
             pytest.raises(DrillRunning, match=r"another drill is running.*region_outage \(run abc123, pid"):
         run_drill(target, "processor_crash", DrillConfig(), tmp_path / "reports")
