@@ -7,6 +7,7 @@ after a SIGKILL, ``htdr drill recover`` restores the sandbox.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -246,3 +247,13 @@ def _build_report(reports_dir: Path, progress: Callable[[str], None]) -> Path:
 
     progress("building the auditor report")
     return build_report(reports_dir)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")

@@ -34,7 +34,8 @@ def measurements(
     data = rpo_data(t0, loss)
     max_age = round(MAX_GAP_INTERVALS * sample_interval_s, 3)
     at = t0 if metric_at is None else metric_at
-    metric = rpo_metric(samples, at, metric_sources, max_age, interval_s=sample_interval_s)
+    metric = rpo_metric(samples, at, metric_sources, max_age, interval_s=sample_interval_s,
+                        carry_forward=True)
     tolerance, why = agreement_tolerance(sample_interval_s, len(metric_sources))
     agreed, note = agree(data, metric.measurement, tolerance, why)
     return Measurements(

@@ -58,13 +58,15 @@ def rpo_data(t0: float, loss: LossResult) -> Measurement:
 
 def rpo_metric(
     samples: Sequence[LagSample], t0: float, sources: Sequence[str], max_age_s: float,
-    interval_s: float | None = None,
+    interval_s: float | None = None, carry_forward: bool = False,
 ) -> MetricRpo:
     """Sum of the ``sources`` lags observed at t0 (newest sample no older than ``max_age_s``).
 
     With ``interval_s``, each source must also have been sampled at its rate before t0
-    (``sampled_before``); otherwise the metric is not measured. No sources means no lag exposes
-    data (the writer and its stream survived, or dual ingest replays them): the metric is 0.
+    (``sampled_before``); otherwise the metric is not measured. ``carry_forward`` ages each sample
+    to t0 (``at_t0``): right for lags that date the oldest exposed item, as the drills' probes do.
+    No sources means no lag exposes data (the writer and its stream survived, or dual ingest
+    replays them): the metric is 0.
     """
     components: dict[str, float | None] = {}
     blind: list[str] = []
@@ -75,7 +77,10 @@ def rpo_metric(
             if not ok:
                 blind.append(f"{source}: {why}")
         hit = value_at(series, t0, max_age_s)
-        components[source] = None if hit is None or hit.lag_s is None else at_t0(hit.lag_s, hit.t, t0)
+        if hit is None or hit.lag_s is None:
+            components[source] = None
+        else:
+            components[source] = at_t0(hit.lag_s, hit.t, t0) if carry_forward else hit.lag_s
     if blind:
         return MetricRpo(Measurement(value=None, unit="s", note="not measured: sampler below its rate ("
                                      + "; ".join(blind) + ")"), components)

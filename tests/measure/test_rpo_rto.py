@@ -34,7 +34,8 @@ def test_rpo_data_is_t0_minus_oldest_lost_ack() -> None:
 
 def test_rpo_metric_sums_both_lags_for_single_write_and_none_for_dual_write() -> None:
     samples = _series(DB_LAG, 90.0, 100, 0.1, 0.2) + _series(CONSUMER_LAG, 90.0, 100, 0.1, 0.3)
-    single = rpo_metric(samples, t0=100.0, sources=exposure_sources(False), max_age_s=0.5)
+    single = rpo_metric(samples, t0=100.0, sources=exposure_sources(False), max_age_s=0.5,
+                        carry_forward=True)
     # the last samples before t0 (99.9) are carried forward to t0: each exposure aged 0.1 s more
     assert single.measurement.value == 0.7 and single.components == {DB_LAG: 0.3, CONSUMER_LAG: 0.4}
     # dual-write: the DR stream holds every acknowledged event and is replayed: no lag is exposure
