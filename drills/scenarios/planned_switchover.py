@@ -38,14 +38,15 @@ class PlannedSwitchover(Scenario):
         if not replication.wait_replication_caught_up(cfg.recovery_timeout_s):
             raise DrillAborted("DR side did not catch up with the fenced primary")
         ctx.mark(Phase.DETECTED, f"primary drained ({drained_at - t0:.2f} s), fenced and fully replicated")
+        t_handover = ctx.clock.time()   # the metric is read as the writer changes, before the promotion
         ctx.act(lambda: replication.promote_writer(dr))
-        t_promoted = ctx.mark(Phase.PROMOTED, f"{dr} writer promoted")
+        ctx.mark(Phase.PROMOTED, f"{dr} writer promoted")
         ctx.act(lambda: processors.start_processor(dr))
         ctx.mark(Phase.REPOINTED, f"processing now in {dr}")
         wait_first_ack_readable(ctx, dr, t0)
         finish_load_and_drain(ctx, dr, t_load)
         return Outcome(survivor=dr, dual_ingest=cfg.ingest_mode is IngestMode.DUAL,
-                       metric_sources=(DB_LAG, CONSUMER_LAG), metric_at=t_promoted,
+                       metric_sources=(DB_LAG, CONSUMER_LAG), metric_at=t_handover,
                        metric_at_label="promotion")
 
 
