@@ -219,3 +219,18 @@ def test_judge_refuses_a_file_that_is_not_a_journal_in_one_line(tmp_path: Path) 
     result = CliRunner().invoke(app, ["drill", "judge", str(path)])
     assert result.exit_code == 1 and "not a readable drill journal" in result.output
     assert os.linesep.join(result.output.strip().splitlines()).count("\n") == 0
+
+
+def test_an_async_single_write_outage_on_the_fake_loses_what_was_not_replicated(tmp_path: Path) -> None:
+    """The fake models the exposure: async replication lags one tick, so the kill loses that tick's
+    rows; the key comparison and the checksum diff on the snapshot name the same loss."""
+    config = parse_config({**SHORT, "replication_mode": "async"})
+    result, _ = _drill(tmp_path, "region_outage", config=config)
+    j = result.journal
+    loss = j.measurements.loss
+    assert j.parameters["ingest"] == "single"
+    assert loss.lost is not None and loss.lost > 0 and loss.lost_event_ids
+    proof = {i.name: i for i in j.integrity}["ledger_vs_surviving_store"]
+    assert proof.details["missing"] == loss.lost and not proof.passed
+    assert {o.name: o.passed for o in j.objectives}["zero_acknowledged_loss"] is False
+    assert j.status is Status.FAILED and j.steady_state is not None and j.steady_state.restored
