@@ -197,7 +197,7 @@ def _validate_stores(ctx: DrillContext, run_id: str, writer: str, validator: Val
                                      ledger, CATCH_UP_S, ctx.progress)
         for region in request.unreachable:
             ctx.note(f"{VALIDATION_NOTE}store of {region} not validated: unreachable (the drill took it "
-                     "down; the rollback rebuilds it)")
+                     "down)")
         for store in request.stores:
             if not store.role.holds_every_ack:
                 ctx.note(f"{VALIDATION_NOTE}store of {store.region} is {store.role.value} (no longer fed "
