@@ -102,6 +102,7 @@ def run_drill(
     checksum: IntegrityResult | None = None
     validated: list[IntegrityResult] = []
     abort_reason = ""
+    failure: Exception | None = None
     sampler = LagSampler(scn.lag_probes(ctx), config.sample_interval_s, clock)
     ctx.sampler = sampler
     try:
@@ -111,8 +112,9 @@ def run_drill(
             except DrillAborted as err:
                 abort_reason = str(err)
                 ctx.note(f"aborted: {abort_reason}")
-            except Exception as err:  # a step that failed aborts the drill; its rollbacks still run
+            except Exception as err:  # journalled as aborted (rollbacks still run), then raised again
                 abort_reason = f"a step failed: {type(err).__name__}: {str(err)[:200]}"
+                failure = err
                 ctx.note(f"aborted: {abort_reason}")
         if outcome is not None:
             loss = outcome.loss
@@ -130,6 +132,8 @@ def run_drill(
                        validated, steady)
     path = journal.write(journal_dir(reports_dir))
     progress(f"journal written: {path}")
+    if failure is not None:
+        raise failure
     return DrillResult(journal=journal, path=path)
 
 

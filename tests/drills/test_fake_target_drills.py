@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contracts.evidence_layout import inflight_marker
-from contracts.journal import Phase, Status
+from contracts.journal import DrillJournal, Phase, Status
 from contracts.store_validation import VALIDATION_NOTE
 from drills.drill_runner import DrillResult, RecoverRefused, recover, run_drill
 from drills.measure.verdict import STEADY_STATE_NOTE
@@ -79,8 +79,10 @@ def test_phases_come_in_order(tmp_path: Path, scenario: str) -> None:
 def test_a_failing_step_aborts_and_every_earlier_action_is_rolled_back(
         tmp_path: Path, scenario: str, step: str) -> None:
     target = FakeTarget(ManualClock(), tmp_path, fail_on={step.split(" ")[0]})
-    result, _ = _drill(tmp_path, scenario, target=target)
-    j = result.journal
+    with pytest.raises(RuntimeError, match="injected failure"):  # journalled, then raised again
+        _drill(tmp_path, scenario, target=target)
+    (path,) = (tmp_path / "reports" / "drills").glob("drill-*.json")
+    j = DrillJournal.read(path)
     assert j.status is Status.ABORTED and "injected failure" in j.abort_reason
     done = STEPS[scenario][:STEPS[scenario].index(step) + 1]
     assert [c for c in target.calls if c != RESET] == done
