@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 
-from aws_cdk import App, Tags, Validations
+from aws_cdk import Annotations, App, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 
 from cdk_app.config import AppConfig, ConfigError, load_config
@@ -30,6 +30,14 @@ FEATURE_FLAGS: Mapping[str, object] = {
     # same-region exports stay "strong": a producer cannot drop what a consumer still uses
     "@aws-cdk/core:defaultCrossStackReferences": "strong",
 }
+
+
+#: Printed by synth when no hosted zone is given: who moves clients to the DR region then.
+NO_CLIENT_DOMAIN_NOTE = (
+    "No -c hostedZoneId/-c domainName: no Route 53 failover record is created, so clients switch "
+    "endpoints themselves. After a failover they must read the ingest URL from the SSM parameter "
+    "/htdr/<suffix>/ingest-endpoint in the DR region (README: Deploy, client failover)."
+)
 
 
 def required_tags(config: AppConfig) -> dict[str, str]:
@@ -67,13 +75,22 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
         naming=naming,
         foundation=dr_fnd,
         primary=PrimaryLinks(
-            global_datastore_id=primary.cache.global_datastore.attr_global_replication_group_id
+            global_datastore_id=primary.cache.global_datastore.attr_global_replication_group_id,
+            api_url=primary.api.url,
+            health_check_id=(
+                None
+                if primary.client_record is None
+                else primary.client_record.health_check.attr_health_check_id
+            ),
         ),
     )
     dr.add_stack_dependency(
         primary, "The secondary Aurora cluster and cache join the primary's global resources"
     )
     pipeline = PipelineStack(app, "DrDrillPipeline", config=config, naming=naming, foundation=primary_fnd)
+    if config.client_domain is None:
+        # said once, on the stack that holds the switch clients must follow
+        Annotations.of(dr).add_info(NO_CLIENT_DOMAIN_NOTE)
     for key, value in required_tags(config).items():
         # the global datastore's CloudFormation schema has no Tags property
         Tags.of(app).add(key, value, exclude_resource_types=["AWS::ElastiCache::GlobalReplicationGroup"])
@@ -114,6 +131,8 @@ def _context_of(app: App, given: Mapping[str, object] | None) -> Mapping[str, ob
         "alarmEmail",
         "owner",
         "processorImage",
+        "hostedZoneId",
+        "domainName",
     )
     merged: dict[str, object] = dict(given or {})
     for key in keys:

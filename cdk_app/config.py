@@ -32,6 +32,12 @@ _SUFFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SECRET_NAME_RE = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _SECRET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+#: Route 53 hosted zone ids are "Z" + up to 31 upper-case letters/digits (as ListHostedZones prints them).
+_ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+#: A DNS name of at least two labels: lower-case letters, digits and inner hyphens, 1-63 per label.
+_DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+)
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
 
@@ -63,6 +69,18 @@ class IngestSizing:
 
 
 @dataclass(frozen=True)
+class ClientDomain:
+    """Where clients resolve the ingest API: a Route 53 zone and the name inside it.
+
+    With it the app gives both regional APIs the same custom domain and answers that name with
+    Route 53 failover records (primary while its health check passes, then DR).
+    """
+
+    hosted_zone_id: str
+    domain_name: str
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """Everything the stacks need, validated. ``production`` switches to Retain + deletion protection."""
 
@@ -76,6 +94,7 @@ class AppConfig:
     owner: str = "platform-team"
     processor_image: str = "public.ecr.aws/docker/library/python:3.11-slim"
     sizing: IngestSizing = IngestSizing()
+    client_domain: ClientDomain | None = None
 
     def region_of(self, side: Side) -> str:
         """The region ``side`` deploys to."""
@@ -162,6 +181,30 @@ def _email(context: Mapping[str, object]) -> str | None:
     return value
 
 
+def _client_domain(context: Mapping[str, object]) -> ClientDomain | None:
+    zone, domain = _text(context, "hostedZoneId"), _text(context, "domainName")
+    if not zone and not domain:
+        return None
+    if not zone:
+        raise ConfigError(
+            "hostedZoneId: missing while domainName is set; pass -c hostedZoneId=<Route 53 zone id> too"
+        )
+    if not domain:
+        raise ConfigError(
+            "domainName: missing while hostedZoneId is set; pass -c domainName=<name in that zone> too"
+        )
+    if not _ZONE_ID_RE.fullmatch(zone):
+        raise ConfigError(
+            f"hostedZoneId: {zone!r} is not a Route 53 hosted zone id; use the id without /hostedzone/ "
+            "(e.g. -c hostedZoneId=Z0123456789ABCDEFGHIJ)"
+        )
+    if not _DOMAIN_RE.fullmatch(domain):
+        raise ConfigError(
+            f"domainName: {domain!r} is not a lower-case DNS name; use e.g. -c domainName=ingest.example.org"
+        )
+    return ClientDomain(hosted_zone_id=zone, domain_name=domain)
+
+
 def load_config(context: Mapping[str, object]) -> AppConfig:
     """Build the validated :class:`AppConfig` from CDK context (``-c key=value`` and cdk.json)."""
     suffix = _suffix(context)
@@ -181,4 +224,5 @@ def load_config(context: Mapping[str, object]) -> AppConfig:
         alarm_email=_email(context),
         owner=owner,
         processor_image=image,
+        client_domain=_client_domain(context),
     )

@@ -16,6 +16,7 @@ from aws_cdk import Acknowledgment, App, Validations
 from constructs import IConstruct
 
 from cdk_app.config import AppConfig
+from contracts.retention import AURORA_BACKUP_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         _HIPAA + "RDSInBackupPlan",
         "Aurora is backed up per cluster: the primary cluster is in the daily plan "
         "with a copy to the DR vault, "
-        "plus 35-day automated backups; the DR cluster is a replica of it",
+        f"plus {AURORA_BACKUP_RETENTION_DAYS}-day automated backups; the DR cluster is a replica of it",
     ),
     Ack(
         "*Services/PatientStore/Cluster",
@@ -238,6 +239,24 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         _AWS + "AEC5",
         "A non-default port is obscurity, not a control: TLS, AUTH and a processor-only security group are",
     ),
+    Ack(
+        "DrServices/SessionCache/Group",
+        _AWS + "AEC3",
+        "Global-datastore secondary: it inherits TLS (required) and at-rest encryption with the PHI key from "
+        "the primary, which sets both; a secondary may not set them (InvalidParameterCombination)",
+    ),
+    Ack(
+        "DrServices/SessionCache/Group",
+        _AWS + "AEC6",
+        "Global-datastore secondary: it inherits the primary's AUTH token; a secondary may not set "
+        "AuthToken (InvalidParameterCombination), the primary sets it from the imported secret",
+    ),
+    Ack(
+        "DrServices/Failover/ApproverRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]",
+        "Automation execution ids are generated per run, so the approver cannot be scoped to one id in "
+        "advance; the role may only signal (approve/reject) or read executions in this account and region",
+    ),
     # --- ingest / processing ----------------------------------------------------------------------
     Ack(
         "*Services/Ingest/Api/DeploymentStage.v1/Resource",
@@ -248,6 +267,18 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         "*Services/Ingest/Api/Default/events/POST/Resource",
         _AWS + "COG4",
         "Devices authenticate with IAM SigV4 (per-device roles), not Cognito user pools",
+    ),
+    Ack(
+        "*Services/Ingest/Api/Default/health/GET/Resource",
+        _AWS + "APIG4",
+        "GET /health is a MOCK integration answering a constant for Route 53 health checks (which cannot "
+        "sign requests); it reaches no backend and returns no data",
+    ),
+    Ack(
+        "*Services/Ingest/Api/Default/health/GET/Resource",
+        _AWS + "COG4",
+        "GET /health is a MOCK integration answering a constant for Route 53 health checks (which cannot "
+        "sign requests); it reaches no backend and returns no data",
     ),
     Ack(
         "*Services/Stream/Stream/Resource",

@@ -3,6 +3,14 @@
 Reads the stream (itself KMS-encrypted), writes GZIP batches under ``raw/`` encrypted with the PHI
 key, logs delivery errors to an encrypted group. Separate from the bucket because on the DR side the
 bucket lives in the foundation stack and the stream in the services stack.
+
+Firehose reads a Kinesis source as a classic (shared-throughput) consumer: it polls ``GetRecords``
+about once a second per shard (https://docs.aws.amazon.com/firehose/latest/dev/writing-with-kinesis-streams.html)
+and registers no enhanced fan-out consumer. It therefore shares each shard's read limits, 5
+``GetRecords`` calls/s and 2 MiB/s (https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html),
+with the processors: one delivery stream per Kinesis stream leaves 4 calls/s a shard for the one
+processor task that holds the shard's lease, and every shard is read twice (Firehose + lease holder),
+at most 2 x its write rate. tests/cdk_app/test_stream_read_budget.py checks both on the templates.
 """
 
 from __future__ import annotations
@@ -16,6 +24,12 @@ from constructs import Construct
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
 from cdk_app.naming import Naming
+
+#: GetRecords calls Firehose makes per shard and second (documented above), and Kinesis' per-shard
+#: read limits shared by all classic consumers.
+FIREHOSE_GETRECORDS_PER_SHARD_PER_S = 1
+SHARD_GETRECORDS_PER_S = 5
+SHARD_READ_BYTES_PER_S = 2 * 1_048_576
 
 
 class ArchiveDelivery(Construct):

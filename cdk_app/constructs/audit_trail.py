@@ -2,6 +2,7 @@
 
 Delivered to a dedicated KMS-encrypted, SSL-only bucket and to an encrypted log group (six years),
 with log-file validation on so an auditor can prove the trail was not altered (§164.312(b), (c)(2)).
+S3 data events (object reads and writes) are recorded on the PHI buckets of both regions.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class AuditTrail(Construct):
         region: str,
         logs_key: kms.IKey,
         access_logs: s3.IBucket,
+        phi_bucket_names: list[str],
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = encrypted_bucket(
@@ -58,4 +60,15 @@ class AuditTrail(Construct):
             send_to_cloud_watch_logs=True,
             cloud_watch_log_group=logs.log_group,
             management_events=cloudtrail.ReadWriteType.ALL,
+        )
+        # object-level reads and writes of every PHI bucket, in both regions (the trail is multi-region):
+        # who read which patient data, §164.312(b); data events are off unless selected
+        # (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html)
+        self.trail.add_s3_event_selector(
+            [
+                cloudtrail.S3EventSelector(bucket=s3.Bucket.from_bucket_name(self, f"Phi{index}", name))
+                for index, name in enumerate(phi_bucket_names)
+            ],
+            read_write_type=cloudtrail.ReadWriteType.ALL,
+            include_management_events=False,  # the trail's first selector already records them
         )

@@ -7,52 +7,33 @@ bodies, which would carry PHI), X-Ray tracing, and a client certificate toward t
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Fn, Stack
+from aws_cdk import Fn
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
+from cdk_app.constructs.ingest_web_acl import IngestWebAcl
+from cdk_app.ingest_mapping import (
+    CLIENT_ERROR_STATUS,
+    KINESIS_CONTENT_TYPE,
+    METHOD_STATUSES,
+    SERVER_ERROR_STATUS,
+    batch_accepted_response,
+    client_error_response,
+    gateway_error_response,
+    put_records_request,
+    server_error_response,
+)
 from cdk_app.naming import Naming
+from contracts.ingest import EVENTS, MAX_BATCH, PATH
 
 STAGE = "v1"
-MAX_BATCH = 500  # the PutRecords limit
-
-_PUT_RECORDS_TEMPLATE = "\n".join(
-    [
-        "#set($count = $input.path('$.events').size())",
-        '{"StreamName": "%s", "Records": [',
-        "#foreach($i in [1..$count])#set($idx = $i - 1)",
-        '{"Data": "$util.base64Encode($input.json("$.events[$idx]"))", '
-        '"PartitionKey": "$util.escapeJavaScript($input.path("$.events[$idx].device_id"))"}'
-        "#if($foreach.hasNext),#end",
-        "#end",
-        "]}",
-    ]
-)
-
-
-def _managed_rule(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
-    return wafv2.CfnWebACL.RuleProperty(
-        name=name,
-        priority=priority,
-        override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-        statement=wafv2.CfnWebACL.StatementProperty(
-            managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                vendor_name="AWS", name=name
-            )
-        ),
-        visibility_config=_visibility(name),
-    )
-
-
-def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-    return wafv2.CfnWebACL.VisibilityConfigProperty(
-        cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=False
-    )
+#: Unauthenticated liveness path for Route 53 health checks: a MOCK integration, no data, no PHI.
+HEALTH_PATH = "health"
+_JSON = "application/json"
 
 
 class IngestApi(Construct):
@@ -110,8 +91,17 @@ class IngestApi(Construct):
         # publishes the URL under its contract key instead
         self.api.node.try_remove_child("Endpoint")
         self._execution_log_group(config, logs_key)
+        self._error_shapes()
         self._events_resource(stream_name, stream_arn, data_key)
-        self.web_acl = self._web_acl(config, naming, logs_key)
+        self._health_resource()
+        self.web_acl = IngestWebAcl(
+            self,
+            "Waf",
+            config=config,
+            naming=naming,
+            stage_arn=self.api.deployment_stage.stage_arn,
+            logs_key=logs_key,
+        ).acl
         self.url = self.api.url
 
     def _execution_log_group(self, config: AppConfig, logs_key: kms.IKey) -> None:
@@ -130,16 +120,22 @@ class IngestApi(Construct):
             options=apigw.IntegrationOptions(
                 credentials_role=role,
                 passthrough_behavior=apigw.PassthroughBehavior.NEVER,
-                request_templates={"application/json": _PUT_RECORDS_TEMPLATE % stream_name},
+                request_parameters={"integration.request.header.Content-Type": f"'{KINESIS_CONTENT_TYPE}'"},
+                request_templates={_JSON: put_records_request(stream_name)},
                 integration_responses=[
                     apigw.IntegrationResponse(
-                        status_code="200",
-                        response_templates={
-                            "application/json": "{\"failed\": $input.json('$.FailedRecordCount'), "
-                            "\"records\": $input.json('$.Records')}"
-                        },
+                        status_code="200", response_templates={_JSON: batch_accepted_response()}
                     ),
-                    apigw.IntegrationResponse(status_code="500", selection_pattern="5\\d{2}"),
+                    apigw.IntegrationResponse(
+                        status_code=CLIENT_ERROR_STATUS,
+                        selection_pattern=r"4\d{2}",
+                        response_templates={_JSON: client_error_response()},
+                    ),
+                    apigw.IntegrationResponse(
+                        status_code=SERVER_ERROR_STATUS,
+                        selection_pattern=r"5\d{2}",
+                        response_templates={_JSON: server_error_response()},
+                    ),
                 ],
             ),
         )
@@ -149,9 +145,9 @@ class IngestApi(Construct):
             schema=apigw.JsonSchema(
                 schema=apigw.JsonSchemaVersion.DRAFT4,
                 type=apigw.JsonSchemaType.OBJECT,
-                required=["events"],
+                required=[EVENTS],
                 properties={
-                    "events": apigw.JsonSchema(
+                    EVENTS: apigw.JsonSchema(
                         type=apigw.JsonSchemaType.ARRAY,
                         min_items=1,
                         max_items=MAX_BATCH,
@@ -170,60 +166,38 @@ class IngestApi(Construct):
         validator = self.api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
-        self.api.root.add_resource("events").add_method(
+        self.api.root.add_resource(PATH.strip("/")).add_method(
             "POST",
             integration,
             authorization_type=apigw.AuthorizationType.IAM,
-            request_models={"application/json": model},
+            request_models={_JSON: model},
             request_validator=validator,
             method_responses=[
-                apigw.MethodResponse(status_code="200"),
-                apigw.MethodResponse(status_code="500"),
+                apigw.MethodResponse(status_code=status, response_models={_JSON: apigw.Model.EMPTY_MODEL})
+                for status in METHOD_STATUSES
             ],
         )
 
-    def _web_acl(self, config: AppConfig, naming: Naming, logs_key: kms.IKey) -> wafv2.CfnWebACL:
-        acl = wafv2.CfnWebACL(
-            self,
-            "WebAcl",
-            name=naming.name("ingest-acl"),
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=_visibility(naming.name("ingest-acl")),
-            rules=[
-                _managed_rule("AWSManagedRulesCommonRuleSet", 1),
-                _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 2),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="RatePerSource",
-                    priority=3,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            limit=200_000, aggregate_key_type="IP"
-                        )
-                    ),
-                    visibility_config=_visibility("RatePerSource"),
-                ),
-            ],
+    def _error_shapes(self) -> None:
+        """API Gateway's own refusals (bad body, no signature, throttled, too large) as ``{"error"}``."""
+        for response_type in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
+            self.api.add_gateway_response(
+                f"Gateway{response_type.response_type}",
+                type=response_type,
+                templates={_JSON: gateway_error_response()},
+            )
+
+    def _health_resource(self) -> None:
+        """``GET /health`` → 200 from a MOCK integration: what a Route 53 health check can reach."""
+        self.api.root.add_resource(HEALTH_PATH).add_method(
+            "GET",
+            apigw.MockIntegration(
+                request_templates={_JSON: '{"statusCode": 200}'},
+                integration_responses=[
+                    apigw.IntegrationResponse(status_code="200", response_templates={_JSON: '{"ok": true}'})
+                ],
+                passthrough_behavior=apigw.PassthroughBehavior.NEVER,
+            ),
+            authorization_type=apigw.AuthorizationType.NONE,
+            method_responses=[apigw.MethodResponse(status_code="200")],
         )
-        wafv2.CfnWebACLAssociation(
-            self,
-            "WebAclAssociation",
-            resource_arn=self.api.deployment_stage.stage_arn,
-            web_acl_arn=acl.attr_arn,
-        )
-        waf_log_name = f"aws-waf-logs-{naming.name('ingest')}"  # WAF requires this prefix
-        waf_logs = EncryptedLogGroup(self, "WafLogs", config=config, name=waf_log_name, key=logs_key)
-        waf_log_arn = Stack.of(self).format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=waf_log_name,
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        wafv2.CfnLoggingConfiguration(
-            self,
-            "WafLogging",
-            resource_arn=acl.attr_arn,
-            log_destination_configs=[waf_log_arn],
-        ).node.add_dependency(waf_logs)
-        return acl

@@ -3,6 +3,11 @@
 Each alarm watches a metric that measures how far the DR copy is behind (Aurora global lag and RPO
 lag, cache global datastore lag, S3 replication latency, EFS time since last sync, Kinesis consumer
 iterator age). The topic notifies the on-call address; the failover runbook subscribes separately.
+
+Missing data is never a breach (``NOT_BREACHING``): a metric that is not published (a dimension set
+the service does not use, a quiet period, a deploy before the first datapoint) must not start a
+failover. A metric published under more than one dimension set is watched through the maximum of all
+of them (metric math ``MAX``), so the alarm sees it whichever set carries the data.
 """
 
 from __future__ import annotations
@@ -33,7 +38,31 @@ class LagAlarmSpec:
     description: str
     statistic: str = "Maximum"
     periods: int = 3
-    missing_is_breaching: bool = False
+    #: further dimension sets the same metric is published under (watched through MAX of all sets)
+    also_published_as: tuple[dict[str, str], ...] = ()
+
+
+def _metric_of(spec: LagAlarmSpec) -> cw.IMetric:
+    """The spec's metric, or MAX over every dimension set it is published under."""
+    metrics = [
+        cw.Metric(
+            namespace=spec.namespace,
+            metric_name=spec.metric_name,
+            dimensions_map=dimensions,
+            statistic=spec.statistic,
+            period=Duration.minutes(1),
+        )
+        for dimensions in (spec.dimensions, *spec.also_published_as)
+    ]
+    if len(metrics) == 1:
+        return metrics[0]
+    ids = [f"m{i}" for i in range(len(metrics))]
+    return cw.MathExpression(
+        expression=f"MAX([{', '.join(ids)}])",
+        using_metrics=dict(zip(ids, metrics, strict=True)),
+        label=spec.metric_name,
+        period=Duration.minutes(1),
+    )
 
 
 class LagAlarms(Construct):
@@ -68,21 +97,11 @@ class LagAlarms(Construct):
                 spec.alarm_id,
                 alarm_name=naming.name(f"{side}-{spec.alarm_id}"),
                 alarm_description=spec.description,
-                metric=cw.Metric(
-                    namespace=spec.namespace,
-                    metric_name=spec.metric_name,
-                    dimensions_map=spec.dimensions,
-                    statistic=spec.statistic,
-                    period=Duration.minutes(1),
-                ),
+                metric=_metric_of(spec),
                 threshold=spec.threshold,
                 evaluation_periods=spec.periods,
                 comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=(
-                    cw.TreatMissingData.BREACHING
-                    if spec.missing_is_breaching
-                    else cw.TreatMissingData.NOT_BREACHING
-                ),
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
             )
             alarm.add_alarm_action(action)
             alarm.add_ok_action(action)

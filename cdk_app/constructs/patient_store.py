@@ -1,7 +1,8 @@
 """One regional cluster of the Aurora PostgreSQL global database holding patient events.
 
 The primary side creates the global cluster and a multi-AZ writer + reader; the DR side joins the
-global cluster as a read-only secondary (one instance, promoted by the failover runbook). Both use
+global cluster as a read-only secondary with two instances too, so the writer it becomes on failover
+is multi-AZ from the first minute. Both use
 a parameter group that forces TLS, loads pgaudit and sets ``rds.global_db_rpo`` so the primary
 blocks commits the secondary cannot cover within the RPO objective. Master credentials come from the
 imported secret through dynamic references: CloudFormation resolves them, nothing is generated.
@@ -17,14 +18,27 @@ from constructs import Construct
 from cdk_app.config import AppConfig, ExistingSecret
 from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.naming import Naming
+from contracts.retention import AURORA_BACKUP_RETENTION_DAYS
 
 ENGINE = "aurora-postgresql"
-ENGINE_VERSION = "16.6"
+#: 16.8 is Aurora PostgreSQL 16's long-term-support minor and can still create clusters (16.6 cannot:
+#: cfn-lint W3690, from AWS's deprecation data, which the cfn-lint test runs on every template).
+#: Global databases with Aurora PostgreSQL 16 need 16.1 or higher in both Canada (Central) and Canada
+#: West (Calgary): https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.GlobalDatabase.html#Concepts.Aurora_Fea_Regions_DB-eng.Feature.GlobalDatabase.apg
+#: LTS minors: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Updates.LTS.html
+#: Before deploying to a new account/region pair, confirm with
+#: ``aws rds describe-db-engine-versions --engine aurora-postgresql --engine-version 16.8
+#: --query 'DBEngineVersions[].SupportsGlobalDatabases' --region <each region>``.
+ENGINE_VERSION = "16.8"
+GLOBAL_DATABASE_MIN_VERSION = (16, 1)
 PARAMETER_FAMILY = "aurora-postgresql16"
 INSTANCE_CLASS = "db.r6g.large"
+#: Both sides: after a failover the promoted DR writer keeps a reader in another AZ to fail over to
+#: (the subnet group spans three AZs and Aurora spreads a cluster's instances across them).
+INSTANCES_PER_CLUSTER = 2
 DB_NAME = "patients"
 DB_PORT = 5432
-BACKUP_RETENTION_DAYS = 35
+BACKUP_RETENTION_DAYS = AURORA_BACKUP_RETENTION_DAYS
 GLOBAL_DB_RPO_SECONDS = 300  # well inside the 900 s objective; the minimum AWS accepts is 20
 
 CLUSTER_PARAMETERS = {
@@ -95,9 +109,9 @@ class PatientStore(Construct):
                 iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonRDSEnhancedMonitoringRole")
             ],
         )
-        count = 1 if secondary else 2
         self.instances = [
-            self._instance(config, naming, side, index, key_arn, monitoring) for index in range(1, count + 1)
+            self._instance(config, naming, side, index, key_arn, monitoring)
+            for index in range(1, INSTANCES_PER_CLUSTER + 1)
         ]
         self.connections = ec2.Connections(
             security_groups=[self.security_group], default_port=ec2.Port.tcp(DB_PORT)
@@ -114,6 +128,8 @@ class PatientStore(Construct):
             deletion_protection=config.production,
         )
         glob.cfn_options.deletion_policy = config.cfn_deletion_policy
+        # without the same UpdateReplacePolicy a replacement would still delete it (cfn-lint W3011)
+        glob.cfn_options.update_replace_policy = config.cfn_deletion_policy
         return glob
 
     def _cluster(

@@ -4,13 +4,15 @@ The primary bucket replicates to the DR bucket with Replication Time Control (99
 within 15 minutes, with replication metrics for the lag alarm). Objects are encrypted with the PHI
 key; the replica is re-encrypted with the DR replica of the same multi-Region key. A Firehose
 delivery stream reads the Kinesis stream and writes compressed batches into the region's bucket.
+Both buckets tier old objects down (lifecycle below); CloudTrail records every object-level access
+(data events, AuditTrail).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -22,6 +24,15 @@ from cdk_app.naming import Naming
 
 REPLICATION_RULE_ID = "raw-events-to-dr"
 RTC_MINUTES = 15
+#: Lifecycle of ~5 TB of raw events: hot for a month (replay after a failover reads recent days),
+#: Standard-IA after 30 days (S3's minimum age for that transition), Glacier Instant Retrieval after 90
+#: (still millisecond reads for an audit or a rebuild); current objects never expire here (the archive
+#: is the replay source). Overwritten/deleted versions go after 90 days, incomplete uploads after 7.
+#: Constraints: https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+INFREQUENT_ACCESS_AFTER_DAYS = 30
+GLACIER_IR_AFTER_DAYS = 90
+NONCURRENT_EXPIRY_DAYS = 90
+ABORT_UPLOADS_AFTER_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,21 @@ class RawArchive(Construct):
             key=data_key,
             access_logs=access_logs,
             log_prefix="raw-archive/",
+        )
+        self.bucket.add_lifecycle_rule(
+            id="raw-events-tiering",
+            transitions=[
+                s3.Transition(
+                    storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                    transition_after=Duration.days(INFREQUENT_ACCESS_AFTER_DAYS),
+                ),
+                s3.Transition(
+                    storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                    transition_after=Duration.days(GLACIER_IR_AFTER_DAYS),
+                ),
+            ],
+            noncurrent_version_expiration=Duration.days(NONCURRENT_EXPIRY_DAYS),
+            abort_incomplete_multipart_upload_after=Duration.days(ABORT_UPLOADS_AFTER_DAYS),
         )
         if replica is not None:
             self._replicate(naming, region, data_key, replica)

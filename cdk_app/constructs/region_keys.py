@@ -109,11 +109,23 @@ class RegionKeys(Construct):
                 },
             )
         )
+        # CloudTrail calls DescribeKey without an encryption context, so a statement that conditions it
+        # on one never matches and the trail cannot use the key; only GenerateDataKey* carries the
+        # trail's context (REFERENCE.md "AWS constraints"; the key policy CloudTrail documents:
+        # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html)
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudTrailDescribesTheKey",
+                principals=[iam.ServicePrincipal("cloudtrail.amazonaws.com")],
+                actions=["kms:DescribeKey"],
+                resources=["*"],
+            )
+        )
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudTrailOfThisAccount",
                 principals=[iam.ServicePrincipal("cloudtrail.amazonaws.com")],
-                actions=["kms:GenerateDataKey*", "kms:DescribeKey"],
+                actions=["kms:GenerateDataKey*"],
                 resources=["*"],
                 conditions={
                     "StringLike": {

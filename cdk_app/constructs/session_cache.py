@@ -2,10 +2,13 @@
 
 TLS required, at-rest encryption with the PHI key, AUTH token read from the imported secret through
 a dynamic reference, multi-AZ automatic failover, 15 days of snapshots. The primary side also
-creates the global datastore; the DR side joins it as the secondary (read-only until failover).
+creates the global datastore; the DR side joins it as the secondary (read-only until failover) and
+inherits engine, node type, encryption and AUTH from the primary instead of setting them.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
@@ -17,12 +20,26 @@ from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
 from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.constructs.patient_store import secret_reference
 from cdk_app.naming import Naming
+from contracts.secrets import CACHE_AUTH_TOKEN
 
 ENGINE = "redis"
 ENGINE_VERSION = "7.1"
 NODE_TYPE = "cache.r7g.large"
 CACHE_PORT = 6379
 SNAPSHOT_RETENTION_DAYS = 15
+#: CloudFormation properties a global-datastore secondary inherits and must not set (see _primary_only).
+INHERITED_BY_SECONDARY = (
+    "Engine",
+    "EngineVersion",
+    "CacheNodeType",
+    "NumNodeGroups",
+    "AtRestEncryptionEnabled",
+    "KmsKeyId",
+    "TransitEncryptionEnabled",
+    "TransitEncryptionMode",
+    "AuthToken",
+    "Port",
+)
 
 
 class SessionCache(Construct):
@@ -60,24 +77,15 @@ class SessionCache(Construct):
         slow_log = EncryptedLogGroup(
             self, "SlowLog", config=config, name=f"/htdr/{naming.suffix}/cache-slow-log", key=logs_key
         )
+        is_secondary = global_datastore_id is not None
         self.group = elasticache.CfnReplicationGroup(
             self,
             "Group",
             replication_group_id=naming.cache_group_id(side),
             replication_group_description=f"Session cache {side} ({naming.suffix})",
-            engine=ENGINE,
-            engine_version=ENGINE_VERSION,
-            cache_node_type=NODE_TYPE,
-            num_node_groups=1,
             replicas_per_node_group=1,
             automatic_failover_enabled=True,
             multi_az_enabled=True,
-            at_rest_encryption_enabled=True,
-            kms_key_id=data_key.key_arn,
-            transit_encryption_enabled=True,
-            transit_encryption_mode="required",
-            auth_token=secret_reference(config.cache_secret, "authToken"),
-            port=CACHE_PORT,
             snapshot_retention_limit=SNAPSHOT_RETENTION_DAYS,
             snapshot_window="06:00-07:00",
             cache_subnet_group_name=subnet_group.ref,
@@ -95,6 +103,7 @@ class SessionCache(Construct):
                     ),
                 )
             ],
+            **({} if is_secondary else self._primary_only(config, data_key)),
         )
         self.group.cfn_options.deletion_policy = config.cfn_deletion_policy
         self.group.cfn_options.update_replace_policy = config.cfn_deletion_policy
@@ -104,6 +113,32 @@ class SessionCache(Construct):
         self.global_datastore: elasticache.CfnGlobalReplicationGroup | None = None
         if global_datastore_id is None:
             self.global_datastore = self._global_datastore(config, naming)
+
+    @staticmethod
+    def _primary_only(config: AppConfig, data_key: kms.IKey) -> dict[str, Any]:
+        """What only the primary of a global datastore sets; a secondary inherits all of it.
+
+        A replication group that joins a global datastore (``GlobalReplicationGroupId``) takes engine,
+        engine version, node type, shard layout, encryption in transit and at rest (with the key) and
+        AUTH from the primary, and setting them fails with InvalidParameterCombination (REFERENCE.md
+        "AWS constraints that decide whether a stack deploys"; CloudFormation
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-globalreplicationgroupid
+        and ElastiCache https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html#Redis-Global-Datastores-Console-Create-Secondary).
+        The secondary is still TLS-only, encrypted with the multi-Region PHI key and AUTH-protected:
+        by inheritance.
+        """
+        return {
+            "engine": ENGINE,
+            "engine_version": ENGINE_VERSION,
+            "cache_node_type": NODE_TYPE,
+            "num_node_groups": 1,
+            "at_rest_encryption_enabled": True,
+            "kms_key_id": data_key.key_arn,
+            "transit_encryption_enabled": True,
+            "transit_encryption_mode": "required",
+            "auth_token": secret_reference(config.cache_secret, CACHE_AUTH_TOKEN),
+            "port": CACHE_PORT,
+        }
 
     def _global_datastore(self, config: AppConfig, naming: Naming) -> elasticache.CfnGlobalReplicationGroup:
         glob = elasticache.CfnGlobalReplicationGroup(
@@ -121,4 +156,6 @@ class SessionCache(Construct):
             ],
         )
         glob.cfn_options.deletion_policy = config.cfn_deletion_policy
+        # without the same UpdateReplacePolicy a replacement would still delete it (cfn-lint W3011)
+        glob.cfn_options.update_replace_policy = config.cfn_deletion_policy
         return glob

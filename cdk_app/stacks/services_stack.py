@@ -18,9 +18,10 @@ from cdk_app.config import AppConfig
 from cdk_app.constructs.archive_delivery import ArchiveDelivery
 from cdk_app.constructs.audit_trail import AuditTrail
 from cdk_app.constructs.backup_protection import BackupProtection
+from cdk_app.constructs.client_failover_record import ClientFailoverRecord
 from cdk_app.constructs.event_stream import EventStream
 from cdk_app.constructs.failover_runbook import FailoverRunbook, FailoverTargets
-from cdk_app.constructs.ingest_api import IngestApi
+from cdk_app.constructs.ingest_api import HEALTH_PATH, IngestApi
 from cdk_app.constructs.lag_alarms import LagAlarms, LagAlarmSpec
 from cdk_app.constructs.patient_store import DB_NAME, DB_PORT, PatientStore
 from cdk_app.constructs.processor_service import ACTIVE_TASKS, ProcessorService, ProcessorWiring
@@ -38,11 +39,32 @@ DB_LAG_ALARM_MS = 60_000
 PRIMARY_UNREACHABLE_MS = 300_000
 
 
+def aurora_global_dimensions(cluster_id: str, primary_region: str) -> tuple[dict[str, str], ...]:
+    """Dimension sets under which Aurora publishes the global-database lag metrics of a secondary.
+
+    ``AuroraGlobalDBReplicationLag`` / ``AuroraGlobalDBRPOLag`` are published in the secondary's region
+    (REFERENCE.md "Aurora PostgreSQL global database"; metric list:
+    https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html).
+    The CloudWatch console lists them under the dimension set ``DBClusterIdentifier, SourceRegion``
+    (SourceRegion = the primary's region), and AWS's Aurora labs graph them by ``DBClusterIdentifier``
+    alone (https://awslabs.github.io/amazon-aurora-labs-for-mysql/global/monitor/). An alarm matches a
+    dimension set exactly, so the alarms watch the MAX of both; verify with
+    ``aws cloudwatch list-metrics --namespace AWS/RDS --metric-name AuroraGlobalDBRPOLag`` after deploy.
+    """
+    return (
+        {"DBClusterIdentifier": cluster_id, "SourceRegion": primary_region},
+        {"DBClusterIdentifier": cluster_id},
+    )
+
+
 @dataclass(frozen=True)
 class PrimaryLinks:
-    """What the DR services stack needs from the primary services stack."""
+    """What the DR services stack needs from the primary services stack (cross-region references)."""
 
     global_datastore_id: str
+    api_url: str
+    #: the primary API's Route 53 health check (None without a hosted zone)
+    health_check_id: str | None = None
 
 
 class ServicesStack(Stack):
@@ -69,6 +91,7 @@ class ServicesStack(Stack):
             description=f"HealthTech DR {naming.suffix}: {side.value} ingest, processing and data stores",
         )
         self.config, self.naming, self.side = config, naming, side
+        self.primary_links = primary
         self.label = side.value.lower()
         is_primary = side is Side.PRIMARY
         keys, network = foundation.keys, foundation.network
@@ -85,6 +108,18 @@ class ServicesStack(Stack):
             stream_arn=stream.stream_arn,
             data_key=keys.data_key,
             logs_key=keys.logs_key,
+        )
+        self.client_record = (
+            None
+            if config.client_domain is None
+            else ClientFailoverRecord(
+                self,
+                "ClientEndpoint",
+                domain=config.client_domain,
+                side=side,
+                api=self.api.api,
+                health_path=HEALTH_PATH,
+            )
         )
         self.store = PatientStore(
             self,
@@ -199,6 +234,10 @@ class ServicesStack(Stack):
             region=self.region,
             logs_key=foundation.keys.logs_key,
             access_logs=foundation.access_logs.bucket,
+            phi_bucket_names=[
+                self.archive.bucket.bucket_name,
+                self.naming.bucket("raw-archive", self.config.dr_region),
+            ],
         )
         cluster_id = self.naming.db_cluster_id(self.label)
         cluster_arn = account_arn("rds", self.region, f"cluster:{cluster_id}")
@@ -264,7 +303,9 @@ class ServicesStack(Stack):
 
     def _dr_extras(self, foundation: FoundationStack) -> None:
         """Lag alarms on the secondary side and the failover runbook they trigger."""
+        assert self.primary_links is not None
         cluster_id = self.naming.db_cluster_id(self.label)
+        aurora = aurora_global_dimensions(cluster_id, self.config.primary_region)
         alarms = LagAlarms(
             self,
             "LagAlarms",
@@ -277,17 +318,19 @@ class ServicesStack(Stack):
                     "db-replication-lag",
                     "AWS/RDS",
                     "AuroraGlobalDBReplicationLag",
-                    {"DBClusterIdentifier": cluster_id},
+                    aurora[0],
                     threshold=DB_LAG_ALARM_MS,
                     description="Aurora global replication lag above 60 s",
+                    also_published_as=aurora[1:],
                 ),
                 LagAlarmSpec(
                     "db-rpo-lag",
                     "AWS/RDS",
                     "AuroraGlobalDBRPOLag",
-                    {"DBClusterIdentifier": cluster_id},
+                    aurora[0],
                     threshold=DB_LAG_ALARM_MS,
                     description="Aurora RPO lag above 60 s",
+                    also_published_as=aurora[1:],
                 ),
                 LagAlarmSpec(
                     "cache-replication-lag",
@@ -301,11 +344,14 @@ class ServicesStack(Stack):
                     "primary-unreachable",
                     "AWS/RDS",
                     "AuroraGlobalDBReplicationLag",
-                    {"DBClusterIdentifier": cluster_id},
+                    aurora[0],
                     threshold=PRIMARY_UNREACHABLE_MS,
                     periods=5,
-                    missing_is_breaching=True,
-                    description="No replication from the primary for 5 min: start the failover runbook",
+                    description=(
+                        "Replication from the primary more than 5 min behind for 5 min: starts the failover "
+                        "runbook, whose data-losing failover waits for a person's approval"
+                    ),
+                    also_published_as=aurora[1:],
                 ),
             ],
         )
@@ -321,11 +367,15 @@ class ServicesStack(Stack):
                 global_datastore_id=self.cache.group.global_replication_group_id or "",
                 primary_cache_group_id=self.naming.cache_group_id(Side.PRIMARY.value.lower()),
                 dr_cache_group_id=self.naming.cache_group_id(self.label),
+                dr_file_system_id=self.shared_fs.file_system.file_system_id,
                 ecs_cluster_name=self.processor.cluster.cluster_name,
                 ecs_service_name=self.processor.service.service_name,
                 active_tasks=ACTIVE_TASKS,
+                dr_api_url=self.api.url,
+                primary_health_check_id=self.primary_links.health_check_id,
             ),
             trigger=alarms.alarms["primary-unreachable"],
+            primary_api_url=self.primary_links.api_url,
         )
 
     def _regional_outputs(self, foundation: FoundationStack) -> None:

@@ -15,6 +15,7 @@ class CheckovFinding:
     resource: str
     file: str
     details: tuple[str, ...]
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,17 @@ def parse_checkov_json(raw: Any) -> CheckovOutcome:
                 check_id=item["check_id"],
                 check_name=item.get("check_name", ""),
                 resource=item.get("resource", "?"),
-                file=item.get("file_path", "?"),
+                file=item.get("file_abs_path") or item.get("file_path", "?"),
                 details=tuple(str(d) for d in item.get("details") or ()),
+                line=_first_line(item.get("file_line_range")),
             )
             for item in results.get("failed_checks", [])
         )
     return CheckovOutcome(passed, failed, skipped, tuple(errors), tuple(findings))
+
+
+def _first_line(line_range: Any) -> int | None:
+    """The first line of checkov's ``file_line_range`` ([start, end]), when it has one."""
+    if isinstance(line_range, list) and line_range and isinstance(line_range[0], int) and line_range[0] > 0:
+        return line_range[0]
+    return None

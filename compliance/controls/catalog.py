@@ -21,7 +21,10 @@ DEFAULT_CATALOG_PATH = Path(__file__).with_name("hipaa.yaml")
 #: What a catalog ``drill`` check may name: a DR objective or an integrity result of the journal.
 DRILL_CHECK_NAMES: frozenset[str] = frozenset((*OBJECTIVES, *DRILL_INTEGRITY_CHECKS))
 
-Tool = Literal["checkov", "cdk-nag", "drill", "great_expectations"]
+Tool = Literal["checkov", "cdk-nag", "drill", "great_expectations", "cfn-lint", "hadolint"]
+
+#: The gate's profiles: ``-c production=true`` synthesizes (or declares) the production templates.
+Profile = Literal["production", "non-production"]
 
 
 class CatalogError(ValueError):
@@ -29,12 +32,24 @@ class CatalogError(ValueError):
 
 
 class CheckRef(BaseModel):
-    """One automated check, by the tool that runs it and the id that tool reports."""
+    """One automated check, by the tool that runs it and the id that tool reports.
+
+    ``id`` may end in ``*`` to take every rule of a tool (or an id prefix): cfn-lint and hadolint rules
+    are judged as a whole (deployability, image hardening), not one catalog row per rule.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     tool: Tool
     id: str
+
+    def matches(self, check_id: str, tool: Tool | None = None) -> bool:
+        """This reference covers ``check_id`` reported by ``tool``."""
+        if tool is not None and tool != self.tool:
+            return False
+        if self.id.endswith("*"):
+            return check_id.startswith(self.id[:-1])
+        return check_id == self.id
 
 
 class Control(BaseModel):
@@ -45,6 +60,7 @@ class Control(BaseModel):
     description: str
     checks: list[CheckRef]
     manual: str | None = None  # what an auditor must look at when no automated check covers it
+    profiles: list[Profile] = ["production", "non-production"]  # where the gate applies its checks
 
     @property
     def is_manual(self) -> bool:
@@ -70,16 +86,25 @@ class CheckException(BaseModel):
 
 
 class Catalog(BaseModel):
-    """The whole catalog; lookups go from a failed check back to the citations it evidences."""
+    """The whole catalog; lookups go from a failed check back to the citations it evidences.
+
+    ``engineering`` holds controls the gate enforces that are NOT HIPAA controls (environment hygiene,
+    deployability, image hardening): a failure there names its control but cites no HIPAA paragraph.
+    """
 
     citations: list[Citation]
+    engineering: list[Control] = []
     exceptions: list[CheckException] = []
 
     def check_refs(self) -> set[CheckRef]:
-        """Every check the catalog references, across all citations."""
+        """Every check the catalog maps to a HIPAA citation."""
         return {
             check for citation in self.citations for control in citation.controls for check in control.checks
         }
+
+    def all_check_refs(self) -> set[CheckRef]:
+        """Every check the gate runs: the HIPAA ones and the engineering ones."""
+        return self.check_refs() | {check for control in self.engineering for check in control.checks}
 
     def controls_for(self, check_id: str, tool: Tool | None = None) -> list[tuple[Citation, Control]]:
         """The (citation, control) pairs a check evidences; empty when the catalog does not map it."""
@@ -87,8 +112,22 @@ class Catalog(BaseModel):
             (citation, control)
             for citation in self.citations
             for control in citation.controls
-            if any(c.id == check_id and (tool is None or c.tool == tool) for c in control.checks)
+            if any(c.matches(check_id, tool) for c in control.checks)
         ]
+
+    def engineering_controls_for(self, check_id: str, tool: Tool | None = None) -> list[Control]:
+        """The non-HIPAA controls a check enforces."""
+        return [
+            control for control in self.engineering if any(c.matches(check_id, tool) for c in control.checks)
+        ]
+
+    def checks_for_profile(self, tool: Tool, profile: Profile) -> list[str]:
+        """Ids of ``tool``'s checks that apply to ``profile`` (a check in any applicable control counts)."""
+        controls = [c for citation in self.citations for c in citation.controls] + self.engineering
+        return sorted({
+            ref.id for control in controls if profile in control.profiles
+            for ref in control.checks if ref.tool == tool
+        })
 
     def citations_for(self, check_id: str, tool: Tool | None = None) -> list[Citation]:
         """The citations a check evidences, each once, in catalog order."""

@@ -40,6 +40,19 @@ def test_production_flag_switches_to_retain() -> None:
         ({"dbSecret": "arn:aws:s3:::not-a-secret"}, "dbSecret", "neither"),
         ({"production": "maybe"}, "production", "not a boolean"),
         ({"alarmEmail": "not-an-address"}, "alarmEmail", "not an e-mail"),
+        ({"domainName": "ingest.example.org"}, "hostedZoneId", "missing"),
+        ({"hostedZoneId": "Z0123456789ABC"}, "domainName", "missing"),
+        (
+            {"hostedZoneId": "/hostedzone/Z0123456789ABC", "domainName": "ingest.example.org"},
+            "hostedZoneId",
+            "not a Route 53 hosted zone id",
+        ),
+        (
+            {"hostedZoneId": "Z0123456789ABC", "domainName": "Ingest.Example.org"},
+            "domainName",
+            "not a lower-case DNS name",
+        ),
+        ({"hostedZoneId": "Z0123456789ABC", "domainName": "localhost"}, "domainName", "not a lower-case"),
     ],
 )
 def test_bad_input_is_one_clear_line(override: dict[str, object], key: str, hint: str) -> None:
@@ -57,3 +70,13 @@ def test_secret_arn_is_accepted_and_recognised() -> None:
     config = load_config({**GOOD, "dbSecret": arn})
     assert config.db_secret.is_arn
     assert not config.cache_secret.is_arn
+
+
+def test_client_domain_is_optional_and_taken_as_a_pair() -> None:
+    assert load_config(GOOD).client_domain is None
+    config = load_config({**GOOD, "hostedZoneId": "Z0123456789ABC", "domainName": "ingest.example.org"})
+    assert config.client_domain is not None
+    assert (config.client_domain.hosted_zone_id, config.client_domain.domain_name) == (
+        "Z0123456789ABC",
+        "ingest.example.org",
+    )

@@ -14,7 +14,6 @@ from aws_cdk.assertions import Template
 
 from cdk_app.config import IngestSizing, load_config
 from cdk_app.constructs.event_stream import EventStream, shard_count_for
-from cdk_app.constructs.failover_runbook import FailoverTargets, runbook_content
 from cdk_app.constructs.patient_store import PatientStore, secret_reference
 from cdk_app.constructs.region_keys import RegionKeys
 from cdk_app.constructs.shared_file_system import tls_only_policy
@@ -124,18 +123,6 @@ def test_efs_policy_denies_plain_nfs() -> None:
     statements = tls_only_policy().to_json()["Statement"]
     deny = [s for s in statements if s["Effect"] == "Deny"]
     assert deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-
-
-def test_runbook_branches_between_switchover_and_failover() -> None:
-    targets = FailoverTargets("g", "p", "d", "gd", "pc", "dc", "cluster", "service", 4)
-    content = runbook_content(targets, "ca-west-1", "/htdr/unit/active-region", "arn:role")
-    steps = {s["name"]: s for s in content["mainSteps"]}
-    assert steps["ChooseMode"]["inputs"]["Choices"][0]["NextStep"] == "FailoverDatabase"
-    assert steps["FailoverDatabase"]["inputs"]["AllowDataLoss"] is True
-    assert "AllowDataLoss" not in steps["SwitchoverDatabase"]["inputs"]
-    assert steps["FailoverCache"]["inputs"]["PrimaryRegion"] == "ca-west-1"
-    assert steps["ScaleUpProcessor"]["inputs"]["desiredCount"] == 4
-    assert steps["SwitchEndpoint"]["inputs"]["Value"] == "ca-west-1"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ import json
 
 from aws_cdk.assertions import Match
 
+from cdk_app.constructs.session_cache import INHERITED_BY_SECONDARY
+from cdk_app.data_classification import CLASSIFICATION_TAG, PHI
 from tests.cdk_app.conftest import Synthesized
 
 SIX_YEARS_DAYS = 2192  # HIPAA §164.316(b)(2)(i)
@@ -119,21 +121,42 @@ def test_aurora_global_database(synthesized: Synthesized) -> None:
     dr = _one(synthesized.resources("AWS::RDS::DBCluster", "DrServices"))
     assert "MasterUserPassword" not in dr and "DatabaseName" not in dr
     assert len(synthesized.resources("AWS::RDS::DBInstance", "PrimaryServices")) == 2
-    assert len(synthesized.resources("AWS::RDS::DBInstance", "DrServices")) == 1
+    # the promoted writer must be multi-AZ: a writer and a reader in different AZs
+    assert len(synthesized.resources("AWS::RDS::DBInstance", "DrServices")) >= 2
 
 
 def test_cache_global_datastore(synthesized: Synthesized) -> None:
     glob = _one(synthesized.resources("AWS::ElastiCache::GlobalReplicationGroup", "PrimaryServices"))
     assert glob["Members"][0]["Role"] == "PRIMARY"
-    for stack in ("PrimaryServices", "DrServices"):
-        group = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", stack))
-        assert group["TransitEncryptionEnabled"] is True and group["AtRestEncryptionEnabled"] is True
-        assert "KmsKeyId" in group
-        assert group["AuthToken"].startswith("{{resolve:secretsmanager:htdr/test/cache-auth:")
-        assert group["AutomaticFailoverEnabled"] is True and group["MultiAZEnabled"] is True
-        assert group["SnapshotRetentionLimit"] >= 15
+    primary = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", "PrimaryServices"))
+    assert primary["TransitEncryptionEnabled"] is True and primary["AtRestEncryptionEnabled"] is True
+    assert primary["TransitEncryptionMode"] == "required" and "KmsKeyId" in primary
+    assert primary["AuthToken"].startswith("{{resolve:secretsmanager:htdr/test/cache-auth:")
+    assert "GlobalReplicationGroupId" not in primary
     dr = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", "DrServices"))
     assert "ExportsReader" in json.dumps(dr["GlobalReplicationGroupId"])
+    for group in (primary, dr):
+        assert group["AutomaticFailoverEnabled"] is True and group["MultiAZEnabled"] is True
+        assert group["SnapshotRetentionLimit"] >= 15
+
+
+def test_cache_secondary_sets_only_what_a_secondary_may_set(synthesized: Synthesized) -> None:
+    """A global-datastore secondary inherits engine, version, node type, shards, encryption and AUTH
+    from the primary; setting any of them fails with InvalidParameterCombination (REFERENCE.md "AWS
+    constraints"; CloudFormation ReplicationGroup.GlobalReplicationGroupId; session_cache cites both).
+    TLS, at-rest encryption and AUTH hold on the secondary by inheritance from the primary above."""
+    dr = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", "DrServices"))
+    assert set(INHERITED_BY_SECONDARY) >= {
+        "Engine",
+        "EngineVersion",
+        "CacheNodeType",
+        "AtRestEncryptionEnabled",
+        "TransitEncryptionEnabled",
+        "AuthToken",
+    }
+    assert sorted(set(INHERITED_BY_SECONDARY) & set(dr)) == []
+    primary = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", "PrimaryServices"))
+    assert set(INHERITED_BY_SECONDARY) <= set(primary)  # the primary decides all of it
 
 
 def test_efs_replicates_to_dr_and_requires_tls(synthesized: Synthesized) -> None:
@@ -155,9 +178,88 @@ def test_trail_is_multi_region_validated_and_encrypted(synthesized: Synthesized)
     assert "KMSKeyId" in trail and "CloudWatchLogsLogGroupArn" in trail
 
 
+def _flat(value: object) -> str:
+    """A name or ARN as text, whether literal or an Fn::Join of literals and tokens."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        return "".join(_flat(part) for part in value["Fn::Join"][1])
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def test_trail_records_data_events_on_every_phi_bucket(synthesized: Synthesized) -> None:
+    trail = _one(synthesized.resources("AWS::CloudTrail::Trail"))
+    logged = {
+        _flat(value)
+        for selector in trail["EventSelectors"]
+        for resource in selector.get("DataResources", [])
+        if resource["Type"] == "AWS::S3::Object" and selector["ReadWriteType"] == "All"
+        for value in resource["Values"]
+    }
+    phi = []
+    for stack, template in synthesized.templates.items():
+        for logical_id, bucket in template["Resources"].items():
+            if bucket["Type"] != "AWS::S3::Bucket":
+                continue
+            tags = {t["Key"]: t["Value"] for t in bucket["Properties"].get("Tags", [])}
+            if tags.get(CLASSIFICATION_TAG) == PHI:
+                same_stack = stack == "PrimaryServices"
+                name = (
+                    json.dumps({"Ref": logical_id})
+                    if same_stack
+                    else _flat(bucket["Properties"]["BucketName"])
+                )
+                phi.append(name)
+    assert len(phi) == 2  # the raw archive and its DR replica
+    for name in phi:
+        assert any(name in arn and arn.endswith("/") for arn in logged), name
+    assert sum(bool(s.get("IncludeManagementEvents")) for s in trail["EventSelectors"]) == 1
+
+
+def test_cloudtrail_may_describe_the_logs_key_without_an_encryption_context(synthesized: Synthesized) -> None:
+    """DescribeKey carries no encryption context: conditioning it on one locks CloudTrail out
+    (REFERENCE.md "AWS constraints"; region_keys cites CloudTrail's key-policy page)."""
+    for stack in ("PrimaryFoundation", "DrFoundation"):
+        statements = [
+            statement
+            for key in synthesized.resources("AWS::KMS::Key", stack).values()
+            for statement in key["Properties"]["KeyPolicy"]["Statement"]
+            if statement.get("Principal", {}).get("Service") == "cloudtrail.amazonaws.com"
+        ]
+        describe = [s for s in statements if "kms:DescribeKey" in json.dumps(s["Action"])]
+        assert len(describe) == 1
+        assert "kms:EncryptionContext" not in json.dumps(describe[0].get("Condition", {}))
+        generate = [s for s in statements if "kms:GenerateDataKey*" in json.dumps(s["Action"])]
+        assert len(generate) == 1 and "kms:EncryptionContext:aws:cloudtrail:arn" in json.dumps(generate[0])
+
+
+def test_raw_archives_tier_down_and_expire_old_versions(synthesized: Synthesized) -> None:
+    """~5 TB: IA after 30 days (S3's minimum for that transition), Glacier IR after 90, noncurrent
+    versions expire, current objects never do (raw_archive cites the S3 constraints)."""
+    archives = [
+        b["Properties"]
+        for stack in ("PrimaryServices", "DrFoundation")
+        for b in synthesized.resources("AWS::S3::Bucket", stack).values()
+        if "raw-archive" in _flat(b["Properties"].get("BucketName"))
+    ]
+    assert len(archives) == 2
+    for archive in archives:
+        (rule,) = archive["LifecycleConfiguration"]["Rules"]
+        days = {t["StorageClass"]: t["TransitionInDays"] for t in rule["Transitions"]}
+        assert days["STANDARD_IA"] >= 30 and days["GLACIER_IR"] > days["STANDARD_IA"]
+        assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+        assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] > 0
+        assert "ExpirationInDays" not in rule and rule["Status"] == "Enabled"
+
+
+def _metric_names(alarm: dict) -> set[str]:
+    props = alarm["Properties"]
+    if "MetricName" in props:
+        return {props["MetricName"]}
+    return {m["MetricStat"]["Metric"]["MetricName"] for m in props["Metrics"] if "MetricStat" in m}
+
+
 def test_lag_alarms_have_actions_and_trigger_the_runbook(synthesized: Synthesized) -> None:
     alarms = synthesized.resources("AWS::CloudWatch::Alarm")
-    metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
+    metrics = set().union(*(_metric_names(a) for a in alarms.values()))
     assert {
         "AuroraGlobalDBReplicationLag",
         "AuroraGlobalDBRPOLag",
@@ -168,15 +270,74 @@ def test_lag_alarms_have_actions_and_trigger_the_runbook(synthesized: Synthesize
     assert all(a["Properties"]["AlarmActions"] for a in alarms.values())
     rule = _one(synthesized.resources("AWS::Events::Rule", "DrServices"))
     assert "automation-definition/htdr-failover-test" in json.dumps(rule["Targets"][0]["Arn"])
+    assert json.loads(rule["Targets"][0]["Input"]) == {"Mode": ["failover"]}  # which waits for approval
     document = _one(synthesized.resources("AWS::SSM::Document", "DrServices"))
-    apis = [s["inputs"].get("Api") for s in document["Content"]["mainSteps"]]
-    assert {
-        "SwitchoverGlobalCluster",
-        "FailoverGlobalCluster",
-        "FailoverGlobalReplicationGroup",
-        "UpdateService",
-        "PutParameter",
-    } <= set(apis)
+    steps = {s["name"]: s for s in document["Content"]["mainSteps"]}
+    assert steps["ApproveDataLoss"]["action"] == "aws:approve"
+    assert steps["ApproveDataLoss"]["nextStep"] == "FailoverDatabase"
+    assert all("onFailure" in s for s in steps.values())
+
+
+def test_missing_data_never_breaches_any_alarm(synthesized: Synthesized) -> None:
+    """A metric nobody publishes must never start a failover (REFERENCE.md "Observing Aurora global
+    database lag")."""
+    for stack in ("PrimaryServices", "DrServices"):
+        for logical_id, alarm in synthesized.resources("AWS::CloudWatch::Alarm", stack).items():
+            assert alarm["Properties"]["TreatMissingData"] in {"notBreaching", "ignore"}, logical_id
+
+
+def test_aurora_lag_alarms_watch_the_dimension_sets_aurora_publishes(synthesized: Synthesized) -> None:
+    """Secondary-side Aurora global metrics: {DBClusterIdentifier, SourceRegion} and {DBClusterIdentifier}
+    (services_stack.aurora_global_dimensions cites the sources), combined with MAX."""
+    aurora = [
+        a["Properties"]
+        for a in synthesized.resources("AWS::CloudWatch::Alarm", "DrServices").values()
+        if _metric_names(a) & {"AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag"}
+    ]
+    assert len(aurora) == 3  # replication lag, RPO lag, primary unreachable
+    for props in aurora:
+        expression = [m for m in props["Metrics"] if "Expression" in m]
+        assert len(expression) == 1 and expression[0]["Expression"].startswith("MAX(")
+        assert expression[0].get("ReturnData", True) is True
+        dimension_sets = [
+            {d["Name"]: d["Value"] for d in m["MetricStat"]["Metric"]["Dimensions"]}
+            for m in props["Metrics"]
+            if "MetricStat" in m
+        ]
+        assert {"DBClusterIdentifier": "htdr-patients-dr-test", "SourceRegion": "ca-central-1"} in (
+            dimension_sets
+        )
+        assert {"DBClusterIdentifier": "htdr-patients-dr-test"} in dimension_sets
+        assert props["TreatMissingData"] == "notBreaching"
+
+
+def test_runbook_role_may_do_every_call_the_runbook_makes(synthesized: Synthesized) -> None:
+    document = _one(synthesized.resources("AWS::SSM::Document", "DrServices"))
+    prefixes = {
+        "rds": "rds",
+        "efs": "elasticfilesystem",
+        "elasticache": "elasticache",
+        "ecs": "ecs",
+        "ssm": "ssm",
+        "route53": "route53",
+    }
+    needed = {
+        f"{prefixes[s['inputs']['Service']]}:{s['inputs']['Api']}"
+        for s in document["Content"]["mainSteps"]
+        if "Service" in s.get("inputs", {})
+    } | {"rds:DescribeGlobalClusters", "rds:DescribeDBClusters"}  # the poll script's calls
+    policies = [
+        p["Properties"]["PolicyDocument"]
+        for p in synthesized.resources("AWS::IAM::Policy", "DrServices").values()
+        if "FailoverAutomationRole" in json.dumps(p["Properties"]["Roles"])
+    ]
+    granted = {
+        action
+        for policy in policies
+        for statement in policy["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert needed <= granted, needed - granted
 
 
 def test_dr_processor_runs_at_standby_size(synthesized: Synthesized) -> None:

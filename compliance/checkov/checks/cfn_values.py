@@ -7,11 +7,24 @@ helpers so they all agree on what "set", "true" and "contains the suffix" mean.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+# checkov loads this folder as external checks, outside the project's environment; the retention
+# figures the checks verify live once in ``contracts`` (which imports nothing), so put the project
+# root on the path to read them from there.
+_PROJECT_ROOT = str(Path(__file__).resolve().parents[3])
+if _PROJECT_ROOT not in sys.path:
+    sys.path.append(_PROJECT_ROOT)
 
 #: Tags every taggable resource must carry (DESIGN §3: ``Tags.of(app)``).
 REQUIRED_TAGS: tuple[str, ...] = ("Project", "Environment", "DataClassification", "Compliance", "Owner")
+
+#: The data-classification tag and its PHI value (cdk_app.data_classification): unlabelled means PHI.
+CLASSIFICATION_TAG = "DataClassification"
+PHI = "PHI"
 
 #: The tag whose value is the deployment's environment suffix.
 ENVIRONMENT_TAG = "Environment"
@@ -139,3 +152,14 @@ def denies_insecure_transport(document: Any) -> bool:
         if everyone and service_wide:
             return True
     return False
+
+
+def holds_phi(conf: dict[str, Any], resource_type: str) -> bool:
+    """A store is PHI unless it is labelled otherwise (the app's safe default)."""
+    labels = tags(conf, resource_type) or {}
+    return labels.get(CLASSIFICATION_TAG, PHI) == PHI
+
+
+def is_aws_managed_key(value: Any) -> bool:
+    """A key reference naming an AWS-managed key (``alias/aws/...``), not a customer key."""
+    return any("alias/aws/" in part for part in literal_strings(value))

@@ -8,21 +8,27 @@ import pytest
 
 from compliance.controls.catalog import CatalogError, load_catalog
 
-#: The 15 Security Rule paragraphs REFERENCE.md says the catalog must carry.
+#: The Security Rule paragraphs the catalog must carry: REFERENCE.md's 15 and the contingency-plan
+#: standard, unique user identification, emergency access, automatic logoff and in-transit integrity.
 EXPECTED_CITATIONS = [
     "164.308(a)(1)(ii)(D)",
+    "164.308(a)(7)(i)",
     "164.308(a)(7)(ii)(A)",
     "164.308(a)(7)(ii)(B)",
     "164.308(a)(7)(ii)(C)",
     "164.308(a)(7)(ii)(D)",
     "164.308(a)(7)(ii)(E)",
     "164.312(a)(1)",
+    "164.312(a)(2)(i)",
+    "164.312(a)(2)(ii)",
+    "164.312(a)(2)(iii)",
     "164.312(a)(2)(iv)",
     "164.312(b)",
     "164.312(c)(1)",
     "164.312(c)(2)",
     "164.312(d)",
     "164.312(e)(1)",
+    "164.312(e)(2)(i)",
     "164.312(e)(2)(ii)",
     "164.316(b)(2)(i)",
 ]
@@ -43,7 +49,9 @@ def test_every_citation_has_a_control_and_every_gap_says_what_to_inspect() -> No
 
 
 def test_control_ids_are_unique() -> None:
-    ids = [control.id for citation in load_catalog().citations for control in citation.controls]
+    catalog = load_catalog()
+    ids = [control.id for citation in catalog.citations for control in citation.controls]
+    ids += [control.id for control in catalog.engineering]
     assert len(ids) == len(set(ids))
 
 
@@ -65,3 +73,40 @@ def test_malformed_catalog_is_one_clear_line(tmp_path: Path) -> None:
         load_catalog(bad)
     with pytest.raises(CatalogError, match="cannot read it"):
         load_catalog(tmp_path / "missing.yaml")
+
+
+#: One failing property flags only the citations it belongs to (the checks were split for this).
+PRECISE_MAPPINGS = {
+    "CKV_HT_3": ["164.312(e)(1)", "164.312(e)(2)(i)", "164.312(e)(2)(ii)"],  # force_ssl: transit only
+    "CKV_HT_18": ["164.308(a)(7)(ii)(B)"],  # global_db_rpo: the DR plan only
+    "CKV_HT_5": ["164.312(e)(1)", "164.312(e)(2)(i)", "164.312(e)(2)(ii)"],  # cache TLS
+    "CKV_HT_20": ["164.312(d)"],  # cache AUTH: authentication only
+    "CKV_HT_17": ["164.312(a)(2)(iv)"],  # customer keys: encryption at rest only
+    "CKV_HT_7": ["164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"],  # S3 RTC replication: not in transit
+    "CKV_HT_10": ["164.316(b)(2)(i)"],  # log retention only
+    "CKV_HT_16": ["164.308(a)(7)(ii)(A)"],
+}
+
+
+def test_each_check_cites_only_what_its_failing_property_endangers() -> None:
+    catalog = load_catalog()
+    for check_id, citations in PRECISE_MAPPINGS.items():
+        assert [c.id for c in catalog.citations_for(check_id, "checkov")] == citations, check_id
+
+
+def test_hygiene_checks_cite_no_hipaa_control_and_skip_production() -> None:
+    catalog = load_catalog()
+    for check_id in ("CKV_HT_11", "CKV_HT_12"):
+        assert catalog.citations_for(check_id) == []
+        assert [c.id for c in catalog.engineering_controls_for(check_id, "checkov")] == ["HT-ENV-HYGIENE"]
+    production = catalog.checks_for_profile("checkov", "production")
+    everywhere = catalog.checks_for_profile("checkov", "non-production")
+    assert set(everywhere) - set(production) == {"CKV_HT_11", "CKV_HT_12"}
+
+
+def test_new_citations_say_what_to_inspect() -> None:
+    catalog = load_catalog()
+    by_id = {c.id: c for c in catalog.citations}
+    for citation in ("164.308(a)(7)(i)", "164.312(a)(2)(i)", "164.312(a)(2)(ii)", "164.312(a)(2)(iii)"):
+        assert all(control.is_manual and control.manual for control in by_id[citation].controls), citation
+    assert not all(control.is_manual for control in by_id["164.312(e)(2)(i)"].controls)

@@ -27,26 +27,21 @@ EXPECTED: dict[str, tuple[str, set[str], set[str]]] = {
         {"AWS::Kinesis::Stream.CustomerKeyStream"},
         {"AWS::Kinesis::Stream.UnencryptedStream", "AWS::Kinesis::Stream.AwsManagedKeyStream"},
     ),
-    "AuroraParameterGroupSslAndRpo": (
+    "AuroraForcesSsl": (
         "CKV_HT_3",
         {"AWS::RDS::DBClusterParameterGroup.ClusterParams", "AWS::RDS::DBCluster.Cluster"},
         {
             "AWS::RDS::DBClusterParameterGroup.NoForceSsl",
-            "AWS::RDS::DBClusterParameterGroup.NoGlobalDbRpo",
-            "AWS::RDS::DBClusterParameterGroup.RpoAboveObjective",
+            "AWS::RDS::DBClusterParameterGroup.ForceSslMissing",
             "AWS::RDS::DBCluster.DefaultGroupCluster",
         },
     ),
-    "EfsReplicatedTlsOnly": (
+    "EfsReplicated": (
         "CKV_HT_4",
         {"AWS::EFS::FileSystem.ReplicatedFs", "AWS::EFS::FileSystem.ReplicaDestinationFs"},
-        {
-            "AWS::EFS::FileSystem.UnencryptedFs",
-            "AWS::EFS::FileSystem.UnreplicatedFs",
-            "AWS::EFS::FileSystem.NoTlsPolicyFs",
-        },
+        {"AWS::EFS::FileSystem.UnreplicatedFs", "AWS::EFS::FileSystem.EmptyDestinationsFs"},
     ),
-    "ElastiCacheEncryptedWithAuth": (
+    "ElastiCacheRequiresTls": (
         "CKV_HT_5",
         {
             "AWS::ElastiCache::ReplicationGroup.PrimaryCache",
@@ -55,9 +50,6 @@ EXPECTED: dict[str, tuple[str, set[str], set[str]]] = {
         {
             "AWS::ElastiCache::ReplicationGroup.NoTransitEncryption",
             "AWS::ElastiCache::ReplicationGroup.PreferredTransitOnly",
-            "AWS::ElastiCache::ReplicationGroup.NoAtRestKey",
-            "AWS::ElastiCache::ReplicationGroup.NoAuthToken",
-            "AWS::ElastiCache::ReplicationGroup.LiteralAuthToken",
         },
     ),
     "ElastiCacheInGlobalDatastore": (
@@ -88,19 +80,19 @@ EXPECTED: dict[str, tuple[str, set[str], set[str]]] = {
             "AWS::S3::BucketPolicy.AllowInsteadOfDeny",
         },
     ),
-    "CloudTrailMultiRegionValidated": (
+    "CloudTrailMultiRegion": (
         "CKV_HT_9",
         {"AWS::CloudTrail::Trail.AuditTrail"},
         {
             "AWS::CloudTrail::Trail.SingleRegionTrail",
-            "AWS::CloudTrail::Trail.UnvalidatedTrail",
-            "AWS::CloudTrail::Trail.UnencryptedTrail",
+            "AWS::CloudTrail::Trail.StoppedTrail",
+            "AWS::CloudTrail::Trail.NoCloudWatchTrail",
         },
     ),
-    "LogGroupEncryptedLongRetention": (
+    "LogGroupLongRetention": (
         "CKV_HT_10",
         {"AWS::Logs::LogGroup.SixYears", "AWS::Logs::LogGroup.NeverExpires"},
-        {"AWS::Logs::LogGroup.Unencrypted", "AWS::Logs::LogGroup.ShortRetention"},
+        {"AWS::Logs::LogGroup.ShortRetention", "AWS::Logs::LogGroup.FiveYears"},
     ),
     "NoRetainPolicy": (
         "CKV_HT_11",
@@ -132,6 +124,118 @@ EXPECTED: dict[str, tuple[str, set[str], set[str]]] = {
             "AWS::Kinesis::Stream.MissingOwnerStream",
             "AWS::EFS::FileSystem.EmptyComplianceFileSystem",
         },
+    ),
+    "SecurityGroupNoPublicDataPortIngress": (
+        "CKV_HT_14",
+        {
+            "AWS::EC2::SecurityGroup.VpcOnlySg",
+            "AWS::EC2::SecurityGroup.PublicHttpsSg",
+            "AWS::EC2::SecurityGroupIngress.FromPeerGroup",
+        },
+        {
+            "AWS::EC2::SecurityGroup.InlinePostgresFromAnywhere",
+            "AWS::EC2::SecurityGroup.InlineAllTrafficIpv6",
+            "AWS::EC2::SecurityGroupIngress.RedisFromAnywhere",
+            "AWS::EC2::SecurityGroupIngress.WideRangeCoversNfs",
+        },
+    ),
+    "VpcFlowLogsEnabled": (
+        "CKV_HT_15",
+        {"AWS::EC2::VPC.LoggedVpc"},
+        {"AWS::EC2::VPC.UnloggedVpc"},
+    ),
+    "AuroraBackupRetention": (
+        "CKV_HT_16",
+        {"AWS::RDS::DBCluster.ThirtyFiveDays", "AWS::RDS::DBCluster.ThirtyFiveAsText"},
+        {
+            "AWS::RDS::DBCluster.OneDay",
+            "AWS::RDS::DBCluster.DefaultRetention",
+            "AWS::RDS::DBCluster.SevenDays",
+        },
+    ),
+    "PhiStoreCustomerManagedKey": (
+        "CKV_HT_17",
+        {
+            "AWS::RDS::DBCluster.EncryptedCluster",
+            "AWS::ElastiCache::ReplicationGroup.EncryptedCache",
+            "AWS::ElastiCache::ReplicationGroup.SecondaryCache",
+            "AWS::EFS::FileSystem.EncryptedFs",
+            "AWS::S3::Bucket.PhiBucket",
+            "AWS::Logs::LogGroup.EncryptedLogGroup",
+        },
+        {
+            "AWS::RDS::DBCluster.UnencryptedCluster",
+            "AWS::RDS::DBCluster.AwsManagedKeyCluster",
+            "AWS::RDS::DBCluster.AwsAliasCluster",
+            "AWS::ElastiCache::ReplicationGroup.CacheWithoutKey",
+            "AWS::EFS::FileSystem.FsWithoutKey",
+            "AWS::S3::Bucket.SseS3PhiBucket",
+            "AWS::S3::Bucket.UnlabelledBucketNoKey",
+            "AWS::Logs::LogGroup.PlainLogGroup",
+        },
+    ),
+    "AuroraGlobalDbRpoBounded": (
+        "CKV_HT_18",
+        {"AWS::RDS::DBClusterParameterGroup.ClusterParams"},
+        {
+            "AWS::RDS::DBClusterParameterGroup.NoGlobalDbRpo",
+            "AWS::RDS::DBClusterParameterGroup.RpoAboveObjective",
+            "AWS::RDS::DBClusterParameterGroup.RpoBelowAwsMinimum",
+        },
+    ),
+    "EfsFileSystemPolicyRequiresTls": (
+        "CKV_HT_19",
+        {"AWS::EFS::FileSystem.TlsOnlyFs"},
+        {
+            "AWS::EFS::FileSystem.NoPolicyFs",
+            "AWS::EFS::FileSystem.AllowOnlyPolicyFs",
+            "AWS::EFS::FileSystem.DenyWithoutTlsConditionFs",
+        },
+    ),
+    "ElastiCacheAuthFromSecretsManager": (
+        "CKV_HT_20",
+        {
+            "AWS::ElastiCache::ReplicationGroup.PrimaryCache",
+            "AWS::ElastiCache::ReplicationGroup.SecondaryCache",
+        },
+        {
+            "AWS::ElastiCache::ReplicationGroup.NoAuthToken",
+            "AWS::ElastiCache::ReplicationGroup.LiteralAuthToken",
+        },
+    ),
+    "AuroraAuditLogging": (
+        "CKV_HT_21",
+        {"AWS::RDS::DBClusterParameterGroup.AuditedParams", "AWS::RDS::DBCluster.ExportingCluster"},
+        {
+            "AWS::RDS::DBClusterParameterGroup.NoPgaudit",
+            "AWS::RDS::DBClusterParameterGroup.PgauditLogsNothing",
+            "AWS::RDS::DBCluster.NoLogExports",
+            "AWS::RDS::DBCluster.WrongLogExported",
+        },
+    ),
+    "NoSecretCreated": (
+        "CKV_HT_22",
+        set(),
+        {"AWS::SecretsManager::Secret.GeneratedDbSecret"},
+    ),
+    "KinesisStreamRetention": (
+        "CKV_HT_23",
+        {"AWS::Kinesis::Stream.WeekStream", "AWS::Kinesis::Stream.TwoWeekStream"},
+        {"AWS::Kinesis::Stream.DefaultStream", "AWS::Kinesis::Stream.DayStream"},
+    ),
+    "BackupPlanRetainsAndCopies": (
+        "CKV_HT_24",
+        {"AWS::Backup::BackupPlan.DailyWithCopy", "AWS::Backup::BackupPlan.KeptForever"},
+        {
+            "AWS::Backup::BackupPlan.ShortRetention",
+            "AWS::Backup::BackupPlan.ShortCopy",
+            "AWS::Backup::BackupPlan.NoCopy",
+        },
+    ),
+    "KmsKeyPolicyNoExternalPrincipal": (
+        "CKV_HT_25",
+        {"AWS::KMS::Key.AccountOnlyKey", "AWS::KMS::Key.SubAccountKey"},
+        {"AWS::KMS::Key.EveryoneKey", "AWS::KMS::Key.ForeignAccountKey", "AWS::KMS::Key.AwsStarKey"},
     ),
 }
 

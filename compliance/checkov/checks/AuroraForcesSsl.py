@@ -1,8 +1,9 @@
-"""CKV_HT_3 — Aurora PostgreSQL forces SSL and bounds the global-database lag with ``rds.global_db_rpo``.
+"""CKV_HT_3 — Aurora PostgreSQL refuses connections without TLS (``rds.force_ssl=1``).
 
-A cluster parameter group must set ``rds.force_ssl=1`` (§164.312(e)) and ``rds.global_db_rpo`` below the
-RPO objective (900 s), so the primary refuses commits the DR side could not cover (REFERENCE.md). A
-cluster left on the engine's default parameter group has neither, so clusters are checked too.
+The cluster parameter group must set ``rds.force_ssl`` to 1 (§164.312(e)(1), (e)(2)(i), (e)(2)(ii)).
+A cluster left on the engine's default parameter group does not force SSL, so clusters are checked too.
+The global-database RPO bound lives in its own check (CKV_HT_18): a loose RPO is a DR-plan gap, not a
+transmission-security one.
 """
 
 from __future__ import annotations
@@ -13,19 +14,15 @@ from cfn_values import as_int, is_set, properties
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-#: AWS's lower bound for rds.global_db_rpo, and the RPO objective it must stay under (seconds).
-MIN_GLOBAL_DB_RPO = 20
-RPO_OBJECTIVE_SECONDS = 900
 
-
-class AuroraParameterGroupSslAndRpo(BaseResourceCheck):
-    """Fails Aurora PostgreSQL parameter groups without SSL/RPO settings and clusters on default groups."""
+class AuroraForcesSsl(BaseResourceCheck):
+    """Fails Aurora PostgreSQL parameter groups without rds.force_ssl=1 and clusters on default groups."""
 
     def __init__(self) -> None:
         super().__init__(
-            name="Aurora PostgreSQL forces SSL and sets rds.global_db_rpo below the RPO objective",
+            name="Aurora PostgreSQL forces SSL (rds.force_ssl=1)",
             id="CKV_HT_3",
-            categories=[CheckCategories.ENCRYPTION, CheckCategories.BACKUP_AND_RECOVERY],
+            categories=[CheckCategories.ENCRYPTION],
             supported_resources=["AWS::RDS::DBClusterParameterGroup", "AWS::RDS::DBCluster"],
         )
 
@@ -41,9 +38,7 @@ class AuroraParameterGroupSslAndRpo(BaseResourceCheck):
             return CheckResult.UNKNOWN
         group = props.get("DBClusterParameterGroupName")
         if not is_set(group) or (isinstance(group, str) and group.startswith("default.")):
-            self.details.append(
-                "the cluster uses the default parameter group (no force_ssl, no global_db_rpo)"
-            )
+            self.details.append("the cluster uses the default parameter group, which does not force SSL")
             return CheckResult.FAILED
         return CheckResult.PASSED
 
@@ -54,15 +49,9 @@ class AuroraParameterGroupSslAndRpo(BaseResourceCheck):
         parameters = props.get("Parameters")
         parameters = parameters if isinstance(parameters, dict) else {}
         if as_int(parameters.get("rds.force_ssl")) != 1:
-            self.details.append("rds.force_ssl is not 1")
-            return CheckResult.FAILED
-        rpo = as_int(parameters.get("rds.global_db_rpo"))
-        if rpo is None or not MIN_GLOBAL_DB_RPO <= rpo < RPO_OBJECTIVE_SECONDS:
-            self.details.append(
-                f"rds.global_db_rpo must be set between {MIN_GLOBAL_DB_RPO} and {RPO_OBJECTIVE_SECONDS - 1} s"
-            )
+            self.details.append("rds.force_ssl is not 1: set it to 1 in the cluster parameter group")
             return CheckResult.FAILED
         return CheckResult.PASSED
 
 
-check = AuroraParameterGroupSslAndRpo()
+check = AuroraForcesSsl()

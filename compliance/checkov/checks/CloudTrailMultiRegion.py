@@ -1,7 +1,9 @@
-"""CKV_HT_9 — the audit trail is multi-region, validated, KMS-encrypted, logging and sent to CloudWatch.
+"""CKV_HT_9 — the audit trail is logging, multi-region and delivered to CloudWatch Logs.
 
-One check for the whole audit-trail control (§164.308(a)(1)(ii)(D), §164.312(b)): a trail that covers one
-region, or whose files cannot be validated, or that nobody can alarm on, does not support activity review.
+What activity review and audit controls need (§164.308(a)(1)(ii)(D), §164.312(b)): a trail that is off,
+covers one region, or that nobody can alarm on does not support review. Log-file validation (integrity,
+§164.312(c)(2)) and the trail's KMS key are checkov's CKV_AWS_36 and CKV_AWS_35, so each failure cites
+only what it endangers.
 """
 
 from __future__ import annotations
@@ -13,25 +15,23 @@ from checkov.cloudformation.checks.resource.base_resource_check import BaseResou
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 
-class CloudTrailMultiRegionValidated(BaseResourceCheck):
-    """Fails a trail missing any of: logging, multi-region, log validation, KMS key, CloudWatch Logs."""
+class CloudTrailMultiRegion(BaseResourceCheck):
+    """Fails a trail that is not logging, not multi-region, or not delivered to CloudWatch Logs."""
 
     def __init__(self) -> None:
         super().__init__(
-            name="CloudTrail is logging, multi-region, validated, KMS-encrypted and sent to CloudWatch Logs",
+            name="CloudTrail is logging, multi-region and sent to CloudWatch Logs",
             id="CKV_HT_9",
             categories=[CheckCategories.LOGGING],
             supported_resources=["AWS::CloudTrail::Trail"],
         )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        """Every audit-trail property must be on."""
+        """Every coverage property must be on."""
         props = properties(conf)
         required = {
             "IsLogging": is_true(props.get("IsLogging")),
             "IsMultiRegionTrail": is_true(props.get("IsMultiRegionTrail")),
-            "EnableLogFileValidation": is_true(props.get("EnableLogFileValidation")),
-            "KMSKeyId": is_set(props.get("KMSKeyId")),
             "CloudWatchLogsLogGroupArn": is_set(props.get("CloudWatchLogsLogGroupArn")),
         }
         missing = [name for name, ok in required.items() if not ok]
@@ -41,4 +41,4 @@ class CloudTrailMultiRegionValidated(BaseResourceCheck):
         return CheckResult.PASSED
 
 
-check = CloudTrailMultiRegionValidated()
+check = CloudTrailMultiRegion()
