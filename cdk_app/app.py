@@ -15,6 +15,7 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 
 from cdk_app.config import AppConfig, ConfigError, load_config
 from cdk_app.data_classification import CLASSIFICATION_TAG, PHI
+from cdk_app.drill_tags import tag_stacks
 from cdk_app.nag_acknowledgements import acknowledge_all
 from cdk_app.naming import Naming
 from cdk_app.provider_tags import tag_providers
@@ -95,6 +96,7 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
         # the global datastore's CloudFormation schema has no Tags property
         Tags.of(app).add(key, value, exclude_resource_types=["AWS::ElastiCache::GlobalReplicationGroup"])
     tag_providers(app, required_tags(config))
+    tag_stacks([primary_fnd, dr_fnd, primary, dr, pipeline], config)
     acknowledge_all(app, config)
     Validations.of(app).add_plugins(HIPAASecurityChecks(app), AwsSolutionsChecks(app))
     return {

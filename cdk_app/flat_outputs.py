@@ -25,16 +25,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cdk_app.config import DEFAULT_DR_REGION, DEFAULT_PRIMARY_REGION, REGION_AZS
 from cdk_app.naming import Naming
 from contracts.outputs import all_keys
+from contracts.stacks import STACK_ROLES
 
 DEFAULT_OUT = Path("cfn-outputs/flat-outputs.json")
-#: Stack roles and whether they live in the primary region (else the DR region).
-STACK_ROLES: tuple[tuple[str, bool], ...] = (
-    ("PrimaryFoundation", True),
-    ("DrFoundation", False),
-    ("PrimaryServices", True),
-    ("DrServices", False),
-    ("DrDrillPipeline", True),
-)
 
 
 class FlatOutputsError(RuntimeError):

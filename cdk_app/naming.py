@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from aws_cdk import Aws
 
+from contracts.stacks import stack_name
+
 PROJECT = "htdr"
 
 
@@ -26,7 +28,7 @@ class Naming:
 
     def stack(self, role: str) -> str:
         """CloudFormation stack name, e.g. ``Htdr-dev1-PrimaryData``."""
-        return f"Htdr-{self.suffix}-{role}"
+        return stack_name(self.suffix, role)
 
     def alias(self, key_class: str) -> str:
         """KMS alias of a key class; multi-Region replicas share it so ARNs can be rebuilt per region."""

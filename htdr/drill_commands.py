@@ -34,6 +34,7 @@ from drills.targets.local.errors import SandboxError
 from drills.targets.local.settings import DEFAULT_PORT_BASE
 from drills.targets.local_session import local_target, sandbox_settings
 from drills.targets.local_target import LocalTarget
+from htdr import aws_commands as aws_cli
 
 app = typer.Typer(add_completion=False)
 drill = typer.Typer(no_args_is_help=True, add_completion=False, help="Run, list and recover DR drills.")
@@ -45,6 +46,13 @@ StateDir = Annotated[Path, typer.Option("--state-dir", envvar="HTDR_SANDBOX_STAT
 PortBase = Annotated[int, typer.Option("--port-base", envvar="HTDR_SANDBOX_PORT_BASE", help="sandbox ports")]
 ReportsDir = Annotated[Path, typer.Option("--reports-dir", help="journals go to <dir>/drills/")]
 Params = Annotated[list[str] | None, typer.Option("--set", help="drill parameter KEY=VALUE (repeatable)")]
+TargetKind = Annotated[str, typer.Option("--target", help="'local' (sandbox) or 'aws' (deployed)")]
+Outputs = Annotated[Path, typer.Option("--outputs", help="aws: flat outputs of the deployed stacks")]
+Allow = Annotated[list[str] | None, typer.Option(
+    "--allow-suffix", envvar="HTDR_DRILL_ALLOWLIST", help="aws: suffix drills may act on (repeatable)")]
+Confirm = Annotated[str | None, typer.Option("--confirm", help="aws: suffix, allows a destructive drill")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="aws: print every AWS call and rollback; exit")]
+PollS = Annotated[float, typer.Option("--poll-s", min=0, help="aws: seconds between status polls")]
 
 
 @contextmanager
@@ -109,13 +117,26 @@ def run(
     reports_dir: ReportsDir = REPORTS_DIR,
     params: Params = None,
     manage_sandbox: Annotated[bool, typer.Option(help="start the sandbox if needed, stop it after")] = False,
+    target_kind: TargetKind = "local",
+    outputs: Outputs = aws_cli.DEFAULT_OUTPUTS,
+    allow_suffix: Allow = None,
+    confirm: Confirm = None,
+    dry_run: DryRun = False,
+    poll_s: PollS = 5.0,
 ) -> None:
-    """Run one drill against the local sandbox and write its journal."""
+    """Run one drill against the local sandbox (or ``--target aws``) and write its journal."""
     with _user_errors():
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}: choose one of {', '.join(SCENARIOS)}")
         config = _parse_params(params or [], {})
         progress, stop = _progress(), _stop_on_signals()
+        if _target(target_kind, dry_run) == "aws":
+            request = aws_cli.aws_request(outputs, allow_suffix, confirm, reports_dir, poll_s)
+            journal = aws_cli.run(scenario, request, config, dry_run, console, progress, stop)
+            if journal is not None:
+                _summary(journal)
+                raise typer.Exit(0 if journal.status.value == "passed" else 2)
+            return
         with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress,
                           one_drill=True) as target:
             result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop,
@@ -131,9 +152,18 @@ def recover(
     state_dir: StateDir = Path(".sandbox"),
     port_base: PortBase = DEFAULT_PORT_BASE,
     reports_dir: ReportsDir = REPORTS_DIR,
+    target_kind: TargetKind = "local",
+    outputs: Outputs = aws_cli.DEFAULT_OUTPUTS,
+    allow_suffix: Allow = None,
+    poll_s: PollS = 5.0,
 ) -> None:
-    """Restore the sandbox after a drill process was killed mid-fault (its rollbacks never ran)."""
+    """Restore the target after a drill process was killed mid-fault (its rollbacks never ran)."""
     with _user_errors():
+        if _target(target_kind, False) == "aws":
+            request = aws_cli.aws_request(outputs, allow_suffix, None, reports_dir, poll_s)
+            if not aws_cli.recover(request, console, _progress(), _alive):
+                raise typer.Exit(1)
+            return
         target = LocalTarget(sandbox_settings(state_dir, port_base))
         marker = recover_target(target, reports_dir, _alive)
         if marker is None:
@@ -171,6 +201,14 @@ def list_scenarios() -> None:
     for name, cls in SCENARIOS.items():
         table.add_row(name, cls.description)
     console.print(table)
+
+
+def _target(kind: str, is_dry_run: bool) -> str:
+    if kind not in ("local", "aws"):
+        raise ValueError(f"--target {kind!r}: use 'local' (the sandbox) or 'aws' (the deployed stacks)")
+    if is_dry_run and kind != "aws":
+        raise ValueError("--dry-run prints the AWS calls of a drill: add --target aws")
+    return kind
 
 
 def _summary(j: DrillJournal) -> None:

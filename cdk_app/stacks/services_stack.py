@@ -21,6 +21,7 @@ from cdk_app.constructs.backup_protection import BackupProtection
 from cdk_app.constructs.client_failover_record import ClientFailoverRecord
 from cdk_app.constructs.event_stream import EventStream
 from cdk_app.constructs.failover_runbook import FailoverRunbook, FailoverTargets
+from cdk_app.constructs.fis_experiments import FisExperiments
 from cdk_app.constructs.ingest_api import HEALTH_PATH, IngestApi
 from cdk_app.constructs.lag_alarms import LagAlarms, LagAlarmSpec
 from cdk_app.constructs.patient_store import DB_NAME, DB_PORT, PatientStore
@@ -189,6 +190,18 @@ class ServicesStack(Stack):
         self.store.connections.allow_default_port_from(self.processor.security_group)
         self.cache.connections.allow_default_port_from(self.processor.security_group)
         if is_primary:
+            self.fis = FisExperiments(
+                self,
+                "Fis",
+                config=config,
+                naming=naming,
+                side=self.label,
+                region=config.region_of(side),
+                vpc=network.vpc,
+                data_subnets=network.data_subnets,
+                stream_name=naming.name("events"),
+                logs_key=keys.logs_key,
+            )
             self._primary_extras(foundation)
             emit(self, OutputKey.DB_SECRET_ARN, db_secret.secret_arn, "Existing Aurora master secret")
             emit(self, OutputKey.CACHE_SECRET_ARN, cache_secret.secret_arn, "Existing cache AUTH secret")

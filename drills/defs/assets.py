@@ -68,11 +68,16 @@ def drill_asset(scenario: str) -> AssetsDefinition:
             raise Failure(str(err), allow_retries=False) from None
         log = context.log.info
         try:
+            context.instance.add_run_tags(context.run.run_id, drill_target.run_tags())
+            if drill_target.kind == "aws":
+                journal, path = drill_target.run_aws(scenario, drill_config, context.run.run_id[:12], log)
+                return MaterializeResult(metadata=materialization_metadata(journal, str(path)),
+                                         check_results=check_results(journal))
             with drill_target.open(log) as target:
                 reports = drill_target.reports_path
                 result = run_drill(target, scenario, drill_config, reports, progress=log,
                                    run_id=context.run.run_id[:12], validator=suites_validator(reports))
-        except PreconditionFailed as err:
+        except (PreconditionFailed, ValueError) as err:  # ValueError: an aws refusal or bad outputs file
             raise Failure(str(err), allow_retries=False) from None
         return MaterializeResult(metadata=materialization_metadata(result.journal, str(result.path)),
                                  check_results=check_results(result.journal))

@@ -1,0 +1,61 @@
+"""The Aurora master credentials, read from the Secrets Manager secret the outputs name.
+
+The secret is the pre-existing one the CDK app imports (``contracts.secrets`` keys). The values go
+straight into a connection string handed to psycopg; they are never logged or put in an exception.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from contracts.outputs import OutputKey, RegionalKey, Side
+from contracts.secrets import DB_PASSWORD, DB_USERNAME
+from drills.targets.aws.executor import ClientFactory
+from drills.targets.aws.outputs import AwsOutputs
+
+
+class CredentialsError(ValueError):
+    """The secret could not be read or lacks a key; the message names the secret's ARN, never a value."""
+
+
+@dataclass(frozen=True, repr=False)
+class DbCredentials:
+    username: str
+    password: str
+
+
+def db_credentials(outputs: AwsOutputs, clients: ClientFactory, side: Side) -> DbCredentials:
+    """From the secret's replica in ``side``'s region (the DR side reads it there during an outage)."""
+    arn = replica_arn(outputs.get(OutputKey.DB_SECRET_ARN), outputs.region(side))
+    try:
+        raw = clients("secretsmanager", outputs.region(side)).get_secret_value(SecretId=arn)["SecretString"]
+        data = json.loads(raw)
+        return DbCredentials(username=str(data[DB_USERNAME]), password=str(data[DB_PASSWORD]))
+    except (KeyError, ValueError, TypeError):
+        raise CredentialsError(
+            f"secret {arn}: expected JSON with {DB_USERNAME!r} and {DB_PASSWORD!r}"
+        ) from None
+    except Exception as err:
+        raise CredentialsError(
+            f"secret {arn} not readable in {outputs.region(side)} ({type(err).__name__})"
+        ) from None
+
+
+def replica_arn(arn: str, region: str) -> str:
+    """The ARN of the secret's replica in ``region``: a replica keeps the primary's name and suffix, only
+    the Region part differs (https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html)."""
+    parts = arn.split(":")
+    if len(parts) < 7 or parts[2] != "secretsmanager":
+        return arn
+    return ":".join([*parts[:3], region, *parts[4:]])
+
+
+def writer_dsn(outputs: AwsOutputs, side: Side, creds: DbCredentials, host: str | None = None) -> str:
+    """libpq URL of ``side``'s cluster endpoint, TLS required (``rds.force_ssl``); carries the password."""
+    endpoint = host or outputs.of(side, RegionalKey.WRITER_ENDPOINT)
+    return (
+        f"postgresql://{quote(creds.username, safe='')}:{quote(creds.password, safe='')}@{endpoint}:"
+        f"{outputs.get(OutputKey.DB_PORT)}/{outputs.get(OutputKey.DB_NAME)}?sslmode=require&connect_timeout=5"
+    )
