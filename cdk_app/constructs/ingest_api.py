@@ -189,7 +189,7 @@ class IngestApi(Construct):
 
     def _health_resource(self) -> None:
         """``GET /health`` → 200 from a MOCK integration: what a Route 53 health check can reach."""
-        self.api.root.add_resource(HEALTH_PATH).add_method(
+        method = self.api.root.add_resource(HEALTH_PATH).add_method(
             "GET",
             apigw.MockIntegration(
                 request_templates={_JSON: '{"statusCode": 200}'},
@@ -200,4 +200,14 @@ class IngestApi(Construct):
             ),
             authorization_type=apigw.AuthorizationType.NONE,
             method_responses=[apigw.MethodResponse(status_code="200")],
+        )
+        cfn = method.node.default_child
+        assert isinstance(cfn, apigw.CfnMethod)
+        cfn.add_metadata(
+            "checkov",
+            {
+                "skip": [
+                    {"id": "CKV_AWS_59", "comment": "MOCK health answer for Route 53: no backend behind it"}
+                ]
+            },
         )

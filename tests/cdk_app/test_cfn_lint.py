@@ -1,7 +1,9 @@
 """cfn-lint (pinned 1.58) on every synthesized template, in the region it deploys to, for both profiles.
 
-Errors and the warnings that mean "will not deploy" fail; any other warning must be acknowledged with
-its reason in cdk_app/cfn_lint_acknowledgements.yaml, and an acknowledgement nothing triggers is stale.
+The policy is the gate's (compliance/cfn_lint_findings.py) applied to the app's one policy file,
+cdk_app/cfn_lint_acknowledgements.yaml: errors and the warnings that mean "will not deploy" fail, any
+other warning must be acknowledged there with its reason, and an acknowledgement nothing triggers is
+stale.
 """
 
 from __future__ import annotations
@@ -11,28 +13,38 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 
-from cdk_app.cfn_lint_policy import (
-    Finding,
+from cdk_app.constructs.patient_store import ENGINE, ENGINE_VERSION, GLOBAL_DATABASE_MIN_VERSION
+from compliance.cfn_lint_findings import (
+    POLICY_FILE,
+    LintFinding,
     LintPolicy,
-    LintPolicyError,
     judge,
     load_policy,
-    parse_findings,
     run_cfn_lint,
 )
-from cdk_app.constructs.patient_store import ENGINE, ENGINE_VERSION, GLOBAL_DATABASE_MIN_VERSION
 from tests.cdk_app.conftest import Synthesized
 
+CFN_LINT = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "cfn-lint"
+#: Warnings that mean CloudFormation or the service rejects the template; never acknowledgeable.
+MUST_BLOCK = {"W3690", "W3691", "W2531"}
 
-def _lint(synthesized: Synthesized) -> list[Finding]:
+
+def _lint(synthesized: Synthesized, policy: LintPolicy, out: Path) -> list[LintFinding]:
     by_region: dict[str, list[Path]] = defaultdict(list)
     for stack, region in synthesized.regions.items():
         by_region[region].append(synthesized.template_file(stack))
-    findings: list[Finding] = []
+    findings: list[LintFinding] = []
     for region, files in sorted(by_region.items()):
-        findings.extend(run_cfn_lint(files, region))
+        findings += judge(run_cfn_lint(CFN_LINT, files, [region], out / f"{region}.json"), policy)
     return findings
+
+
+def _failing(findings: list[LintFinding]) -> str:
+    return "\n".join(
+        f"{Path(f.template).name}: {f.rule} {'/'.join(f.path)}: {f.message}" for f in findings if f.fails
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,39 +53,50 @@ def policy() -> LintPolicy:
 
 
 @pytest.fixture(scope="module")
-def default_findings(synthesized: Synthesized) -> list[Finding]:
-    return _lint(synthesized)
+def default_findings(
+    synthesized: Synthesized, policy: LintPolicy, tmp_path_factory: pytest.TempPathFactory
+) -> list[LintFinding]:
+    return _lint(synthesized, policy, tmp_path_factory.mktemp("cfn-lint"))
 
 
 @pytest.fixture(scope="module")
-def production_findings(synthesized_production: Synthesized) -> list[Finding]:
-    return _lint(synthesized_production)
+def production_findings(
+    synthesized_production: Synthesized, policy: LintPolicy, tmp_path_factory: pytest.TempPathFactory
+) -> list[LintFinding]:
+    return _lint(synthesized_production, policy, tmp_path_factory.mktemp("cfn-lint-production"))
 
 
 def test_every_stack_is_linted_in_its_own_region(synthesized: Synthesized) -> None:
     assert set(synthesized.regions) == set(synthesized.templates)
     assert synthesized.regions["DrServices"] == "ca-west-1"
+    assert synthesized.regions["DrFoundation"] == "ca-west-1"
     assert synthesized.regions["PrimaryServices"] == "ca-central-1"
 
 
-def test_default_templates_have_no_deploy_breaking_finding(
-    default_findings: list[Finding], policy: LintPolicy
-) -> None:
-    verdict = judge(default_findings, policy)
-    assert verdict.ok, "\n".join(f.line() for f in verdict.failing)
+def test_default_templates_have_no_deploy_breaking_finding(default_findings: list[LintFinding]) -> None:
+    assert not any(f.fails for f in default_findings), _failing(default_findings)
 
 
-def test_production_templates_have_no_deploy_breaking_finding(
-    production_findings: list[Finding], policy: LintPolicy
-) -> None:
-    verdict = judge(production_findings, policy)
-    assert verdict.ok, "\n".join(f.line() for f in verdict.failing)
+def test_production_templates_have_no_deploy_breaking_finding(production_findings: list[LintFinding]) -> None:
+    assert not any(f.fails for f in production_findings), _failing(production_findings)
 
 
 def test_every_acknowledgement_is_still_needed(
-    default_findings: list[Finding], production_findings: list[Finding], policy: LintPolicy
+    default_findings: list[LintFinding], production_findings: list[LintFinding], policy: LintPolicy
 ) -> None:
-    assert judge(default_findings + production_findings, policy).stale == []
+    used = {f.rule for f in default_findings + production_findings if f.verdict == "acknowledged"}
+    assert set(policy.acknowledged) - used == set()
+
+
+def test_the_policy_file_gives_a_reason_for_every_entry_and_blocks_deprecated_versions() -> None:
+    raw = yaml.safe_load(POLICY_FILE.read_text())
+    assert set(raw) == {"blocking", "acknowledged"}
+    assert set(raw["blocking"]) >= MUST_BLOCK
+    assert not set(raw["blocking"]) & set(raw["acknowledged"])
+    for section in ("blocking", "acknowledged"):
+        for rule, reason in raw[section].items():
+            assert rule[0] in "WI", f"{section}.{rule}: errors always fail, they cannot be listed"
+            assert len(reason.strip()) >= 30, f"{section}.{rule}: say why"
 
 
 def test_a_deprecated_engine_version_fails_the_policy(
@@ -87,8 +110,8 @@ def test_a_deprecated_engine_version_fails_the_policy(
         cluster["Properties"]["EngineVersion"] = "16.6"
     broken = tmp_path / "DrServices.template.json"
     broken.write_text(json.dumps(template))
-    verdict = judge(run_cfn_lint([broken], "ca-west-1"), policy)
-    assert "W3690" in {f.rule for f in verdict.failing}
+    findings = judge(run_cfn_lint(CFN_LINT, [broken], ["ca-west-1"], tmp_path / "out.json"), policy)
+    assert "W3690" in {f.rule for f in findings if f.fails}
 
 
 def test_engine_version_supports_global_databases_in_both_regions() -> None:
@@ -96,50 +119,3 @@ def test_engine_version_supports_global_databases_in_both_regions() -> None:
     major, minor = (int(part) for part in ENGINE_VERSION.split("."))
     assert ENGINE == "aurora-postgresql"
     assert (major, minor) >= GLOBAL_DATABASE_MIN_VERSION and major == GLOBAL_DATABASE_MIN_VERSION[0]
-
-
-def _finding(rule: str, level: str = "Warning") -> Finding:
-    return Finding(rule=rule, level=level, message="m", template="t.json", path="Resources/X")
-
-
-def test_policy_sorts_findings() -> None:
-    policy = LintPolicy(blocking={"W3690": "deprecated"}, acknowledged={"W3010": "pinned", "W3005": "x"})
-    verdict = judge(
-        [_finding("E3012", "Error"), _finding("W3690"), _finding("W3010"), _finding("W9999")], policy
-    )
-    assert [f.rule for f in verdict.failing] == ["E3012", "W3690", "W9999"]
-    assert [f.rule for f in verdict.acknowledged] == ["W3010"]
-    assert verdict.stale == ["W3005"]
-    assert not verdict.ok
-
-
-def test_acknowledgements_file_rejects_errors_and_missing_reasons(tmp_path: Path) -> None:
-    bad = tmp_path / "acks.yaml"
-    bad.write_text("blocking: {}\nacknowledged:\n  E3012: an error can never be acknowledged at all\n")
-    with pytest.raises(LintPolicyError, match="E3012"):
-        load_policy(bad)
-    bad.write_text("blocking: {}\nacknowledged:\n  W3010: short\n")
-    with pytest.raises(LintPolicyError, match="reason"):
-        load_policy(bad)
-    bad.write_text(
-        "blocking:\n  W3010: a reason that is long enough to pass\n"
-        "acknowledged:\n  W3010: a reason that is long enough to pass\n"
-    )
-    with pytest.raises(LintPolicyError, match="both"):
-        load_policy(bad)
-
-
-def test_parse_findings_reads_cfn_lint_json() -> None:
-    raw = json.dumps(
-        [
-            {
-                "Rule": {"Id": "W3690"},
-                "Level": "Warning",
-                "Message": "deprecated",
-                "Filename": "a.json",
-                "Location": {"Path": ["Resources", "Db", "Properties", "EngineVersion"]},
-            }
-        ]
-    )
-    (finding,) = parse_findings(raw)
-    assert (finding.rule, finding.path) == ("W3690", "Resources/Db/Properties/EngineVersion")

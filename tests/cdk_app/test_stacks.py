@@ -157,6 +157,15 @@ def test_cache_secondary_sets_only_what_a_secondary_may_set(synthesized: Synthes
     assert sorted(set(INHERITED_BY_SECONDARY) & set(dr)) == []
     primary = _one(synthesized.resources("AWS::ElastiCache::ReplicationGroup", "PrimaryServices"))
     assert set(INHERITED_BY_SECONDARY) <= set(primary)  # the primary decides all of it
+    # checkov's built-in checks cannot see inheritance: skipped on the secondary only, each with why
+    (dr_resource,) = synthesized.resources("AWS::ElastiCache::ReplicationGroup", "DrServices").values()
+    skips = dr_resource["Metadata"]["checkov"]["skip"]
+    assert {s["id"] for s in skips} == {"CKV_AWS_29", "CKV_AWS_30", "CKV_AWS_31"}
+    assert all("inherits" in s["comment"] for s in skips)
+    (primary_resource,) = synthesized.resources(
+        "AWS::ElastiCache::ReplicationGroup", "PrimaryServices"
+    ).values()
+    assert "checkov" not in primary_resource.get("Metadata", {})
 
 
 def test_efs_replicates_to_dr_and_requires_tls(synthesized: Synthesized) -> None:
