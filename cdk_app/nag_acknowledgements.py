@@ -32,6 +32,7 @@ class Ack:
 _HIPAA = "HIPAA.Security::HIPAA.Security-"
 _AWS = "AwsSolutions::AwsSolutions-"
 _IAM5 = _AWS + "IAM5"
+_FIS_ARN = "arn:<AWS::Partition>:{service}:{{primary}}:<AWS::AccountId>:{resource}"  # FIS: primary only
 _PIPELINE_ROLES = "DrDrillPipeline/DrDrill/*Role/DefaultPolicy/Resource"  # fnmatch: '*' spans '/'
 _CDK_GRANTS = (
     "CDK's CodePipeline/CodeBuild grants on the pipeline's own artifact bucket and logs key: objects are "
@@ -296,6 +297,21 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         _AWS + "ECS2",
         "Only non-secret wiring (stream name, endpoints, ports) is in the environment; credentials come "
         "from Secrets Manager",
+    ),
+    # --- FIS experiments (the aws drill target's faults) ---------------------------------------------
+    *(
+        Ack("*Services/Fis/Role/DefaultPolicy/Resource", _IAM5 + f"[Resource::{resource}]", reason)
+        for resource, reason in (
+            ("*", "FIS resolves targets with Describe*/tag:GetResources (no resource-level permissions); "
+             "ECS Describe/ListTasks and CreateNetworkAcl are limited by conditions to this cluster and "
+             "to FIS-tagged ACLs"),
+            (_FIS_ARN.format(service="ecs", resource="task/htdr-processing-{suffix}/*"),
+             "tasks of this environment's processor cluster only (task ids are generated)"),
+            (_FIS_ARN.format(service="ec2", resource="network-acl/*"),
+             "the ACL FIS creates has a generated id; changes are limited to managedByFIS=true ACLs"),
+            (_FIS_ARN.format(service="elasticache", resource="replicationgroup:*"),
+             "AZ power interruption only on groups tagged with this environment"),
+        )
     ),
     # --- pipeline ---------------------------------------------------------------------------------
     Ack(

@@ -35,6 +35,8 @@ from drills.targets.local.settings import DEFAULT_PORT_BASE
 from drills.targets.local_session import local_target, sandbox_settings
 from drills.targets.local_target import LocalTarget
 from htdr import aws_commands as aws_cli
+from htdr.evidence_chain import ACCEPTABLE, build_and_judge, closing_lines, run_app_gate
+from htdr.journal_summary import journal_summary
 
 app = typer.Typer(add_completion=False)
 drill = typer.Typer(no_args_is_help=True, add_completion=False, help="Run, list and recover DR drills.")
@@ -45,6 +47,8 @@ errors = Console(stderr=True)
 StateDir = Annotated[Path, typer.Option("--state-dir", envvar="HTDR_SANDBOX_STATE_DIR", help="sandbox state")]
 PortBase = Annotated[int, typer.Option("--port-base", envvar="HTDR_SANDBOX_PORT_BASE", help="sandbox ports")]
 ReportsDir = Annotated[Path, typer.Option("--reports-dir", help="journals go to <dir>/drills/")]
+#: The demo's drill: long enough to measure under load, short enough for one command under 3 minutes.
+DEMO_DRILL: dict[str, object] = {"load_s": 35, "fault_after_s": 8}
 Params = Annotated[list[str] | None, typer.Option("--set", help="drill parameter KEY=VALUE (repeatable)")]
 TargetKind = Annotated[str, typer.Option("--target", help="'local' (sandbox) or 'aws' (deployed)")]
 Outputs = Annotated[Path, typer.Option("--outputs", help="aws: flat outputs of the deployed stacks")]
@@ -56,7 +60,7 @@ PollS = Annotated[float, typer.Option("--poll-s", min=0, help="aws: seconds betw
 
 
 @contextmanager
-def _user_errors() -> Iterator[None]:
+def user_errors() -> Iterator[None]:
     """Known user-facing failures become one red line and exit code 1 (no traceback)."""
     try:
         yield
@@ -65,12 +69,12 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _progress() -> Callable[[str], None]:
+def progress_printer() -> Callable[[str], None]:
     start = time.monotonic()
     return lambda msg: console.print(f"[dim]{time.monotonic() - start:6.1f}s ·[/dim] {msg}", highlight=False)
 
 
-def _stop_on_signals() -> threading.Event:
+def stop_on_signals() -> threading.Event:
     """SIGINT/SIGTERM set the stop flag: the drill aborts at its next check and still rolls back."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -78,7 +82,7 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _parse_params(pairs: list[str], base: dict[str, object]) -> DrillConfig:
+def parse_params(pairs: list[str], base: dict[str, object]) -> DrillConfig:
     raw = dict(base)
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -95,18 +99,26 @@ def demo(
     reports_dir: ReportsDir = REPORTS_DIR,
     params: Params = None,
 ) -> None:
-    """Sandbox up → region_outage under 100k events/min → measure → report → sandbox down."""
-    with _user_errors():
-        config = _parse_params(params or [], {"load_s": 35, "fault_after_s": 8})
-        progress, stop = _progress(), _stop_on_signals()
+    """Gate on the app → sandbox up → region_outage under 100k events/min → report → sandbox down.
+
+    Exits 0 when the report's overall status is PASS or MANUAL (every automated check passed), else 1.
+    """
+    with user_errors():
+        config = parse_params(params or [], DEMO_DRILL)
+        gate = run_app_gate(reports_dir, console)
+        console.print(gate.line, highlight=False, soft_wrap=True)
+        progress, stop = progress_printer(), stop_on_signals()
         settings = sandbox_settings(state_dir, port_base)
         with local_target(settings, manage=True, progress=progress, one_drill=True) as target:
             result = run_drill(target, "region_outage", config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
-            report = _build_report(reports_dir, progress)
-        _summary(result.journal)
-        console.print(f"journal: {result.path}")
-        console.print(f"report:  {report}")
+        console.print(journal_summary(result.journal))
+        console.print(f"journal: {result.path}", highlight=False, soft_wrap=True)
+        report, overall = build_and_judge(reports_dir, console)
+        console.print(gate.line, highlight=False, soft_wrap=True)
+        closing_lines(console, overall, report)
+    if overall not in ACCEPTABLE:
+        raise typer.Exit(1)
 
 
 @drill.command("run")
@@ -125,23 +137,23 @@ def run(
     poll_s: PollS = 5.0,
 ) -> None:
     """Run one drill against the local sandbox (or ``--target aws``) and write its journal."""
-    with _user_errors():
+    with user_errors():
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}: choose one of {', '.join(SCENARIOS)}")
-        config = _parse_params(params or [], {})
-        progress, stop = _progress(), _stop_on_signals()
+        config = parse_params(params or [], {})
+        progress, stop = progress_printer(), stop_on_signals()
         if _target(target_kind, dry_run) == "aws":
             request = aws_cli.aws_request(outputs, allow_suffix, confirm, reports_dir, poll_s)
             journal = aws_cli.run(scenario, request, config, dry_run, console, progress, stop)
             if journal is not None:
-                _summary(journal)
+                console.print(journal_summary(journal))
                 raise typer.Exit(0 if journal.status.value == "passed" else 2)
             return
         with local_target(sandbox_settings(state_dir, port_base), manage_sandbox, progress,
                           one_drill=True) as target:
             result = run_drill(target, scenario, config, reports_dir, progress=progress, stop=stop,
                                validator=suites_validator(reports_dir))
-        _summary(result.journal)
+        console.print(journal_summary(result.journal))
         console.print(f"journal: {result.path}")
         if result.journal.status.value != "passed":
             raise typer.Exit(2)
@@ -158,10 +170,10 @@ def recover(
     poll_s: PollS = 5.0,
 ) -> None:
     """Restore the target after a drill process was killed mid-fault (its rollbacks never ran)."""
-    with _user_errors():
+    with user_errors():
         if _target(target_kind, False) == "aws":
             request = aws_cli.aws_request(outputs, allow_suffix, None, reports_dir, poll_s)
-            if not aws_cli.recover(request, console, _progress(), _alive):
+            if not aws_cli.recover(request, console, progress_printer(), _alive):
                 raise typer.Exit(1)
             return
         target = LocalTarget(sandbox_settings(state_dir, port_base))
@@ -178,7 +190,7 @@ def judge(
     journal: Annotated[Path, typer.Argument(help="a drill journal (reports/drills/drill-*.json)")],
 ) -> None:
     """Re-judge a saved journal from its facts; exit 1 when the stored verdict disagrees."""
-    with _user_errors():
+    with user_errors():
         try:
             saved = DrillJournal.read(journal)
         except (OSError, PydanticValidationError) as err:
@@ -209,43 +221,6 @@ def _target(kind: str, is_dry_run: bool) -> str:
     if is_dry_run and kind != "aws":
         raise ValueError("--dry-run prints the AWS calls of a drill: add --target aws")
     return kind
-
-
-def _summary(j: DrillJournal) -> None:
-    m, params = j.measurements, j.parameters
-    table = Table(title=f"drill {j.run_id}: {j.status.value.upper()}")
-    for col in ("scenario", "mode", "acknowledged", "lost", "in-doubt", "RPO data", "RPO metric", "RTO"):
-        table.add_column(col, justify="right" if col not in ("scenario", "mode") else "left")
-    table.add_row(j.scenario, f"{params.get('replication_mode')}/{params.get('ingest')}",
-                  _count(m.loss.acknowledged), _count(m.loss.lost_or_changed), _count(m.loss.in_doubt),
-                  _fmt(m.rpo_data.value), _fmt(m.rpo_metric.value), _fmt(m.rto.value))
-    console.print(table)
-    objectives = Table("objective", "observed", "threshold", "result")
-    for o in j.objectives:
-        verdict = "[green]PASS[/green]" if o.passed else "[red]FAIL[/red]"
-        objectives.add_row(o.name, _fmt(o.observed, o.unit), f"{o.threshold:g} {o.unit}", verdict)
-    console.print(objectives)
-    if j.integrity:
-        integrity = Table("integrity check", "result", "summary")
-        for r in j.integrity:
-            integrity.add_row(r.name, "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]", r.summary)
-        console.print(integrity)
-
-
-def _count(value: int | None) -> str:
-    """An event count, or 'not measured' (an aborted drill has no loss figure, never a 0)."""
-    return "not measured" if value is None else str(value)
-
-
-def _fmt(value: float | None, unit: str = "s") -> str:
-    return "not measured" if value is None else f"{value:.3f} {unit}" if unit == "s" else f"{value:g} {unit}"
-
-
-def _build_report(reports_dir: Path, progress: Callable[[str], None]) -> Path:
-    from compliance.report.build import build_report  # WeasyPrint is slow to import: only here
-
-    progress("building the auditor report")
-    return build_report(reports_dir)
 
 
 def _alive(pid: int) -> bool:

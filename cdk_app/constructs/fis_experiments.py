@@ -22,7 +22,7 @@ fires: the Kinesis consumer of this region falls more than the RPO objective (90
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -204,7 +204,6 @@ class FisExperiments(Construct):
                 },
             )
         )
-        self._acknowledge(role, region, ecs_cluster)
         return role
 
     def _stop_alarm(self, naming: Naming, side: str, stream_name: str, logs_key: kms.IKey) -> cw.Alarm:
@@ -236,24 +235,3 @@ class FisExperiments(Construct):
         alarm.add_alarm_action(cw_actions.SnsAction(topic))
         alarm.add_ok_action(cw_actions.SnsAction(topic))
         return alarm
-
-    def _acknowledge(self, role: iam.Role, region: str, ecs_cluster: str) -> None:
-        """The wildcards FIS needs, each bounded as far as the service allows (reasons in the finding)."""
-        policy = role.node.find_child("DefaultPolicy").node.default_child
-        assert policy is not None
-        arn = f"arn:<AWS::Partition>:{{}}:{region}:<AWS::AccountId>:{{}}"
-        reasons = {
-            "Resource::*": "FIS resolves targets with Describe*/tag:GetResources (no resource-level "
-            "permissions); ECS Describe/ListTasks and CreateNetworkAcl are limited by conditions "
-            "to this cluster and to FIS-tagged ACLs",
-            "Resource::" + arn.format("ecs", f"task/{ecs_cluster}/*"): "tasks of this environment's "
-            "processor cluster only (task ids are generated)",
-            "Resource::" + arn.format("ec2", "network-acl/*"): "the ACL FIS creates has a generated id; "
-            "changes are limited to managedByFIS=true ACLs",
-            "Resource::" + arn.format("elasticache", "replicationgroup:*"): "AZ power interruption only on "
-            "groups tagged with this environment",
-        }
-        for finding, reason in reasons.items():
-            Validations.of(policy).acknowledge(
-                Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
-            )

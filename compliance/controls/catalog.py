@@ -42,6 +42,9 @@ class CheckRef(BaseModel):
 
     tool: Tool
     id: str
+    #: A prohibition (the check fails every resource of a kind that must not exist): checkov reporting
+    #: no resource for it, after scanning the templates, is its pass rather than missing evidence.
+    absent_passes: bool = False
 
     def matches(self, check_id: str, tool: Tool | None = None) -> bool:
         """This reference covers ``check_id`` reported by ``tool``."""

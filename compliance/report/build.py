@@ -18,16 +18,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from compliance.controls.catalog import Catalog, load_catalog
+from compliance.report.acknowledgements import acknowledgement_groups
 from compliance.report.control_matrix import EVIDENCE_PREFIX, control_matrix
 from compliance.report.drill_views import drill_view, history_row, integrity_rows
 from compliance.report.evidence_error import ReportError
 from compliance.report.evidence_set import EvidenceSet, gather
+from compliance.report.failures import failed_drills, failure_groups
 from compliance.report.ge_results import latest_per_suite
 from compliance.report.manifest import sha256_file, write_manifest
 from compliance.report.models import (
     WORST_FIRST,
+    CitationRow,
     ControlStatus,
     EvidenceFile,
+    FailureGroup,
     IntegrityRow,
     Report,
     Summary,
@@ -85,6 +89,12 @@ def build_report(
     return target
 
 
+def overall_status(report_dir: Path) -> ControlStatus:
+    """The overall status of a built report, read back from the model both renderings used."""
+    model = Report.model_validate_json((report_dir / "evidence.json").read_text(encoding="utf-8"))
+    return model.summary.overall
+
+
 def manifest_digest(report_dir: Path) -> str:
     """SHA-256 of a built report's manifest: the one value to keep outside the folder."""
     return sha256_file(report_dir / "manifest.json")
@@ -132,11 +142,12 @@ def _report_model(
     statuses = [control.status for citation in citations for control in citation.controls]
     counts = Counter(statuses)
     latest = evidence.journals[-1] if evidence.journals else None
+    failures = failure_groups(catalog, evidence)
     summary = Summary(
         environment=_environment(evidence),
         generated_at=now,
         versions=_versions(evidence),
-        overall=worst([c.status for c in citations]) if citations else ControlStatus.NO_EVIDENCE,
+        overall=_overall(citations, failures),
         counts={status.value: counts.get(status, 0) for status in WORST_FIRST},
         sources={
             "drill journals": bool(evidence.journals),
@@ -145,17 +156,29 @@ def _report_model(
             "cdk-nag": evidence.nag is not None,
             "great_expectations": bool(evidence.ge),
         },
-        gate=evidence.gate_summary[1] if evidence.gate_summary else "not run (no gate-summary.json)",
+        gate=evidence.gate_summary[1].verdict if evidence.gate_summary else "not run (no gate-summary.json)",
     )
+    history = [history_row(journal, EVIDENCE_PREFIX + rel) for rel, journal in evidence.journals]
     return Report(
         summary=summary,
+        failures=failures,
+        failed_drills=failed_drills(history),
         citations=citations,
+        acknowledgements=acknowledgement_groups(catalog, evidence),
         latest_drill=drill_view(latest[1], EVIDENCE_PREFIX + latest[0]) if latest else None,
         integrity=_integrity(evidence),
-        history=[history_row(journal, EVIDENCE_PREFIX + rel) for rel, journal in evidence.journals],
+        history=history,
         evidence_files=files,
         problems=evidence.problems,
     )
+
+
+def _overall(citations: list[CitationRow], failures: list[FailureGroup]) -> ControlStatus:
+    """The worst citation; a failure no control cites (an unmapped rule, a gate step that did not
+    complete) fails the report too, so the status never reads better than the failures section."""
+    if not citations:
+        return ControlStatus.NO_EVIDENCE
+    return worst([c.status for c in citations] + ([ControlStatus.FAIL] if failures else []))
 
 
 def _integrity(evidence: EvidenceSet) -> list[IntegrityRow]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -26,6 +26,7 @@ class Chart:
     title: str
     alt: str
     data_uri: str
+    figure: Figure = field(repr=False, compare=False)  # what was drawn, for inspection
 
 
 def phase_timeline(view: DrillView) -> Chart | None:
@@ -44,7 +45,7 @@ def phase_timeline(view: DrillView) -> Chart | None:
     if view.rto.value is not None:
         ax.axvspan(0.0, view.rto.value, color="#f4c542", alpha=0.3, label=f"RTO {view.rto.value:g} s")
     ax.set_xlabel("seconds after the fault")
-    ax.legend(loc="lower right", fontsize=8)
+    _legend(fig, ax)
     return _chart(
         "timeline",
         "Drill phase timeline",
@@ -66,7 +67,7 @@ def lag_chart(view: DrillView) -> Chart | None:
     ax.axvline(0.0, color="#b22222", linestyle="--", linewidth=1, label="t0 (fault)")
     ax.set_xlabel("seconds after the fault")
     ax.set_ylabel("lag (s)")
-    ax.legend(loc="upper left", fontsize=8)
+    _legend(fig, ax)
     sources = sorted({p.source for p in view.lag})
     return _chart(
         "lag",
@@ -101,7 +102,7 @@ def rpo_rto_trend(history: list[HistoryRow], rpo_objective_s: float, rto_objecti
     ax.set_yscale("symlog", linthresh=1.0)
     _run_axis(ax, history)
     ax.set_ylabel("seconds")
-    ax.legend(loc="upper left", fontsize=7, ncol=2)
+    _legend(fig, ax)
     return _chart(
         "trend_rpo_rto",
         "RPO / RTO across drills",
@@ -127,7 +128,7 @@ def loss_trend(history: list[HistoryRow]) -> Chart | None:
     ax.bar([r + 0.2 for r in runs], in_doubt, width=0.4, color="#888888", label="in doubt")
     _run_axis(ax, history)
     ax.set_ylabel("events")
-    ax.legend(loc="upper left", fontsize=8)
+    _legend(fig, ax)
     return _chart(
         "trend_loss",
         "Lost and in-doubt events across drills",
@@ -141,6 +142,13 @@ def _figure() -> tuple[Figure, Axes]:
     ax = fig.add_subplot()
     ax.grid(True, alpha=0.3)
     return fig, ax
+
+
+def _legend(fig: Figure, ax: Axes) -> None:
+    """The legend below the plot, outside the axes, so it can never hide a point or a bar."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), fontsize=8,
+               frameon=False)
 
 
 def _run_axis(ax: Axes, history: list[HistoryRow]) -> None:
@@ -161,4 +169,4 @@ def _chart(key: str, title: str, fig: Figure, alt: str) -> Chart:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return Chart(key=key, title=title, alt=alt, data_uri=f"data:image/png;base64,{encoded}")
+    return Chart(key=key, title=title, alt=alt, data_uri=f"data:image/png;base64,{encoded}", figure=fig)

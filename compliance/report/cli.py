@@ -34,7 +34,7 @@ def build(
 ) -> None:
     """Gather drill journals, gate and integrity results into one report folder."""
     from compliance.controls.catalog import CatalogError
-    from compliance.report.build import build_report, manifest_digest
+    from compliance.report.build import build_report, manifest_digest, overall_status
 
     try:
         with _err.status("building the report") as status:
@@ -42,9 +42,8 @@ def build(
     except (ReportError, CatalogError) as exc:
         _err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    overall = (folder / "evidence.json").read_text(encoding="utf-8")
     _out.print(f"report: {folder}", highlight=False)
-    _out.print(f"overall status: {_overall(overall)}", highlight=False)
+    _out.print(f"overall status: {overall_status(folder).value}", highlight=False)
     _out.print(
         f"manifest sha256: {manifest_digest(folder)} (keep it; 'htdr report verify --manifest-sha256')",
         highlight=False,
@@ -79,10 +78,3 @@ def verify_cmd(
     if result.manifest_mismatch:
         _out.print("ALTERED: manifest.json (its SHA-256 differs from --manifest-sha256)", highlight=False)
     raise typer.Exit(1)
-
-
-def _overall(evidence_json: str) -> str:
-    """The overall status, read back from the model the renderings used."""
-    from compliance.report.models import Report
-
-    return Report.model_validate_json(evidence_json).summary.overall.value

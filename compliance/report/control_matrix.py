@@ -10,6 +10,7 @@ Rules, so that nothing reads better than the evidence supports:
 from __future__ import annotations
 
 from compliance.controls.catalog import Catalog, CheckRef, Control
+from compliance.report.acknowledgements import CATALOG_SOURCE, CHECKOV_SOURCE, NAG_SOURCE
 from compliance.report.evidence_set import EvidenceSet
 from compliance.report.ge_results import latest_per_suite
 from compliance.report.models import (
@@ -79,7 +80,7 @@ def _judge(
     }
     outcome, exceptions = judges[ref.tool](ref, evidence)
     declared = [
-        ExceptionNote(tool=e.tool, check_id=e.id, resource="*", reason=e.reason, source="control catalog")
+        ExceptionNote(tool=e.tool, check_id=e.id, resource="*", reason=e.reason, source=CATALOG_SOURCE)
         for e in catalog.exceptions
         if e.tool == ref.tool and e.id == ref.id
     ]
@@ -95,13 +96,17 @@ def _judge_checkov(ref: CheckRef, evidence: EvidenceSet) -> tuple[CheckOutcome, 
     rel, results = evidence.checkov
     link = [EVIDENCE_PREFIX + rel]
     tally = results.by_check.get(ref.id)
+    if tally is None and ref.absent_passes:
+        return _outcome(
+            ref, ControlStatus.PASS, "no resource of the prohibited kind in the scanned templates", link
+        ), []
     if tally is None:
         return _outcome(
             ref, ControlStatus.NO_EVIDENCE, "checkov reported no resource for this check", link
         ), []
     exceptions = [
         ExceptionNote(
-            tool=ref.tool, check_id=ref.id, resource=res, reason=comment, source="checkov skip comment"
+            tool=ref.tool, check_id=ref.id, resource=res, reason=comment, source=CHECKOV_SOURCE
         )
         for res, comment in tally.skipped
     ]
@@ -125,7 +130,7 @@ def _judge_nag(ref: CheckRef, evidence: EvidenceSet) -> tuple[CheckOutcome, list
         ), []
     exceptions = [
         ExceptionNote(
-            tool=ref.tool, check_id=ref.id, resource=path, reason=reason, source="cdk-nag acknowledgement"
+            tool=ref.tool, check_id=ref.id, resource=path, reason=reason, source=NAG_SOURCE
         )
         for path, reason in matching(results.suppressed, ref.id)
     ]

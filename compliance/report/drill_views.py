@@ -21,6 +21,13 @@ from contracts.journal import DrillJournal, Measurement, Phase
 MAX_LOST_IDS = 10
 
 
+def failed_checks(journal: DrillJournal) -> list[str]:
+    """Names of the objectives and integrity checks a drill did not pass (its status if it aborted)."""
+    names = [o.name for o in journal.objectives if not o.passed]
+    names += [r.name for r in journal.integrity if not r.passed]
+    return names or ([journal.status.value] if journal.status.value != "passed" else [])
+
+
 def t0_of(journal: DrillJournal) -> float:
     """The fault instant; a drill aborted before the fault is measured from its first event."""
     for event in journal.timeline:
@@ -82,8 +89,10 @@ def history_row(journal: DrillJournal, evidence: str) -> HistoryRow:
     return HistoryRow(
         run_id=journal.run_id,
         scenario=journal.scenario,
+        mode=f"{journal.parameters.get('replication_mode', '?')}/{journal.parameters.get('ingest', '?')}",
         started_at=journal.started_at,
         status=journal.status.value,
+        failed=failed_checks(journal),
         rpo_data_s=m.rpo_data.value,
         rpo_metric_s=m.rpo_metric.value,
         rto_s=m.rto.value,

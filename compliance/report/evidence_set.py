@@ -33,6 +33,29 @@ NAG_REPORTS = (
 GATE_SUMMARY = "compliance/gate-summary.json"
 
 
+@dataclass(frozen=True)
+class GateFinding:
+    """A failure the gate summary lists from a tool the report does not read itself (e.g. cfn-lint)."""
+
+    tool: str
+    check_id: str
+    check_name: str
+    resource: str
+    file: str
+    citations: list[str]
+
+
+@dataclass(frozen=True)
+class GateEvidence:
+    """What the report takes from ``gate-summary.json``: the verdict in words, errors, other findings."""
+
+    verdict: str
+    errors: list[str] = field(default_factory=list)
+    other_findings: list[GateFinding] = field(default_factory=list)
+    #: (tool, check id) -> the non-HIPAA controls (hygiene, deployability) a failed check belongs to
+    engineering: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+
 @dataclass
 class EvidenceSet:
     """The evidence of one report; paths are relative to the reports directory (POSIX form)."""
@@ -43,7 +66,7 @@ class EvidenceSet:
     checkov: tuple[str, CheckovResults] | None = None
     nag: tuple[str, NagResults] | None = None
     ge: list[tuple[str, GeResult]] = field(default_factory=list)
-    gate_summary: tuple[str, str] | None = None  # (path, the gate's verdict in words)
+    gate_summary: tuple[str, GateEvidence] | None = None
     problems: list[EvidenceProblem] = field(default_factory=list)
 
 
@@ -125,6 +148,32 @@ def gate_verdict(raw: Any) -> str:
     return f"{verdict} ({failures} failed check(s), {errors} error(s){when})"
 
 
+#: Tools whose raw output the report reads directly; the gate summary supplies the others' findings.
+READ_DIRECTLY = ("checkov", "cdk-nag")
+
+
+def gate_evidence(raw: Any) -> GateEvidence:
+    """The verdict, the step errors and the findings of tools without their own reader here."""
+    verdict = gate_verdict(raw)
+    others = [
+        GateFinding(
+            tool=str(f.get("tool", "?")), check_id=str(f.get("check_id", "?")),
+            check_name=str(f.get("check_name") or ""), resource=str(f.get("resource") or "?"),
+            file=str(f.get("file") or "?"),
+            citations=list(dict.fromkeys(
+                c for hit in f.get("controls") or [] for c in hit.get("citations") or [])),
+        )
+        for f in raw.get("failures") or []
+        if isinstance(f, dict) and f.get("tool") not in READ_DIRECTLY
+    ]
+    errors = [str(e) for e in raw.get("errors") or []]
+    engineering = {
+        (str(f.get("tool")), str(f.get("check_id"))): [str(c) for c in f["engineering"]]
+        for f in raw.get("failures") or [] if isinstance(f, dict) and f.get("engineering")
+    }
+    return GateEvidence(verdict=verdict, errors=errors, other_findings=others, engineering=engineering)
+
+
 def _interpret(found: EvidenceSet, rel: str, raw: Any) -> None:
     if rel == CHECKOV_JSON:
         found.checkov = (rel, parse_checkov(raw))
@@ -132,7 +181,7 @@ def _interpret(found: EvidenceSet, rel: str, raw: Any) -> None:
         if found.nag is None:
             found.nag = (rel, parse_nag(raw))
     elif rel == GATE_SUMMARY:
-        found.gate_summary = (rel, gate_verdict(raw))
+        found.gate_summary = (rel, gate_evidence(raw))
     else:
         result = parse_ge(raw)
         if result is not None:

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2
 
 
 class ControlStatus(StrEnum):
@@ -161,8 +161,10 @@ class IntegrityRow(_Model):
 class HistoryRow(_Model):
     run_id: str
     scenario: str
+    mode: str = Field(description="replication mode / ingest mode the drill ran with")
     started_at: datetime
     status: str
+    failed: list[str] = Field(description="Objectives and integrity checks that did not pass")
     rpo_data_s: float | None
     rpo_metric_s: float | None
     rto_s: float | None
@@ -195,10 +197,45 @@ class Summary(_Model):
     gate: str = Field(description="The compliance gate's own verdict, as its gate-summary.json states it")
 
 
+class FailedResource(_Model):
+    """One resource a failed check names, with the template (or stack) it is defined in."""
+
+    resource: str
+    template: str = Field(description="Template file or stack; for a drill, its journal")
+
+
+class FailureGroup(_Model):
+    """A failed check and every resource it failed on: what an auditor reads first."""
+
+    tool: str
+    check_id: str
+    check_name: str
+    citations: list[str] = Field(description="HIPAA citations the failure endangers; empty: none known")
+    citation_source: str = Field(description="'control catalog', the tool's own rule metadata, or why none")
+    fix: str = Field(description="How to make the check pass")
+    resources: list[FailedResource]
+    evidence: list[str] = Field(default_factory=list, description="Paths inside the report folder")
+
+
+class AcknowledgementGroup(_Model):
+    """Accepted findings of one rule with one reason, and every resource they were accepted on."""
+
+    id: str = Field(description="Anchor the control matrix links to, e.g. 'ack-3'")
+    tool: str
+    check_id: str
+    reason: str = Field(description="Empty means nobody justified it (the check then fails)")
+    source: str
+    resources: list[str]
+    controls: list[str] = Field(description="Catalog controls whose checks this acceptance affects")
+
+
 class Report(_Model):
     schema_version: int = REPORT_SCHEMA_VERSION
     summary: Summary
+    failures: list[FailureGroup] = Field(description="Failed checks, worst evidence first")
+    failed_drills: list[HistoryRow] = Field(description="Every drill of the history that did not pass")
     citations: list[CitationRow]
+    acknowledgements: list[AcknowledgementGroup]
     latest_drill: DrillView | None
     integrity: list[IntegrityRow]
     history: list[HistoryRow]

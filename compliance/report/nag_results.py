@@ -8,7 +8,7 @@ reason, which is exactly the exception an auditor must see. The legacy report sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.report.evidence_error import EvidenceUnreadableError
@@ -19,6 +19,7 @@ class NagResults:
     plugins: frozenset[str]
     violations: dict[str, list[str]]  # rule name -> construct paths
     suppressed: dict[str, list[tuple[str, str]]]  # rule name -> (construct path, reason)
+    descriptions: dict[str, str] = field(default_factory=dict)  # rule name -> the rule's own text
 
 
 def parse_nag(raw: Any) -> NagResults:
@@ -28,16 +29,19 @@ def parse_nag(raw: Any) -> NagResults:
     plugins: set[str] = set()
     violations: dict[str, list[str]] = {}
     suppressed: dict[str, list[tuple[str, str]]] = {}
+    descriptions: dict[str, str] = {}
     for plugin in raw["pluginReports"]:
         plugins.add(plugin.get("pluginName") or plugin["summary"]["pluginName"])
         for violation in plugin.get("violations", []):
             violations.setdefault(violation["ruleName"], []).extend(_paths(violation))
+            descriptions[violation["ruleName"]] = violation.get("description") or ""
         for violation in plugin.get("suppressedViolations", []):
             reason = violation.get("reason") or ""
             suppressed.setdefault(violation["ruleName"], []).extend(
                 (path, reason) for path in _paths(violation)
             )
-    return NagResults(plugins=frozenset(plugins), violations=violations, suppressed=suppressed)
+    return NagResults(plugins=frozenset(plugins), violations=violations, suppressed=suppressed,
+                      descriptions=descriptions)
 
 
 def rule_plugin(rule_id: str) -> str:

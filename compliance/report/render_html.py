@@ -6,13 +6,15 @@ cannot disagree. Autoescaping is on because evidence text (reasons, summaries) i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from compliance.report.acknowledgements import group_key
 from compliance.report.charts import Chart, lag_chart, loss_trend, phase_timeline, rpo_rto_trend
-from compliance.report.models import ControlStatus, Report
+from compliance.report.models import AcknowledgementGroup, ControlRow, ControlStatus, Report
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_RPO_OBJECTIVE_S = 900.0
@@ -45,6 +47,8 @@ def render_html(report: Report, data_docs: list[str] | None = None) -> str:
         num=number,
         count=count,
         chart=chart_html,
+        acks=_acks_of(report),
+        breakable=breakable,
     )
 
 
@@ -65,12 +69,29 @@ def count(value: int | None) -> str:
     return "not measured" if value is None else str(value)
 
 
+def breakable(path: str) -> Markup:
+    """A resource path or id that may wrap after each ``/`` or ``::`` (escaped, then break points)."""
+    text = str(escape(path))
+    return Markup(text.replace("/", "/<wbr>").replace("::", "::<wbr>"))
+
+
 def chart_html(chart: Chart) -> Markup:
     """A chart as a captioned, inline image."""
     return Markup(
         '<figure class="chart" data-chart="{key}"><img src="{uri}" alt="{alt}">'
         "<figcaption>{title}</figcaption></figure>"
     ).format(key=chart.key, uri=chart.data_uri, alt=escape(chart.alt), title=escape(chart.title))
+
+
+def _acks_of(report: Report) -> Callable[[ControlRow], list[AcknowledgementGroup]]:
+    """For a control row: the acknowledgement groups its exceptions belong to (the matrix links them)."""
+    by_key = {(g.tool, g.check_id, g.reason, g.source): g for g in report.acknowledgements}
+
+    def acks(control: ControlRow) -> list[AcknowledgementGroup]:
+        found = (by_key.get(group_key(note)) for note in control.exceptions)
+        return list({group.id: group for group in found if group is not None}.values())
+
+    return acks
 
 
 def _objectives(report: Report) -> tuple[float, float]:

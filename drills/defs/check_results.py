@@ -18,17 +18,18 @@ def materialization_metadata(journal: DrillJournal, path: str) -> dict[str, Any]
     m = journal.measurements
     t0 = phase_time(journal.timeline, Phase.FAULT_INJECTED)
     sources = sorted({s.source for s in journal.lag_samples})
+    counts = {"acknowledged_events": m.loss.acknowledged, "lost_events": m.loss.lost,
+              "digest_mismatch_events": m.loss.digest_mismatches, "in_doubt_events": m.loss.in_doubt,
+              "lost_or_changed_events": m.loss.lost_or_changed}
+    seconds = {"rpo_data_s": m.rpo_data.value, "rpo_metric_s": m.rpo_metric.value, "rto_s": m.rto.value,
+               "rpo_agreement_tolerance_s": m.rpo_agreement_tolerance_s}
+    unmeasured = [key for key, value in {**counts, **seconds}.items() if value is None]
     meta: dict[str, Any] = {
         "status": journal.status.value,
         "journal": MetadataValue.path(path),
-        "acknowledged": _num(m.loss.acknowledged),
-        "lost": _num(m.loss.lost),
-        "digest_mismatches": _num(m.loss.digest_mismatches),
-        "in_doubt": _num(m.loss.in_doubt),
-        "rpo_data_s": _num(m.rpo_data.value),
-        "rpo_metric_s": _num(m.rpo_metric.value),
-        "rto_s": _num(m.rto.value),
-        "rpo_agreement_tolerance_s": m.rpo_agreement_tolerance_s,
+        **_counts(counts),
+        **_floats(seconds),
+        "not_measured": ", ".join(unmeasured) or "-",
         "phases_s_after_t0": MetadataValue.json(phase_offsets(journal.timeline)),
         "parameters": MetadataValue.json(journal.parameters),
         "notes": MetadataValue.md("\n".join(f"- {n}" for n in journal.notes) or "-"),
@@ -71,14 +72,25 @@ def _objective_results(journal: DrillJournal) -> list[AssetCheckResult]:
     out = []
     for name in OBJECTIVES:
         o = by_name[name]
+        numbers = _floats({f"observed_{o.unit}": o.observed, f"threshold_{o.unit}": o.threshold})
         out.append(AssetCheckResult(
             check_name=name, passed=o.passed, severity=AssetCheckSeverity.ERROR,
-            metadata={"observed": _num(o.observed), "threshold": o.threshold, "unit": o.unit,
+            metadata={**numbers, "observed": _text(o.observed, o.unit), "unit": o.unit,
                       "note": o.note or "-", "run_id": journal.run_id},
         ))
     return out
 
 
-def _num(value: float | None) -> Any:
-    """Dagster metadata has no 'null number': an unmeasured figure is the text 'not measured'."""
-    return "not measured" if value is None else float(value)
+# Numeric metadata is what the UI plots across runs; the unit is in the key. A figure that was not
+# measured is left out (Dagster has no null number, and a 0 would plot as a perfect result) and
+# ``not_measured`` names it.
+def _floats(figures: dict[str, float | None]) -> dict[str, Any]:
+    return {key: MetadataValue.float(float(v)) for key, v in figures.items() if v is not None}
+
+
+def _counts(figures: dict[str, int | None]) -> dict[str, Any]:
+    return {key: MetadataValue.int(int(v)) for key, v in figures.items() if v is not None}
+
+
+def _text(value: float | None, unit: str) -> str:
+    return "not measured" if value is None else f"{value:g} {unit}"

@@ -61,12 +61,12 @@ def test_sync_outage_loses_nothing_and_a_failed_objective_fails_its_check(
     assert any("checksum diff confirms" in n for n in journal.notes)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert not checks["rto_within_objective"].passed
-    assert checks["rto_within_objective"].metadata["threshold"].value == 0.001
+    assert checks["rto_within_objective"].metadata["threshold_s"].value == 0.001
     assert checks["rto_within_objective"].metadata["unit"].value == "s"
     assert checks["zero_acknowledged_loss"].passed and checks["rpo_within_objective"].passed
     assert journal.status is Status.FAILED        # an objective failed
     materialization = result.asset_materializations_for_node("region_outage_drill")[0]
-    assert materialization.metadata["lost"].value == 0
+    assert materialization.metadata["lost_events"].value == 0
     assert "lag_series_db_replication_lag" in materialization.metadata
     assert read_inflight(reports) is None
     # the GE suites ran on the surviving store before the rollback; the dead primary is named

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from benchmarks.evidence_samples import make_journal, write_gate_outputs, write_ge_result
 from compliance.controls.catalog import Catalog, CheckException, CheckRef, Citation, Control
 from compliance.report.control_matrix import control_matrix
 from compliance.report.evidence_set import gather
 from compliance.report.models import ControlRow, ControlStatus, worst
-from tests.compliance.report.conftest import make_journal, write_gate_outputs, write_ge_result
 
 NAG_ACK_REASON = "Access logs go to the central trail (test)"
 CHECKOV_SKIP_REASON = "Test queue carries no PHI (test data)"
@@ -167,3 +167,19 @@ def test_catalog_exception_is_listed_with_its_reason(tmp_path: Path) -> None:
     excepted = got["excepted"]
     assert excepted.status == ControlStatus.PASS
     assert [(e.source, e.reason) for e in excepted.exceptions] == [("control catalog", reason)]
+
+
+def test_a_prohibition_passes_when_checkov_found_no_such_resource(tmp_path: Path) -> None:
+    """A check that fails every resource of a forbidden kind passes when checkov saw none of that kind;
+    any other check without a reported resource stays NO EVIDENCE."""
+    write_gate_outputs(tmp_path)
+    prohibition = Control(id="C-NONE", title="no secret created", description="test",
+                          checks=[CheckRef(tool="checkov", id="CKV_HT_22", absent_passes=True)])
+    rows = _judge(tmp_path, prohibition, _control("C-REQ", ("checkov", "CKV_HT_22")))
+    assert rows["C-NONE"].status is ControlStatus.PASS
+    assert rows["C-NONE"].checks[0].summary == "no resource of the prohibited kind in the scanned templates"
+    assert rows["C-NONE"].checks[0].evidence == ["evidence/compliance/checkov/results_json.json"]
+    assert rows["C-REQ"].status is ControlStatus.NO_EVIDENCE
+    failing = Control(id="C-FAIL", title="t", description="t",
+                      checks=[CheckRef(tool="checkov", id="CKV_AWS_21", absent_passes=True)])
+    assert _judge(tmp_path, failing)["C-FAIL"].status is ControlStatus.FAIL  # found and failed: FAIL
