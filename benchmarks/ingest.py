@@ -31,7 +31,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from contracts.outputs import RegionalKey, Side, regional
+from contracts.outputs import OutputKey, RegionalKey, Side, regional
 from contracts.store import TABLE
 from drills.pipeline.config import ProducerConfig
 from drills.pipeline.ledger import LedgerReader
@@ -109,7 +109,8 @@ def run_benchmark(args: argparse.Namespace, sandbox: Sandbox, root: Path) -> Non
     api_url = outputs[regional(Side.PRIMARY, RegionalKey.API_URL)]
     duration = args.seconds if args.max else args.minutes * 60.0
     routing = root / "routing.json"
-    routing.write_text(json.dumps({"api_urls": [api_url]}))
+    # the region labels the ledger rows and is the SigV4 signing region of the sandbox's API
+    routing.write_text(json.dumps({"api_urls": [api_url], "regions": [outputs[OutputKey.PRIMARY_REGION]]}))
     config = ProducerConfig(rate_per_min=args.rate, routing_file=routing, ledger_path=root / "ledger.db",
                             duration_s=duration)
     config_file = root / "producer.json"
@@ -124,6 +125,8 @@ def run_benchmark(args: argparse.Namespace, sandbox: Sandbox, root: Path) -> Non
     producer = subprocess.Popen(
         [sys.executable, "-m", "drills.pipeline.producer", "--config", str(config_file)],
         stderr=(root / "producer.log").open("w"),
+        # the producer signs with the standard chain's credentials; moto accepts any
+        env={"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", **os.environ},
     )
     started = time.time()
     lag_samples: list[ReplicationLag] = []

@@ -98,7 +98,12 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
     tag_providers(app, required_tags(config))
     tag_stacks([primary_fnd, dr_fnd, primary, dr, pipeline], config)
     acknowledge_all(app, config)
-    Validations.of(app).add_plugins(HIPAASecurityChecks(app), AwsSolutionsChecks(app))
+    # Acknowledgements also travel in each resource's template Metadata (cdk_nag.rules_to_suppress), so
+    # the compliance gate applies them when it evaluates the packs on the templates alone (one pack's
+    # aspect writes every acknowledged rule of the resource and its ancestors).
+    Validations.of(app).add_plugins(
+        HIPAASecurityChecks(app, write_suppressions_to_cloud_formation=True), AwsSolutionsChecks(app)
+    )
     return {
         "PrimaryFoundation": primary_fnd,
         "DrFoundation": dr_fnd,

@@ -92,7 +92,8 @@ class AppConfig:
     production: bool = False
     alarm_email: str | None = None
     owner: str = "platform-team"
-    processor_image: str = "public.ecr.aws/docker/library/python:3.11-slim"
+    #: A pushed image URI that replaces the one built from the repository's Dockerfile (None: build it).
+    processor_image: str | None = None
     sizing: IngestSizing = IngestSizing()
     client_domain: ClientDomain | None = None
 

@@ -21,20 +21,24 @@ errors), https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gatewa
 
 from __future__ import annotations
 
-from contracts.ingest import ACCEPTED, ERROR, ERROR_CODES, EVENTS, FAILED
+# THROTTLING_TYPES / ACCESS_DENIED_TYPES: the Kinesis error types (``__type``) answered as 429 / 403;
+# other 4xx types become 400. Shared with the sandbox ingest API through contracts.ingest.
+from contracts.ingest import (
+    ACCEPTED,
+    ACCESS_DENIED_TYPES,
+    ERROR,
+    ERROR_CODES,
+    EVENTS,
+    FAILED,
+    STATUS_INVALID,
+    STATUS_STREAM_FAILED,
+    THROTTLING_TYPES,
+)
 
 KINESIS_CONTENT_TYPE = "application/x-amz-json-1.1"
-#: Kinesis error types (``__type``) answered as 429 / 403; other 4xx types become 400.
-THROTTLING_TYPES = (
-    "ProvisionedThroughputExceededException",
-    "KMSThrottlingException",
-    "LimitExceededException",
-    "ThrottlingException",
-)
-ACCESS_DENIED_TYPES = ("AccessDeniedException", "KMSAccessDeniedException")
 #: Integration-response status for a Kinesis 4xx before the template refines it, and for a 5xx.
-CLIENT_ERROR_STATUS = "400"
-SERVER_ERROR_STATUS = "502"
+CLIENT_ERROR_STATUS = str(STATUS_INVALID)
+SERVER_ERROR_STATUS = str(STATUS_STREAM_FAILED)
 #: Every status the POST method can answer (each needs a method response).
 METHOD_STATUSES = ("200", "400", "403", "429", SERVER_ERROR_STATUS)
 

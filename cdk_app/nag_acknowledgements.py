@@ -298,6 +298,26 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
         "Only non-secret wiring (stream name, endpoints, ports) is in the environment; credentials come "
         "from Secrets Manager",
     ),
+    Ack(
+        "*Services/Processor/Task/TaskRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::*]",
+        "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the "
+        "processor's own namespace by the cloudwatch:namespace condition",
+    ),
+    Ack(
+        "*Services/Processor/Task/ExecutionRole/DefaultPolicy/Resource",
+        _IAM5 + "[Resource::*]",
+        "ecr:GetAuthorizationToken (pulling the processor image) has no resource-level permissions",
+    ),
+    *(
+        Ack(
+            f"{stack}Services/Processor/Task/ExecutionRole/DefaultPolicy/Resource",
+            _IAM5 + f"[Resource::arn:<AWS::Partition>:kms:{{{region}}}:<AWS::AccountId>:key/*]",
+            "The imported secrets' encryption key is not known to the app; kms:Decrypt is allowed only "
+            "through Secrets Manager in this region (kms:ViaService condition)",
+        )
+        for stack, region in (("Primary", "primary"), ("Dr", "dr"))
+    ),
     # --- FIS experiments (the aws drill target's faults) ---------------------------------------------
     *(
         Ack("*Services/Fis/Role/DefaultPolicy/Resource", _IAM5 + f"[Resource::{resource}]", reason)

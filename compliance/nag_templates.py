@@ -3,7 +3,9 @@
 Each template is included (``cloudformation_include.CfnInclude``) into its own stack of a throwaway
 App, and the same packs the app attaches (``HIPAASecurityChecks``, ``AwsSolutionsChecks``) walk the
 included L1 resources through ``validate_scope`` — the entry point cdk-nag 3's plugin ``validate``
-calls. Findings are then split into violations and acknowledged ones the way the app would: an
+calls. Findings are then split into violations and acknowledged ones the way the app would: first by
+the acknowledgements the app wrote into each resource's template Metadata (``cdk_nag.rules_to_suppress``,
+every acknowledgement of the app, wherever it was declared); for templates without them, an
 acknowledgement of ``cdk_app.nag_acknowledgements`` applies to a resource when its construct-path
 pattern matches the resource's path or one of its ancestors (the path comes from the assembly's
 ``<stack>.metadata.json``, where CDK records path → logical id) and its finding id matches (the
@@ -102,6 +104,21 @@ def acknowledgement_for(
             continue
         if ack.condition is None or ack.condition(resources, logical_id):
             return ack
+    return None
+
+
+def template_acknowledgement(
+    resources: dict[str, Any], logical_id: str, finding_id: str
+) -> Acknowledgement | None:
+    """The acknowledgement the app wrote into the resource's Metadata (``cdk_nag.rules_to_suppress``)."""
+    resource = resources.get(logical_id)
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    nag = metadata.get("cdk_nag") if isinstance(metadata, dict) else None
+    rules = nag.get("rules_to_suppress") if isinstance(nag, dict) else None
+    for rule in rules if isinstance(rules, list) else []:
+        rule_id = str(rule.get("id", "")) if isinstance(rule, dict) else ""
+        if rule_id and finding_pattern(rule_id).match(finding_id):
+            return Acknowledgement("*", finding_pattern(rule_id), rule_id, str(rule.get("reason") or ""))
     return None
 
 
@@ -207,7 +224,8 @@ def _plugin_report(
                 "constructPath": path,
                 "cloudFormationResource": {"templatePath": template.template_path, "logicalId": logical_id},
             }
-            ack = acknowledgement_for(
+            ack = template_acknowledgement(template.resources, logical_id, violation.rule_name)
+            ack = ack or acknowledgement_for(
                 acknowledgements, violation.rule_name, path, template.resources, logical_id
             )
             if ack is None:

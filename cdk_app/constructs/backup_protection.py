@@ -16,8 +16,9 @@ from cdk_app.arns import account_arn
 from cdk_app.config import AppConfig
 from cdk_app.constructs.backup_vault import vault_name
 from cdk_app.naming import Naming
+from contracts.retention import BACKUP_PLAN_RETENTION_DAYS
 
-RETENTION = Duration.days(35)
+RETENTION = Duration.days(BACKUP_PLAN_RETENTION_DAYS)
 
 
 class BackupProtection(Construct):

@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_app.config import AppConfig, IngestSizing
+from contracts.retention import STREAM_RETENTION_HOURS
 
 SHARD_RECORDS_PER_SECOND = 1_000
 SHARD_BYTES_PER_SECOND = 1_048_576
@@ -46,6 +47,6 @@ class EventStream(Construct):
             stream_mode=kinesis.StreamMode.PROVISIONED,
             encryption=kinesis.StreamEncryption.KMS,
             encryption_key=key,
-            retention_period=Duration.days(7),
+            retention_period=Duration.hours(STREAM_RETENTION_HOURS),
             removal_policy=config.removal_policy,
         )

@@ -25,13 +25,13 @@ from constructs import Construct
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
 from cdk_app.naming import Naming
-from contracts.ingest import PATH
+from contracts.ingest import MAX_BODY_BYTES, PATH
 
 #: The largest 500-event batch the producer can send is 103,512 bytes (every field at the longest value
 #: the event schema allows, serialized as the producer does; a DeviceFleet batch with ten-digit sequence
 #: numbers measures about 100,500): tests/cdk_app/test_ingest_api.py recomputes both. Allowed: 128 KiB,
 #: a 27 % margin (at least 25 %) for a field added later, far below API Gateway's 10 MB payload limit.
-MAX_BATCH_BODY_BYTES = 131_072
+MAX_BATCH_BODY_BYTES = MAX_BODY_BYTES  # 131,072: the one limit the sandbox API enforces too
 #: What AWSManagedRulesCommonRuleSet's SizeRestrictions_BODY allows (8 KB), kept for other paths.
 MANAGED_BODY_LIMIT_BYTES = 8_192
 COMMON_RULE_SET = "AWSManagedRulesCommonRuleSet"

@@ -1,9 +1,14 @@
 """The ingest endpoint of one region: a stand-in for API Gateway's Kinesis integration.
 
-``POST /events`` with ``{"events": [VitalsEvent, ...]}`` validates every event and forwards the batch
-to the region's stream with ``PutRecords`` (partition key = device id). Per-record failures are
-returned by index so the producer can retry exactly those events (never silently dropped). Error
-bodies name the field and the rule, never the submitted value (it may be PHI-like).
+``POST /events`` with ``{"events": [VitalsEvent, ...]}``, SigV4-signed for ``execute-api`` like a call
+to an IAM-authorized API (the sandbox checks the signature is there and scoped to this region's
+API; it cannot check the key, moto accepts any credentials), validates every event and forwards the
+batch to the region's stream with ``PutRecords`` (partition key = device id). It answers exactly the
+shapes of ``contracts.ingest``, as API Gateway's mapping templates do: 200 with the indexes and error
+codes of the records the stream rejected, so the producer retries exactly those; a whole-call failure
+maps to 429 (throttled), 403 (access, KMS access), 400 (other refusals) or 502 (the stream's
+failure), 503 when the stream does not answer, and nothing of it counts as stored. Error bodies
+name the field and the rule, never the submitted value (it may be PHI-like).
 
 Run: ``python -m drills.pipeline.ingest_api --config PATH`` (``IngestApiConfig`` JSON).
 """
@@ -15,7 +20,6 @@ import logging
 import signal
 import sys
 import threading
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,15 +29,16 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import TypeAdapter, ValidationError
 
+from contracts import ingest
+from contracts.ingest import BatchAccepted
 from drills.pipeline.config import IngestApiConfig
 from drills.pipeline.events import VitalsEvent
 from drills.pipeline.process_startup import config_from_cli
 
 log = logging.getLogger("htdr.ingest_api")
 
-#: Kinesis caps a PutRecords request at 5 MiB; a larger body cannot be a valid batch.
-MAX_BODY_BYTES = 5 * 1024 * 1024
 _EVENTS = TypeAdapter(list[VitalsEvent])
+_SIGV4 = "AWS4-HMAC-SHA256 Credential="
 
 
 class RejectedRequest(Exception):
@@ -43,12 +48,6 @@ class RejectedRequest(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    accepted: int
-    failed: list[int]
 
 
 def parse_batch(body: bytes, max_batch: int) -> list[VitalsEvent]:
@@ -101,18 +100,25 @@ class StreamForwarder:
             ),
         )
 
-    def forward(self, events: list[VitalsEvent]) -> BatchResult:
-        """PutRecords; raises ``RejectedRequest`` (503) when the stream cannot be reached at all."""
+    def forward(self, events: list[VitalsEvent]) -> BatchAccepted:
+        """PutRecords; raises ``RejectedRequest`` when the call as a whole failed (nothing stored)."""
         records = [{"Data": e.model_dump_json().encode(), "PartitionKey": e.device_id} for e in events]
         try:
             response = self._client.put_records(StreamName=self._stream, Records=records)  # type: ignore[arg-type]
-        except (BotoCoreError, ClientError) as err:
+        except ClientError as err:
+            code = str(err.response.get("Error", {}).get("Code", "Unknown"))
+            kinesis_status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500))
+            log.warning("stream %s refused the batch: %s", self._stream, code)
+            status = HTTPStatus(ingest.status_for_stream_error(code, kinesis_status))
+            raise RejectedRequest(status, f"stream {self._stream} refused the batch ({code}); "
+                                  + ("retry later" if ingest.retryable(status) else "nothing was stored")
+                                  ) from None
+        except BotoCoreError as err:
             log.warning("stream %s unavailable: %s", self._stream, type(err).__name__)
             raise RejectedRequest(
-                HTTPStatus.SERVICE_UNAVAILABLE, f"stream {self._stream} is unavailable; retry later"
+                HTTPStatus(ingest.STATUS_UNREACHABLE), f"stream {self._stream} is unavailable; retry later"
             ) from None
-        failed = [i for i, rec in enumerate(response["Records"]) if rec.get("ErrorCode")]
-        return BatchResult(accepted=len(events) - len(failed), failed=failed)
+        return ingest.batch_accepted([rec.get("ErrorCode") for rec in response["Records"]])
 
 
 def make_handler(config: IngestApiConfig, forwarder: StreamForwarder) -> type[BaseHTTPRequestHandler]:
@@ -120,6 +126,7 @@ def make_handler(config: IngestApiConfig, forwarder: StreamForwarder) -> type[Ba
 
     class IngestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: one client connection carries many batches
+        _body_read = False
         server_version = "htdr-ingest"
 
         def do_GET(self) -> None:
@@ -129,17 +136,33 @@ def make_handler(config: IngestApiConfig, forwarder: StreamForwarder) -> type[Ba
                 self._reply(HTTPStatus.NOT_FOUND, {"error": f"no resource {self.path}; use /events"})
 
         def do_POST(self) -> None:
-            if self.path.rstrip("/") != "/events":
+            self._body_read = False  # one handler serves every request of a keep-alive connection
+            if self.path.rstrip("/") != ingest.PATH:
                 self._discard_body()
-                self._reply(HTTPStatus.NOT_FOUND, {"error": f"no resource {self.path}; use /events"})
+                self._reply(HTTPStatus.NOT_FOUND,
+                            {ingest.ERROR: f"no resource {self.path}; use {ingest.PATH}"})
                 return
             try:
+                self._check_signature()
                 body = self._read_body()
-                result = forwarder.forward(parse_batch(body, config.max_batch))
+                accepted = forwarder.forward(parse_batch(body, config.max_batch))
             except RejectedRequest as rejected:
-                self._reply(rejected.status, {"error": rejected.reason})
+                self._discard_body()
+                self._reply(rejected.status, {ingest.ERROR: rejected.reason})
                 return
-            self._reply(HTTPStatus.OK, {"accepted": result.accepted, "failed": result.failed})
+            self._reply(HTTPStatus.OK, dict(accepted))
+
+        def _check_signature(self) -> None:
+            """API Gateway's IAM authorization refuses unsigned calls; so does the stand-in."""
+            authorization = self.headers.get("Authorization", "")
+            scope = f"/{config.region}/{ingest.SIGNING_SERVICE}/aws4_request"
+            if not (authorization.startswith(_SIGV4) and scope in authorization
+                    and self.headers.get("X-Amz-Date")):
+                raise RejectedRequest(
+                    HTTPStatus.FORBIDDEN,
+                    f"request is not SigV4-signed for {ingest.SIGNING_SERVICE} in {config.region}; "
+                    "sign it with the caller's AWS credentials",
+                )
 
         def _read_body(self) -> bytes:
             length_header = self.headers.get("Content-Length")
@@ -147,17 +170,22 @@ def make_handler(config: IngestApiConfig, forwarder: StreamForwarder) -> type[Ba
                 self.close_connection = True
                 raise RejectedRequest(HTTPStatus.LENGTH_REQUIRED, "Content-Length header is required")
             length = int(length_header)
-            if length > MAX_BODY_BYTES:
+            if length > ingest.MAX_BODY_BYTES:
                 self.close_connection = True  # the unread body would corrupt the next request
                 raise RejectedRequest(
                     HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                    f"body of {length} bytes exceeds {MAX_BODY_BYTES}; send smaller batches",
+                    f"body of {length} bytes exceeds {ingest.MAX_BODY_BYTES}; send smaller batches",
                 )
+            self._body_read = True
             return self.rfile.read(length)
 
         def _discard_body(self) -> None:
+            """Read an unread body so the keep-alive connection stays usable (or close it)."""
+            if self._body_read:
+                return
+            self._body_read = True
             length = self.headers.get("Content-Length", "0")
-            if length.isdigit() and int(length) <= MAX_BODY_BYTES:
+            if length.isdigit() and int(length) <= ingest.MAX_BODY_BYTES:
                 self.rfile.read(int(length))
             else:
                 self.close_connection = True

@@ -1,8 +1,9 @@
 """The producer's side of the ingest API: where to post (the routing file) and how (keep-alive HTTP).
 
 The routing file ``{"api_urls": [...], "regions": [...]?}`` is what a failover's DNS switch rewrites:
-one URL is single-write, two are dual-write. ``regions`` (optional, same length) only labels the
-ledger rows; without it the URL's host:port is the label.
+one URL is single-write, two are dual-write. ``regions`` (optional, same length) labels the ledger
+rows and is the SigV4 signing region of a URL whose host does not name one; without it the URL's
+host:port is the label.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from contracts.ingest import parse_batch_accepted, retryable
+from drills.pipeline.request_signing import RequestSigner
 
 
 class RoutingError(ValueError):
@@ -35,6 +39,10 @@ class Routing(BaseModel):
         if self.regions is not None and len(self.regions) != len(self.api_urls):
             raise ValueError("regions: must have one label per api_urls entry")
         return self
+
+    def region_of(self, index: int) -> str | None:
+        """The region given for ``api_urls[index]``, if the file names regions."""
+        return self.regions[index] if self.regions else None
 
     @property
     def label(self) -> str:
@@ -58,9 +66,10 @@ def load_routing(path: Path) -> Routing:
 class PostOutcome:
     """One POST's result: ``failed`` holds per-record rejections when the API answered 200."""
 
-    status: int | None  # None: no HTTP answer (connection refused, timeout)
+    status: int | None  # None: no HTTP answer (connection refused, timeout), or not the contract's
     failed: frozenset[int] = frozenset()
     error: str | None = None
+    retry: bool = True  # False: sending the same batch again cannot succeed (refused as such)
 
     @property
     def ok(self) -> bool:
@@ -68,11 +77,13 @@ class PostOutcome:
 
 
 class IngestClient:
-    """One keep-alive connection to one ingest API; reconnects after any transport error."""
+    """One keep-alive connection to one ingest API, requests signed; reconnects after any transport
+    error. Only a 200 answer that accounts for every event sent (``contracts.ingest``) acknowledges."""
 
-    def __init__(self, api_url: str, timeout_s: float) -> None:
+    def __init__(self, api_url: str, timeout_s: float, signer: RequestSigner) -> None:
         parts = urlsplit(api_url)
         self.url = api_url
+        self._signer = signer
         self._https = parts.scheme == "https"
         self._host = parts.hostname or ""
         self._port = parts.port
@@ -80,10 +91,12 @@ class IngestClient:
         self._timeout = timeout_s
         self._conn: http.client.HTTPConnection | None = None
 
-    def post(self, body: bytes) -> PostOutcome:
+    def post(self, body: bytes, sent: int) -> PostOutcome:
+        """POST one batch of ``sent`` events."""
+        headers = self._signer.headers("POST", self._signed_url, body, {"Content-Type": "application/json"})
         try:
             conn = self._connection()
-            conn.request("POST", self._path, body, {"Content-Type": "application/json"})
+            conn.request("POST", self._path, body, headers)
             response = conn.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as err:
@@ -91,8 +104,19 @@ class IngestClient:
             return PostOutcome(status=None, error=f"{self.url}: {type(err).__name__}")
         if response.status != 200:
             reason = _error_reason(data)
-            return PostOutcome(status=response.status, error=f"{self.url}: HTTP {response.status} {reason}")
-        return PostOutcome(status=200, failed=frozenset(json.loads(data).get("failed", [])))
+            return PostOutcome(status=response.status, error=f"{self.url}: HTTP {response.status} {reason}",
+                               retry=retryable(response.status))
+        try:
+            answer = parse_batch_accepted(json.loads(data), sent)
+        except ValueError as err:  # a 200 that does not say what was stored acknowledges nothing
+            return PostOutcome(status=None, error=f"{self.url}: {err}", retry=False)
+        return PostOutcome(status=200, failed=frozenset(answer["failed"]))
+
+    @property
+    def _signed_url(self) -> str:
+        scheme = "https" if self._https else "http"
+        port = f":{self._port}" if self._port else ""
+        return f"{scheme}://{self._host}{port}{self._path}"
 
     def close(self) -> None:
         if self._conn is not None:

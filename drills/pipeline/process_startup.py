@@ -1,7 +1,9 @@
-"""How a pipeline process starts: ``--config FILE``, log lines to stderr, the typed config loaded once.
+"""How the ingest API and the producer start: ``--config FILE``, log lines to stderr, the typed config
+loaded once.
 
-Every process of the sandbox pipeline is launched the same way (``python -m drills.pipeline.X
---config X.json``), so the start-up lives here and the processes cannot drift apart.
+Both are launched the same way (``python -m drills.pipeline.X --config X.json``), so the start-up
+lives here and they cannot drift apart. The processor, which ships as a container, is configured by
+its environment instead (``ProcessorConfig.from_environ`` in its entry point).
 """
 
 from __future__ import annotations

@@ -1,35 +1,39 @@
-"""The processor: the ECS Fargate task's logic, run as one local process per region.
+"""The processor: the ECS Fargate task's logic, one or more processes per region.
 
 Loop: while the region's database is a standby it idles (polls ``pg_is_in_recovery()`` ~5x/s). Once
-writable it creates the schema if missing, opens every shard of the region's stream at its checkpoint
-(keyed by the stream's ARN, so a promoted DR store never resumes from the primary's positions; or,
-without one, at the newest stored event minus ``replay_margin_s`` — how the DR side recovers
-dual-written events after a failover), and per round writes the records and the checkpoints in ONE
-transaction, then updates device sessions in the cache and publishes metrics. Any lost dependency
-(database, stream, Secrets Manager) ends the round: one log line, backoff, reconnect, resume from the
-committed checkpoint. SIGTERM finishes the current batch and exits 0; SIGKILL loses nothing either,
-because rows and positions commit together and re-delivered records are no-ops.
+writable it creates the schema if missing and balances shard leases with the other processors of the
+stream (``shard_leases``: each reads only the shards it holds, a killed one's shards are taken over
+when its leases expire). It opens each held shard at its checkpoint (keyed by the stream's ARN, so a
+promoted DR store never resumes from the primary's positions; or, without one, at the newest stored
+event minus ``replay_margin_s`` — how the DR side recovers dual-written events after a failover), and
+per round writes the records, the checkpoints and the lease check in ONE transaction, then updates
+device sessions in the cache and publishes metrics. Any lost dependency (database, stream) ends the
+round: one log line, backoff, reconnect, resume from the committed checkpoint. SIGTERM finishes the
+current batch, gives the leases back and exits 0; SIGKILL loses nothing either, because rows and
+positions commit together and re-delivered records are no-ops.
 
-Run: ``python -m drills.pipeline.processor --config PATH`` (``ProcessorConfig`` JSON).
+Run: ``python -m drills.pipeline.processor`` with its configuration in the environment
+(``contracts.processor_environment``: what the ECS task definition sets, credentials included).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 
-from drills.pipeline.config import ProcessorConfig
-from drills.pipeline.credentials import SecretFormatError, SecretSource
+from drills.pipeline.config import ConfigError, ProcessorConfig
 from drills.pipeline.metrics import MetricsPublisher
-from drills.pipeline.process_startup import config_from_cli
 from drills.pipeline.sessions import SessionCache
+from drills.pipeline.shard_leases import LeaseLost, ShardLeases
 from drills.pipeline.store_writer import StoreWriter
 from drills.pipeline.stream_reader import StreamBatch, StreamReader
 
@@ -46,7 +50,7 @@ class Processor:
     def __init__(self, config: ProcessorConfig) -> None:
         self.config = config
         self.processed = 0
-        self._secrets = SecretSource(config.region, config.endpoint_url)
+        self.held: frozenset[str] = frozenset()
         self._metrics = MetricsPublisher(config.region, config.endpoint_url, config.metrics_namespace)
 
     def run(self, stop: threading.Event) -> None:
@@ -60,6 +64,10 @@ class Processor:
             except (BotoCoreError, ClientError) as err:
                 failures += 1
                 self._log_outage("stream/AWS API", err, failures)
+            except LeaseLost as err:
+                failures = 0
+                log.warning("%s: %s", self.config.region, err)
+                continue
             else:
                 break
             stop.wait(BACKOFF_S[min(failures, len(BACKOFF_S)) - 1])
@@ -68,24 +76,25 @@ class Processor:
     def _serve(self, stop: threading.Event) -> None:
         """One connected session: wait for writability, then consume until ``stop`` or an error."""
         cfg = self.config
-        db = self._secrets.db(cfg.db_secret_arn)
         store = StoreWriter(psycopg.conninfo.make_conninfo(
-            host=cfg.db_host, port=cfg.db_port, dbname=cfg.db_name, user=db.username, password=db.password,
+            host=cfg.db_host, port=cfg.db_port, dbname=cfg.db_name, user=cfg.db_username,
+            password=cfg.db_password.get_secret_value(), sslmode=cfg.db_sslmode,
         ))
-        cache = SessionCache(cfg.cache_host, cfg.cache_port,
-                             self._secrets.cache(cfg.cache_secret_arn).auth_token, cfg.region)
+        token = cfg.cache_auth_token.get_secret_value() if cfg.cache_auth_token else None
+        cache = SessionCache(cfg.cache_host, cfg.cache_port, token, cfg.region, tls=cfg.cache_tls)
+        self.held = frozenset()
         try:
             if not self._wait_until_writable(store, stop):
                 return
             store.ensure_schema()
-            reader = StreamReader(cfg.region, cfg.endpoint_url, cfg.stream_name)
+            reader = StreamReader(cfg.region, cfg.endpoint_url, cfg.stream_name, cfg.min_read_interval_s)
             shards, stream_key = reader.shard_ids(), reader.stream_arn()
-            positions = store.start_positions(stream_key, shards, cfg.replay_margin_s)
-            reader.seek(positions)
-            resumed = sum(p.after_sequence is not None for p in positions.values())
-            log.info("%s: consuming %s (%d shards, %d from checkpoint)",
-                     cfg.region, cfg.stream_name, len(shards), resumed)
-            self._consume(store, reader, cache, stop, stream_key)
+            leases = ShardLeases(store.connection, stream_key, cfg.worker_id, cfg.lease_ttl_s)
+            log.info("%s: consuming %s as %s (%d shards, leases of %.0f s)",
+                     cfg.region, cfg.stream_name, cfg.worker_id, len(shards), cfg.lease_ttl_s)
+            self._consume(store, reader, cache, stop, leases, shards)
+            if stop.is_set():
+                leases.release_all()
         finally:
             store.close()
             cache.close()
@@ -100,8 +109,26 @@ class Processor:
         log.info("%s: database promoted; starting to consume", self.config.region)
         return True
 
+    def _rebalance(self, store: StoreWriter, reader: StreamReader, leases: ShardLeases,
+                   shards: Sequence[str]) -> None:
+        """Balance the leases, open the shards just taken at their checkpoints, drop those given up."""
+        change = leases.balance(shards)
+        reader.drop(change.released)
+        # Held but not open: just taken, or held from before a reconnect (a new reader opens nothing).
+        to_open = sorted(change.held - reader.open_shards)
+        resumed = 0
+        if to_open:
+            positions = store.start_positions(leases.stream, to_open, self.config.replay_margin_s)
+            reader.seek(positions)
+            resumed = sum(p.after_sequence is not None for p in positions.values())
+        if to_open or change.released:
+            log.info("%s: now reading %s (opened %d, %d from checkpoint; gave up %d)", self.config.region,
+                     ", ".join(sorted(change.held)) or "no shard", len(to_open), resumed,
+                     len(change.released))
+        self.held = change.held
+
     def _consume(self, store: StoreWriter, reader: StreamReader, cache: SessionCache,
-                 stop: threading.Event, stream_key: str) -> None:
+                 stop: threading.Event, leases: ShardLeases, shards: Sequence[str]) -> None:
         """Read round N+1 from the stream while round N is written (a read-ahead of one round).
 
         Only committed rounds move the checkpoint, so a read-ahead lost to a crash or SIGTERM is
@@ -109,20 +136,29 @@ class Processor:
         """
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as ahead:
             try:
-                self._consume_rounds(store, reader, cache, stop, ahead, stream_key)
+                self._consume_rounds(store, reader, cache, stop, ahead, leases, shards)
             finally:
                 reader.close()
 
     def _consume_rounds(self, store: StoreWriter, reader: StreamReader, cache: SessionCache,
-                        stop: threading.Event, ahead: ThreadPoolExecutor, stream_key: str) -> None:
+                        stop: threading.Event, ahead: ThreadPoolExecutor, leases: ShardLeases,
+                        shards: Sequence[str]) -> None:
+        """Leases are balanced between rounds, never while a read is in flight (the reader's shard
+        set changes only here); a read-ahead of a shard given up meanwhile is discarded."""
         cfg = self.config
         last_progress, processed_at_progress = time.monotonic(), self.processed
+        self._rebalance(store, reader, leases, shards)
+        next_balance = time.monotonic() + leases.balance_every_s
         upcoming: Future[StreamBatch] = ahead.submit(reader.read, cfg.batch_size)
         while not stop.is_set():
             batch = upcoming.result()
+            if time.monotonic() >= next_balance:
+                self._rebalance(store, reader, leases, shards)
+                next_balance = time.monotonic() + leases.balance_every_s
+                batch = batch.only(self.held)
             if batch.checkpoints:
                 upcoming = ahead.submit(reader.read, cfg.batch_size)
-                store.write_batch(stream_key, batch.events, batch.checkpoints)
+                store.write_batch(leases.stream, batch.events, batch.checkpoints, leases)
                 committed = time.time()
                 self.processed += len(batch.events)
                 self._metrics.record(len(batch.events), ((committed - e.ts) * 1000 for e in batch.events),
@@ -149,16 +185,18 @@ class Processor:
                     self.config.region, what, type(err).__name__, detail, delay)
 
 
-def main(argv: list[str] | None = None) -> int:
-    config = config_from_cli(ProcessorConfig, "drills.pipeline.processor", __doc__, argv)
+def main(environ: Mapping[str, str] | None = None) -> int:
+    """The container's entry point: the one place the processor's environment is read."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    try:
+        config = ProcessorConfig.from_environ(os.environ if environ is None else environ)
+    except ConfigError as err:
+        raise SystemExit(f"processor: {err}") from None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     processor = Processor(config)
-    try:
-        processor.run(stop)
-    except SecretFormatError as err:
-        raise SystemExit(f"processor {config.region}: {err}") from None
+    processor.run(stop)
     log.info("%s: stopped after %d events", config.region, processor.processed)
     return 0
 

@@ -1,10 +1,12 @@
 """The producer (device simulator): paced synthetic events into the active region's ingest API.
 
-Per batch: record the events in the ledger with ``t_sent`` (committed), POST them to every URL of the
-routing file, then record ``t_ack`` for the events every URL accepted. Events rejected per record are
-retried with the same sequence number; a failed POST (API down, timeout) is retried with backoff
-(the events stay in doubt meanwhile) after re-reading the routing on SIGHUP — the DNS switch of a
-failover. A status JSON (sent, acked, errors, rate) is rewritten every second for drills to watch.
+Per batch: record the events in the ledger with ``t_sent`` (committed), POST them (SigV4-signed) to
+every URL of the routing file, then record ``t_ack`` for the events every URL stored: a 200 answer
+lists the records the stream rejected (``contracts.ingest``), and exactly those are retried with the
+same sequence number. A throttled (429) or failed (5xx, no answer) POST is retried with backoff (the
+events stay in doubt meanwhile) after re-reading the routing on SIGHUP — the DNS switch of a
+failover; a refused one (other 4xx, or a 200 that does not account for the batch) is left in doubt.
+A status JSON (sent, acked, errors, rate) is rewritten every second for drills to watch.
 
 Run: ``python -m drills.pipeline.producer --config PATH`` (``ProducerConfig`` JSON). SIGTERM stops.
 """
@@ -26,9 +28,10 @@ from dataclasses import asdict, dataclass, field
 
 from drills.pipeline.config import ProducerConfig
 from drills.pipeline.device_fleet import DeviceFleet, SyntheticEvent
-from drills.pipeline.ingest_client import IngestClient, RoutingError, load_routing
+from drills.pipeline.ingest_client import IngestClient, Routing, RoutingError, load_routing
 from drills.pipeline.ledger import LedgerEntry, LedgerWriter
 from drills.pipeline.process_startup import config_from_cli
+from drills.pipeline.request_signing import RequestSigner, SigningError, default_credentials, signing_region
 
 log = logging.getLogger("htdr.producer")
 
@@ -78,7 +81,9 @@ class Producer:
             config.ledger_path.name + ".status.json"
         )
         self.status = ProducerStatus(target_rate_per_min=config.rate_per_min)
+        self._credentials, self._default_region = default_credentials()
         self._routing = load_routing(config.routing_file)
+        self._signers = self._signers_for(self._routing)
         self._reroute = threading.Event()
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -166,14 +171,15 @@ class Producer:
             if self._reroute.is_set():
                 self._apply_routing()
             body = json.dumps({"events": [e.payload for e in pending]}).encode()
-            outcomes = [client.post(body) for client in self._thread_clients()]
+            outcomes = [client.post(body, len(pending)) for client in self._thread_clients()]
             failures = [o for o in outcomes if not o.ok]
             if failures:
                 with self._lock:
                     self.status.errors += 1
                     self.status.last_error = failures[0].error
-                if any(o.status is not None and 400 <= o.status < 500 for o in failures):
-                    log.error("batch refused, left in doubt: %s", failures[0].error)
+                refused = [o for o in failures if not o.retry]
+                if refused:
+                    log.error("batch refused, left in doubt: %s", refused[0].error)
                     return delivery
                 if pause(RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]):
                     return delivery
@@ -197,7 +203,8 @@ class Producer:
                 client.close()
             self._local.routing = routing
             timeout = self.config.request_timeout_s
-            self._local.clients = [IngestClient(url, timeout) for url in routing.api_urls]
+            self._local.clients = [IngestClient(url, timeout, signer)
+                                   for url, signer in zip(routing.api_urls, self._signers, strict=True)]
         clients: list[IngestClient] = self._local.clients
         return clients
 
@@ -208,12 +215,20 @@ class Producer:
             self._reroute.clear()
             try:
                 routing = load_routing(self.config.routing_file)
-            except RoutingError as err:
+                signers = self._signers_for(routing)
+            except (RoutingError, SigningError) as err:
                 log.error("%s; keeping %s", err, ", ".join(self._routing.api_urls))
                 return
             if routing != self._routing:
-                self._routing = routing
+                self._routing, self._signers = routing, signers
                 log.info("rerouted to %s", ", ".join(routing.api_urls))
+
+    def _signers_for(self, routing: Routing) -> list[RequestSigner]:
+        """One SigV4 signer per URL of ``routing`` (raises ``SigningError`` without a region)."""
+        return [
+            RequestSigner(self._credentials, signing_region(url, routing.region_of(i), self._default_region))
+            for i, url in enumerate(routing.api_urls)
+        ]
 
     def _maybe_write_status(self) -> None:
         if time.monotonic() - self._last_status >= STATUS_EVERY_S:
@@ -245,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     config = config_from_cli(ProducerConfig, "drills.pipeline.producer", __doc__, argv)
     try:
         producer = Producer(config)
-    except RoutingError as err:
+    except (RoutingError, SigningError) as err:
         raise SystemExit(str(err)) from None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

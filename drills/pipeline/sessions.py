@@ -23,9 +23,13 @@ RETRY_AFTER_S = 2.0
 class SessionCache:
     """Lazy, self-reconnecting Valkey/Redis client for the session hashes."""
 
-    def __init__(self, host: str, port: int, auth_token: str, region: str) -> None:
+    def __init__(self, host: str, port: int, auth_token: str | None, region: str, *, tls: bool) -> None:
+        """``tls``: Redis protocol over TLS, verifying the server's certificate against the system's
+        trust store (ElastiCache in-transit encryption); ``auth_token``: the AUTH password, if any."""
         self._client = redis.Redis(
-            host=host, port=port, password=auth_token, socket_timeout=2, socket_connect_timeout=2,
+            host=host, port=port, password=auth_token,
+            ssl=tls, ssl_cert_reqs="required", ssl_check_hostname=tls,
+            socket_timeout=2, socket_connect_timeout=2,
         )
         self._region = region
         self._down_since: float | None = None

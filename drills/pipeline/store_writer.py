@@ -18,6 +18,7 @@ import psycopg
 from contracts.events import event_digest
 from contracts.store import CHECKPOINT_TABLE, STORE_DDL, TABLE
 from drills.pipeline.events import VitalsEvent
+from drills.pipeline.shard_leases import LEASE_DDL, ShardLeases
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _COLUMNS = ("event_key, device_id, seq, patient_ref, ts, heart_rate, spo2, systolic, diastolic, "
@@ -36,7 +37,7 @@ class StoreWriter:
     """One autocommit-off connection to the writer endpoint of the processor's region."""
 
     def __init__(self, conninfo: str) -> None:
-        self._conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+        self._conn: psycopg.Connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
         self._temp_ready = False
 
     def close(self) -> None:
@@ -51,6 +52,7 @@ class StoreWriter:
         with self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(7305)")  # two processors, one DDL run
             self._conn.execute(STORE_DDL)
+            self._conn.execute(LEASE_DDL)
 
     def start_positions(self, stream: str, shard_ids: Sequence[str], replay_margin_s: float
                         ) -> dict[str, StartPosition]:
@@ -75,9 +77,21 @@ class StoreWriter:
             for shard in shard_ids
         }
 
-    def write_batch(self, stream: str, events: Sequence[VitalsEvent], checkpoints: dict[str, str]) -> int:
-        """Upsert ``events`` and advance ``checkpoints`` atomically; returns the rows newly inserted."""
+    @property
+    def connection(self) -> psycopg.Connection:
+        """The writer's connection, for what must share its transactions (the shard leases)."""
+        return self._conn
+
+    def write_batch(self, stream: str, events: Sequence[VitalsEvent], checkpoints: dict[str, str],
+                    leases: ShardLeases | None = None) -> int:
+        """Upsert ``events`` and advance ``checkpoints`` atomically; returns the rows newly inserted.
+
+        With ``leases``, the transaction first checks (and renews) that this processor still owns every
+        checkpointed shard, and commits nothing if it does not (``LeaseLost``).
+        """
         with self._conn.transaction():
+            if leases is not None:
+                leases.fence(checkpoints.keys())
             self._ensure_temp_table()
             inserted = 0
             if events:

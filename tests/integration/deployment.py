@@ -17,6 +17,7 @@ import boto3
 import psycopg
 import redis
 
+from contracts import secrets as secret_keys
 from contracts.outputs import OutputKey, RegionalKey, Side, regional
 
 
@@ -59,8 +60,8 @@ class Deployment:
         return psycopg.connect(
             host=host,
             port=port,
-            user=secret["username"],
-            password=secret["password"],
+            user=secret[secret_keys.DB_USERNAME],
+            password=secret[secret_keys.DB_PASSWORD],
             dbname=self.outputs[OutputKey.DB_NAME],
             connect_timeout=5,
             autocommit=True,
@@ -69,7 +70,7 @@ class Deployment:
 
     def cache(self, side: Side) -> redis.Redis:
         host, port = self._host_port(self.get(side, RegionalKey.CACHE_ENDPOINT), OutputKey.CACHE_PORT)
-        token = self.secret(OutputKey.CACHE_SECRET_ARN)["auth_token"]
+        token = self.secret(OutputKey.CACHE_SECRET_ARN)[secret_keys.CACHE_AUTH_TOKEN]
         return redis.Redis(
             host=host,
             port=port,

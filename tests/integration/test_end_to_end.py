@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
+from contracts import ingest
 from contracts.outputs import RegionalKey, Side
 from drills.pipeline.config import ProcessorConfig
 from drills.pipeline.events import VitalsEvent
+from drills.pipeline.request_signing import RequestSigner, default_credentials, signing_region
 from tests.integration.deployment import Deployment
 
 pytestmark = pytest.mark.sandbox
@@ -39,18 +41,38 @@ def _eventually(check: Callable[[], bool], timeout_s: float, what: str) -> None:
     raise AssertionError(f"{what}: not seen within {timeout_s} s")
 
 
-def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def _post(deployment: Deployment, side: Side, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """POST to ``side``'s ingest API as the producer does: SigV4-signed with the standard chain's
+    credentials for that region, within the contract's batch and body limits."""
+    url = deployment.get(side, RegionalKey.API_URL).rstrip("/") + ingest.PATH
+    data = json.dumps(body).encode()
+    assert len(data) <= ingest.MAX_BODY_BYTES and len(body.get(ingest.EVENTS, [])) <= ingest.MAX_BATCH
+    credentials, _ = default_credentials()
+    signer = RequestSigner(credentials, signing_region(url, deployment.region(side), None))
     request = urllib.request.Request(
-        url.rstrip("/") + "/events",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
+        url, data=data, method="POST",
+        headers=signer.headers("POST", url, data, {"Content-Type": "application/json"}),
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read())
+
+
+def _store(deployment: Deployment, side: Side, events: list[VitalsEvent], attempts: int = 5) -> None:
+    """Post ``events`` and re-post exactly the records the stream rejected, as the contract says."""
+    pending = events
+    for _ in range(attempts):
+        status, answer = _post(deployment, side, {ingest.EVENTS: [json.loads(e.model_dump_json())
+                                                                  for e in pending]})
+        assert status == 200, answer
+        accepted = ingest.parse_batch_accepted(answer, len(pending))
+        pending = [pending[i] for i in accepted["failed"]]
+        if not pending:
+            return
+        time.sleep(1.0)
+    raise AssertionError(f"{len(pending)} events still rejected after {attempts} attempts")
 
 
 def _synthetic_events() -> list[VitalsEvent]:
@@ -78,11 +100,7 @@ def _synthetic_events() -> list[VitalsEvent]:
 def posted(deployment: Deployment) -> Posted:
     since = datetime.now(UTC)
     events = _synthetic_events()
-    status, answer = _post(
-        deployment.get(Side.PRIMARY, RegionalKey.API_URL),
-        {"events": [json.loads(e.model_dump_json()) for e in events]},
-    )
-    assert status == 200 and answer == {"accepted": len(events), "failed": []}, answer
+    _store(deployment, Side.PRIMARY, events)
     return Posted(events, since)
 
 
@@ -174,8 +192,17 @@ def test_processor_metrics_are_in_cloudwatch(deployment: Deployment, posted: Pos
 
 def test_a_bad_payload_gets_a_clear_4xx_without_echoing_values(deployment: Deployment) -> None:
     status, answer = _post(
-        deployment.get(Side.PRIMARY, RegionalKey.API_URL),
-        {"events": [{"device_id": "not-a-device-SECRETVALUE", "seq": 1}]},
+        deployment, Side.PRIMARY, {ingest.EVENTS: [{"device_id": "not-a-device-SECRETVALUE", "seq": 1}]}
     )
     assert 400 <= status < 500
-    assert answer["error"] and "SECRETVALUE" not in answer["error"]
+    assert set(answer) == {ingest.ERROR}
+    assert answer[ingest.ERROR] and "SECRETVALUE" not in answer[ingest.ERROR]
+
+
+def test_an_unsigned_request_is_refused(deployment: Deployment) -> None:
+    url = deployment.get(Side.PRIMARY, RegionalKey.API_URL).rstrip("/") + ingest.PATH
+    request = urllib.request.Request(url, data=b'{"events": []}', method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403

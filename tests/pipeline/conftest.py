@@ -7,13 +7,14 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from pydantic import SecretStr
 
+from contracts import processor_environment as penv
 from drills.pipeline.config import IngestApiConfig, ProcessorConfig
 from drills.pipeline.ingest_api import build_server
 from tests.pipeline.engines import MotoServer, Postgres, Valkey, free_port
@@ -23,15 +24,10 @@ DR_REGION = "ca-west-1"
 CACHE_TOKEN = "test-only-cache-token"
 
 # boto3 needs credentials even against moto; these are moto's dummies, set at the test edge.
+# The producer signs with the chain's default region when the routing file names none.
 for _key, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                     "AWS_SESSION_TOKEN": "testing"}.items():
+                     "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": PRIMARY_REGION}.items():
     os.environ.setdefault(_key, _value)
-
-
-@dataclass(frozen=True)
-class Secrets:
-    db_arn: str
-    cache_arn: str
 
 
 @pytest.fixture(scope="session")
@@ -74,22 +70,6 @@ def make_stream(moto: MotoServer) -> Callable[..., str]:
     return create
 
 
-@pytest.fixture(scope="session")
-def secrets(moto: MotoServer, postgres: Postgres) -> dict[str, Secrets]:
-    """The 'existing' secrets of both regions, as the sandbox seeds them."""
-    out = {}
-    for region in (PRIMARY_REGION, DR_REGION):
-        client = aws(moto, "secretsmanager", region)
-        db = client.create_secret(Name=f"htdr/db-{uuid.uuid4().hex[:6]}", SecretString=json.dumps({
-            "username": Postgres.USER, "password": Postgres.PASSWORD, "engine": "postgres",
-            "host": "127.0.0.1", "port": postgres.port, "dbname": "postgres",
-        }))
-        cache = client.create_secret(Name=f"htdr/cache-{uuid.uuid4().hex[:6]}",
-                                     SecretString=json.dumps({"auth_token": CACHE_TOKEN}))
-        out[region] = Secrets(db["ARN"], cache["ARN"])
-    return out
-
-
 @pytest.fixture
 def store_db(postgres: Postgres) -> str:
     name = f"store_{uuid.uuid4().hex[:10]}"
@@ -117,13 +97,24 @@ def ingest_api(moto: MotoServer) -> Iterator[Callable[..., tuple[str, object]]]:
         server.server_close()
 
 
-def processor_config(moto: MotoServer, valkey: Valkey, secrets: Secrets, stream: str, port: int,
+def processor_config(moto: MotoServer, valkey: Valkey, stream: str, port: int,
                      dbname: str, region: str = PRIMARY_REGION, **overrides: object) -> ProcessorConfig:
+    """What ECS would give the task (credentials resolved), for the engines of this session."""
     return ProcessorConfig(
         region=region, endpoint_url=moto.url, stream_name=stream, db_host="127.0.0.1", db_port=port,
-        db_name=dbname, db_secret_arn=secrets.db_arn, cache_host="127.0.0.1", cache_port=valkey.port,
-        cache_secret_arn=secrets.cache_arn, **overrides,  # type: ignore[arg-type]
+        db_name=dbname, db_username=Postgres.USER, db_password=SecretStr(Postgres.PASSWORD),
+        db_sslmode="disable", cache_host="127.0.0.1", cache_port=valkey.port,
+        cache_auth_token=SecretStr(CACHE_TOKEN), cache_tls=False, **overrides,  # type: ignore[arg-type]
     )
+
+
+def processor_environ(config: ProcessorConfig, moto: MotoServer) -> dict[str, str]:
+    """The environment of a processor process for ``config``: the task definition's variables (no
+    worker id: each process is a new task, as on ECS) and the AWS endpoint through botocore's
+    standard variable."""
+    environment = {**os.environ, **config.to_environ(), "AWS_ENDPOINT_URL": moto.url}
+    environment.pop(penv.WORKER_ID)
+    return environment
 
 
 def store_rows(cluster: Postgres, dbname: str) -> dict[int, int]:

@@ -14,7 +14,7 @@ import pytest
 
 from drills.pipeline.device_fleet import DeviceFleet
 from drills.pipeline.processor import Processor
-from tests.pipeline.conftest import DR_REGION, PRIMARY_REGION, Secrets, aws, processor_config, store_rows
+from tests.pipeline.conftest import DR_REGION, PRIMARY_REGION, aws, processor_config, store_rows
 from tests.pipeline.engines import MotoServer, Postgres, Valkey, wait_for
 from tests.pipeline.test_processor import put_events, running
 
@@ -32,7 +32,7 @@ def _same_named_streams(moto: MotoServer) -> str:
 
 
 def test_promoted_dr_processor_never_resumes_from_the_primary_streams_checkpoint(
-    moto: MotoServer, postgres: Postgres, valkey: Valkey, secrets: dict[str, Secrets], store_db: str,
+    moto: MotoServer, postgres: Postgres, valkey: Valkey, store_db: str,
 ) -> None:
     stream = _same_named_streams(moto)
     fleet = DeviceFleet(devices=100, seed=23)
@@ -41,7 +41,7 @@ def test_promoted_dr_processor_never_resumes_from_the_primary_streams_checkpoint
         # The primary stream is ahead: events only it took, then dual-written ones.
         primary_only = put_events(moto, [(stream, PRIMARY_REGION)], 0, 600, fleet)
         both = put_events(moto, [(stream, PRIMARY_REGION), (stream, DR_REGION)], 600, 500, fleet)
-        primary_cfg = processor_config(moto, valkey, secrets[PRIMARY_REGION], stream, postgres.port, store_db)
+        primary_cfg = processor_config(moto, valkey, stream, postgres.port, store_db)
         with running(Processor(primary_cfg)) as primary:
             wait_for(lambda: primary.processed >= len(primary_only) + len(both), 30, "primary processor")
         expected = primary_only | both
@@ -49,7 +49,7 @@ def test_promoted_dr_processor_never_resumes_from_the_primary_streams_checkpoint
         time.sleep(1.5)  # the DR-only events are newer than the newest stored one minus the margin
         dr_only = put_events(moto, [(stream, DR_REGION)], 1_100, 400, fleet)  # primary died before these
         standby.promote()
-        dr_cfg = processor_config(moto, valkey, secrets[DR_REGION], stream, standby.port, store_db,
+        dr_cfg = processor_config(moto, valkey, stream, standby.port, store_db,
                                   region=DR_REGION, replay_margin_s=1.0)
         with running(Processor(dr_cfg)):
             wait_for(lambda: set(dr_only) <= set(store_rows(standby, store_db)), 30,

@@ -9,19 +9,31 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from botocore.credentials import Credentials
+from botocore.stub import Stubber
 
+from contracts import ingest
 from drills.pipeline.device_fleet import DeviceFleet
-from tests.pipeline.conftest import aws
+from drills.pipeline.events import VitalsEvent
+from drills.pipeline.request_signing import RequestSigner
+from tests.pipeline.conftest import PRIMARY_REGION, aws
 from tests.pipeline.engines import MotoServer, free_port
 
 pytestmark = pytest.mark.sandbox
 
 
-def call(url: str, method: str, path: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
+SIGNER = RequestSigner(Credentials("testing", "testing"), PRIMARY_REGION)
+
+
+def call(url: str, method: str, path: str, body: bytes | None = None, *, signed: bool = True
+         ) -> tuple[int, dict[str, Any]]:
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    headers = {"Content-Type": "application/json"}
+    if signed:
+        headers = SIGNER.headers(method, f"http://{parts.netloc}{path}", body or b"", headers)
     try:
-        conn.request(method, path, body, {"Content-Type": "application/json"})
+        conn.request(method, path, body, headers)
         response = conn.getresponse()
         return response.status, json.loads(response.read())
     finally:
@@ -62,7 +74,7 @@ def test_valid_batch_lands_on_the_stream_keyed_by_device(
     url, _ = ingest_api(stream)
     batch = events(120)
     status, body = post(url, {"events": batch})
-    assert (status, body) == (200, {"accepted": 120, "failed": []})
+    assert (status, body) == (200, {"accepted": 120, "failed": [], "errorCodes": []})
     records = stream_records(moto, stream)
     by_id = {(e["device_id"], e["seq"]): e for e in batch}
     assert sorted((r["device_id"], r["seq"]) for r in records) == sorted(by_id)
@@ -127,7 +139,8 @@ def test_per_record_failures_are_reported_by_index(
     throttle_put_records(client, {1, 3})
     batch = events(5)
     status, body = post(url, {"events": batch})
-    assert (status, body) == (200, {"accepted": 3, "failed": [1, 3]})
+    throttled = "ProvisionedThroughputExceededException"
+    assert (status, body) == (200, {"accepted": 3, "failed": [1, 3], "errorCodes": [throttled, throttled]})
     stored = sorted(r["seq"] for r in stream_records(moto, stream))
     assert stored == sorted(batch[i]["seq"] for i in (0, 2, 4))
 
@@ -156,9 +169,70 @@ def throttle_put_records(client: Any, indexes: set[int], times: int = 1) -> None
     client.put_records = put_records
 
 
-def test_unreachable_stream_is_503(make_stream: Callable[..., str], ingest_api: Any) -> None:
+def test_a_missing_stream_is_400_and_an_unreachable_one_503(
+    make_stream: Callable[..., str], ingest_api: Any
+) -> None:
     url, _ = ingest_api("no-such-stream")
     status, body = post(url, {"events": events(2)})
-    assert status == 503 and "no-such-stream" in body["error"]
+    assert status == 400 and "no-such-stream" in body["error"]  # ResourceNotFoundException: refused
     dead_url, _ = ingest_api(make_stream(), endpoint_url=f"http://127.0.0.1:{free_port()}")
     assert post(dead_url, {"events": events(2)})[0] == 503
+
+
+def test_unsigned_request_is_403_and_nothing_is_written(
+    make_stream: Callable[..., str], ingest_api: Any, moto: MotoServer
+) -> None:
+    stream = make_stream()
+    url, _ = ingest_api(stream)
+    status, body = call(url, "POST", "/events", json.dumps({"events": events(2)}).encode(), signed=False)
+    assert status == 403 and set(body) == {ingest.ERROR} and "SigV4" in body["error"]
+    wrong_region = RequestSigner(Credentials("testing", "testing"), "eu-west-1")
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    data = json.dumps({"events": events(2)}).encode()
+    conn.request("POST", "/events", data, wrong_region.headers("POST", f"http://{parts.netloc}/events", data,
+                                                              {"Content-Type": "application/json"}))
+    assert conn.getresponse().status == 403
+    conn.close()
+    assert stream_records(moto, stream) == []
+
+
+@pytest.mark.parametrize(("code", "kinesis_status", "expected"), [
+    ("ProvisionedThroughputExceededException", 400, 429),
+    ("KMSThrottlingException", 400, 429),
+    ("LimitExceededException", 400, 429),
+    ("AccessDeniedException", 400, 403),
+    ("KMSAccessDeniedException", 400, 403),
+    ("ValidationException", 400, 400),
+    ("KMSDisabledException", 400, 400),
+    ("ResourceNotFoundException", 400, 400),
+    ("InternalFailure", 500, 502),
+    ("ServiceUnavailable", 503, 502),
+])
+def test_a_failed_put_records_call_is_never_a_200(
+    make_stream: Callable[..., str], ingest_api: Any, code: str, kinesis_status: int, expected: int
+) -> None:
+    """Kinesis refuses the whole call (AWS behaviour moto does not produce: stubbed at the boto3
+    boundary); the API answers the contract's status, as API Gateway's templates do, with an
+    ``error`` body, never 200."""
+    url, server = ingest_api(make_stream())
+    with Stubber(server.forwarder._client) as stub:
+        stub.add_client_error("put_records", service_error_code=code, http_status_code=kinesis_status)
+        status, body = post(url, {"events": events(3)})
+    assert (status, set(body)) == (expected, {ingest.ERROR}) and code in body["error"]
+
+
+def test_the_body_limit_admits_any_full_batch_and_refuses_more(
+    make_stream: Callable[..., str], ingest_api: Any, moto: MotoServer
+) -> None:
+    widest = VitalsEvent(device_id="dev-999999", seq=4_294_967_295, patient_ref="pt-ffffffffffff",
+                         ts=-1.2345678901234567e300, heart_rate=300, spo2=100, systolic=300, diastolic=200,
+                         resp_rate=80, temp_c=36.849999999999994)
+    full = {"events": [json.loads(widest.model_dump_json())] * ingest.MAX_BATCH}
+    assert len(json.dumps(full).encode()) <= ingest.MAX_BODY_BYTES
+    stream = make_stream()
+    url, _ = ingest_api(stream)
+    assert post(url, full)[0] == 200
+    padded = json.dumps({"events": events(1)}).encode() + b" " * ingest.MAX_BODY_BYTES
+    status, body = call(url, "POST", "/events", padded)
+    assert status == 413 and str(ingest.MAX_BODY_BYTES) in body["error"]

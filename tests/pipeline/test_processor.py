@@ -5,6 +5,7 @@ sessions and metrics."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -18,7 +19,8 @@ from typing import Any
 import pytest
 import redis
 
-from drills.pipeline.config import ProcessorConfig
+from contracts import processor_environment as penv
+from drills.pipeline.config import ConfigError, ProcessorConfig
 from drills.pipeline.device_fleet import DeviceFleet
 from drills.pipeline.ledger import LedgerReader
 from drills.pipeline.processor import Processor
@@ -27,12 +29,11 @@ from tests.pipeline.conftest import (
     CACHE_TOKEN,
     DR_REGION,
     PRIMARY_REGION,
-    Secrets,
     aws,
     processor_config,
+    processor_environ,
     store_count,
     store_rows,
-    write_json,
 )
 from tests.pipeline.engines import MotoServer, Postgres, Valkey, wait_for
 from tests.pipeline.test_producer import config as producer_config
@@ -75,14 +76,14 @@ def put_events(moto: MotoServer, targets: list[tuple[str, str]], start: int, cou
 
 def test_pipeline_end_to_end_store_equals_ledger_with_sessions_and_metrics(
     tmp_path: Path, make_stream: Callable[..., str], ingest_api: Any, moto: MotoServer,
-    postgres: Postgres, valkey: Valkey, secrets: dict[str, Secrets], store_db: str,
+    postgres: Postgres, valkey: Valkey, store_db: str,
 ) -> None:
     stream = make_stream(shards=2)
     url, _ = ingest_api(stream)
     pcfg = producer_config(tmp_path, [url], rate_per_min=12_000, duration_s=2.0, devices=30)
     Producer(pcfg).run(threading.Event())
     expected = ledger_rows(pcfg.ledger_path)
-    cfg = processor_config(moto, valkey, secrets[PRIMARY_REGION], stream, postgres.port, store_db,
+    cfg = processor_config(moto, valkey, stream, postgres.port, store_db,
                            metrics_namespace=f"Test/{store_db}")
     with running(Processor(cfg)) as processor:
         wait_for(lambda: processor.processed >= len(expected), 30, "processor catching up")
@@ -107,16 +108,15 @@ def test_pipeline_end_to_end_store_equals_ledger_with_sessions_and_metrics(
 
 def test_sigkill_mid_batch_then_restart_loses_and_duplicates_nothing(
     tmp_path: Path, make_stream: Callable[..., str], moto: MotoServer, postgres: Postgres,
-    valkey: Valkey, secrets: dict[str, Secrets], store_db: str,
+    valkey: Valkey, store_db: str,
 ) -> None:
     stream = make_stream(shards=2)
     expected = put_events(moto, [(stream, PRIMARY_REGION)], 0, 12_000)
-    cfg = processor_config(moto, valkey, secrets[PRIMARY_REGION], stream, postgres.port, store_db,
-                           batch_size=200)
-    cfg_file = write_json(tmp_path / "processor.json", cfg.model_dump(mode="json"))
-    argv = [sys.executable, "-m", "drills.pipeline.processor", "--config", str(cfg_file)]
+    cfg = processor_config(moto, valkey, stream, postgres.port, store_db, batch_size=200, lease_ttl_s=2.0)
+    argv = [sys.executable, "-m", "drills.pipeline.processor"]
+    env = processor_environ(cfg, moto)  # the restart is another task: it takes the shards on lease expiry
 
-    first = subprocess.Popen(argv, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(argv, stderr=subprocess.DEVNULL, env=env)
     wait_for(lambda: store_count(postgres, store_db) >= 2_000, 60, "first rows", interval=0.01)
     first.send_signal(signal.SIGKILL)
     first.wait(10)
@@ -124,7 +124,7 @@ def test_sigkill_mid_batch_then_restart_loses_and_duplicates_nothing(
     assert 0 < partial < len(expected)
 
     more = put_events(moto, [(stream, PRIMARY_REGION)], 12_000, 1_000)  # the stream grows meanwhile
-    second = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=processor_environ(cfg, moto))
     try:
         total = len(expected) + len(more)
         wait_for(lambda: store_count(postgres, store_db) >= total, 120, "catch-up", interval=0.5)
@@ -140,7 +140,7 @@ def test_sigkill_mid_batch_then_restart_loses_and_duplicates_nothing(
 
 def test_standby_idles_then_replays_dual_written_events_after_promotion(
     make_stream: Callable[..., str], moto: MotoServer, postgres: Postgres, valkey: Valkey,
-    secrets: dict[str, Secrets], store_db: str,
+    store_db: str,
 ) -> None:
     """The DR processor waits on a standby; after promotion its stream has no checkpoint, so it
     replays from the newest replicated event minus the margin: it recovers what the primary never
@@ -151,12 +151,12 @@ def test_standby_idles_then_replays_dual_written_events_after_promotion(
     time.sleep(2.0)
     standby = Postgres(primary=postgres)
     try:
-        dr_cfg = processor_config(moto, valkey, secrets[DR_REGION], dr_stream, standby.port, store_db,
+        dr_cfg = processor_config(moto, valkey, dr_stream, standby.port, store_db,
                                   region=DR_REGION, replay_margin_s=1.0)
         with running(Processor(dr_cfg)) as dr:
             both = put_events(moto, [(primary_stream, PRIMARY_REGION), (dr_stream, DR_REGION)], 200, 1_000,
                               fleet)
-            primary_cfg = processor_config(moto, valkey, secrets[PRIMARY_REGION], primary_stream,
+            primary_cfg = processor_config(moto, valkey, primary_stream,
                                            postgres.port, store_db)
             with running(Processor(primary_cfg)) as primary:
                 wait_for(lambda: primary.processed >= len(both), 30, "primary processor")
@@ -174,11 +174,30 @@ def test_standby_idles_then_replays_dual_written_events_after_promotion(
         standby.stop()
 
 
-def test_processor_config_rejects_bad_values(tmp_path: Path) -> None:
-    bad = write_json(tmp_path / "p.json", {"region": "x"})
-    done = subprocess.run([sys.executable, "-m", "drills.pipeline.processor", "--config", str(bad)],
+def test_processor_config_from_a_bad_environment_is_one_line_naming_the_variable() -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HTDR_")}
+    done = subprocess.run([sys.executable, "-m", "drills.pipeline.processor"], env=base,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
-    assert done.stderr.strip().startswith(f"config file {bad}: ") and "\n" not in done.stderr.strip()
-    with pytest.raises(ValueError):
-        ProcessorConfig.model_validate({"region": "x"})
+    message = done.stderr.strip()
+    assert message.startswith("processor: environment: HTDR_REGION, ") and "\n" not in message
+    with pytest.raises(ConfigError, match="HTDR_DB_PORT"):
+        ProcessorConfig.from_environ({**_COMPLETE, penv.DB_PORT: "not-a-port"})
+    with pytest.raises(ConfigError) as refused:
+        ProcessorConfig.from_environ({**_COMPLETE, penv.CACHE_TLS: "maybe"})
+    assert "HTDR_CACHE_TLS" in str(refused.value) and "s3cr3t" not in str(refused.value)
+
+
+_COMPLETE = {
+    penv.REGION: "ca-central-1", penv.STREAM_NAME: "s", penv.DB_HOST: "db", penv.DB_PORT: "5432",
+    penv.DB_NAME: "d", penv.DB_USERNAME: "u", penv.DB_PASSWORD: "s3cr3t", penv.CACHE_HOST: "c",
+    penv.CACHE_PORT: "6379", penv.CACHE_AUTH_TOKEN: "s3cr3t-token",
+}
+
+
+def test_processor_config_round_trips_through_the_environment_and_hides_credentials() -> None:
+    config = ProcessorConfig.from_environ(_COMPLETE)
+    assert config.db_port == 5432 and config.cache_tls is True and config.db_sslmode == "require"
+    again = ProcessorConfig.from_environ(config.to_environ())
+    assert again == config
+    assert "s3cr3t" not in repr(config) and "s3cr3t" not in config.model_dump_json()

@@ -9,7 +9,7 @@ import redis
 
 from drills.pipeline.device_fleet import DeviceFleet
 from drills.pipeline.processor import Processor
-from tests.pipeline.conftest import CACHE_TOKEN, PRIMARY_REGION, Secrets, processor_config, store_rows
+from tests.pipeline.conftest import CACHE_TOKEN, PRIMARY_REGION, processor_config, store_rows
 from tests.pipeline.engines import MotoServer, Postgres, Valkey, wait_for
 from tests.pipeline.test_processor import put_events, running
 
@@ -25,13 +25,13 @@ def last_seq(cache_port: int, device: str) -> int:
 
 
 def test_cache_outage_does_not_stop_store_writes_and_sessions_resume(
-    make_stream: Callable[..., str], moto: MotoServer, postgres: Postgres, secrets: dict[str, Secrets],
+    make_stream: Callable[..., str], moto: MotoServer, postgres: Postgres,
     store_db: str,
 ) -> None:
     stream, fleet = make_stream(), DeviceFleet(devices=10, seed=2)
     cache = Valkey(CACHE_TOKEN)
     try:
-        cfg = processor_config(moto, cache, secrets[PRIMARY_REGION], stream, postgres.port, store_db)
+        cfg = processor_config(moto, cache, stream, postgres.port, store_db)
         target = [(stream, PRIMARY_REGION)]
         expected = put_events(moto, target, 0, 100, fleet)
         with running(Processor(cfg)) as processor:
@@ -48,13 +48,13 @@ def test_cache_outage_does_not_stop_store_writes_and_sessions_resume(
 
 
 def test_database_restart_is_survived_without_loss(
-    make_stream: Callable[..., str], moto: MotoServer, valkey: Valkey, secrets: dict[str, Secrets],
+    make_stream: Callable[..., str], moto: MotoServer, valkey: Valkey,
 ) -> None:
     stream, fleet = make_stream(), DeviceFleet(devices=10, seed=4)
     cluster = Postgres()
     try:
         cluster.create_database("store")
-        cfg = processor_config(moto, valkey, secrets[PRIMARY_REGION], stream, cluster.port, "store")
+        cfg = processor_config(moto, valkey, stream, cluster.port, "store")
         target = [(stream, PRIMARY_REGION)]
         expected = put_events(moto, target, 0, 300, fleet)
         with running(Processor(cfg)) as processor:

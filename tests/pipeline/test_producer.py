@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from contracts.events import split_event_key
@@ -27,8 +28,11 @@ from tests.pipeline.test_ingest_api import stream_records, throttle_put_records
 pytestmark = pytest.mark.sandbox
 
 
-def config(tmp_path: Path, urls: list[str], **overrides: Any) -> ProducerConfig:
-    routing = write_json(tmp_path / "routing.json", {"api_urls": urls})
+def config(tmp_path: Path, urls: list[str], regions: list[str] | None = None,
+           **overrides: Any) -> ProducerConfig:
+    """A producer config; ``regions`` label the URLs (and are their SigV4 signing regions)."""
+    labels = {"regions": regions} if regions else {}
+    routing = write_json(tmp_path / "routing.json", {"api_urls": urls} | labels)
     fields: dict[str, Any] = {"rate_per_min": 6000, "devices": 20, "batch_size": 50,
                               "routing_file": routing, "ledger_path": tmp_path / "ledger.db"}
     return ProducerConfig(**(fields | overrides))
@@ -132,13 +136,51 @@ def test_rejected_records_are_retried_with_the_same_seq(
     assert_no_seq_gap(cfg.ledger_path)
 
 
+def test_a_throttled_batch_is_retried_until_stored_not_dropped(
+    tmp_path: Path, make_stream: Callable[..., str], ingest_api: Any, moto: MotoServer
+) -> None:
+    """429 (Kinesis throttling the whole call) means "later", not "refused": the producer retries it."""
+    stream = make_stream()
+    url, server = ingest_api(stream)
+    client = server.forwarder._client
+    real, failures = client.put_records, [2]
+
+    def put_records(**kwargs: Any) -> Any:
+        if failures[0] > 0:
+            failures[0] -= 1
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"},
+                               "ResponseMetadata": {"HTTPStatusCode": 400}}, "PutRecords")
+        return real(**kwargs)
+
+    client.put_records = put_records
+    cfg = config(tmp_path, [url], rate_per_min=3000, duration_s=1.0, in_flight=1)
+    status = Producer(cfg).run(threading.Event())
+    assert status.errors == 2 and "429" in (status.last_error or "")
+    assert status.in_doubt == 0 and status.acked == status.sent
+    assert len(stream_records(moto, stream)) == status.sent
+
+
+def test_a_200_that_does_not_account_for_the_batch_acknowledges_nothing(
+    tmp_path: Path, make_stream: Callable[..., str], ingest_api: Any
+) -> None:
+    """An integration answering 200 without the per-record results (API Gateway's default
+    pass-through) must not turn events into acknowledged ones."""
+    url, server = ingest_api(make_stream())
+    server.forwarder.forward = lambda events: {"accepted": len(events)}
+    cfg = config(tmp_path, [url], rate_per_min=3000, duration_s=0.6)
+    status = Producer(cfg).run(threading.Event())
+    assert status.sent > 0 and status.acked == 0 and status.in_doubt == status.sent
+    with LedgerReader(cfg.ledger_path) as ledger:
+        assert ledger.count_acked() == 0
+
+
 def test_dual_write_acks_only_when_both_regions_ack(
     tmp_path: Path, make_stream: Callable[..., str], ingest_api: Any, moto: MotoServer
 ) -> None:
     primary, dr = make_stream(), make_stream(region="ca-west-1")
     url_a, _ = ingest_api(primary)
     url_b, _ = ingest_api(dr, region="ca-west-1")
-    cfg = config(tmp_path, [url_a, url_b], rate_per_min=3000, duration_s=1.5)
+    cfg = config(tmp_path, [url_a, url_b], ["ca-central-1", "ca-west-1"], rate_per_min=3000, duration_s=1.5)
     status = Producer(cfg).run(threading.Event())
     assert status.acked > 0 and status.in_doubt == 0
     a = {(r["device_id"], r["seq"]) for r in stream_records(moto, primary)}

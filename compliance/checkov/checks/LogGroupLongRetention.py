@@ -13,7 +13,7 @@ from cfn_values import as_int, properties
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck
 from checkov.common.models.enums import CheckCategories, CheckResult
 
-SIX_YEARS_DAYS = 2192
+from contracts.retention import LOG_RETENTION_DAYS as SIX_YEARS_DAYS
 
 
 class LogGroupLongRetention(BaseResourceCheck):

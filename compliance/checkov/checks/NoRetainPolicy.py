@@ -12,33 +12,14 @@ cannot be re-read fails the check rather than passing unseen.
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
 from typing import Any
 
+from cfn_values import template_resources
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck
-from checkov.cloudformation.parser import parse
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 RETAINING = frozenset({"Retain", "RetainExceptOnCreate"})
 POLICY_KEYS = ("DeletionPolicy", "UpdateReplacePolicy")
-
-
-@lru_cache(maxsize=64)
-def _resources_of(template_path: str) -> dict[str, Any] | None:
-    """The ``Resources`` section of a template file, parsed once per scan; None if unreadable."""
-    if not os.path.isfile(template_path):
-        return None
-    template, _raw = parse(template_path)
-    resources = template.get("Resources") if isinstance(template, dict) else None
-    return resources if isinstance(resources, dict) else None
-
-
-def _template_path(scanned_file: str) -> str:
-    """checkov reports ``/<path relative to the scan root>``; with file scans the root is the cwd."""
-    if os.path.isfile(scanned_file):
-        return scanned_file
-    return os.path.normpath(os.path.join(os.getcwd(), scanned_file.lstrip("/")))
 
 
 class NoRetainPolicy(BaseResourceCheck):
@@ -67,10 +48,8 @@ class NoRetainPolicy(BaseResourceCheck):
         return CheckResult.PASSED
 
     def _template_resource(self, conf: dict[str, Any]) -> dict[str, Any] | None:
-        """This resource's full definition from its template (``entity_path`` = ``file:Type:LogicalId``)."""
-        logical_id = self.entity_path.rsplit(":", 1)[-1]
-        scanned_file = self.entity_path.removesuffix(f":{conf.get('Type')}:{logical_id}")
-        resources = _resources_of(_template_path(scanned_file))
+        """This resource's full definition from its template."""
+        resources, logical_id = template_resources(self.entity_path, conf)
         resource = resources.get(logical_id) if resources else None
         return resource if isinstance(resource, dict) else None
 

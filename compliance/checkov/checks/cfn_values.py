@@ -7,8 +7,10 @@ helpers so they all agree on what "set", "true" and "contains the suffix" mean.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +165,34 @@ def holds_phi(conf: dict[str, Any], resource_type: str) -> bool:
 def is_aws_managed_key(value: Any) -> bool:
     """A key reference naming an AWS-managed key (``alias/aws/...``), not a customer key."""
     return any("alias/aws/" in part for part in literal_strings(value))
+
+
+@lru_cache(maxsize=64)
+def _resources_of(template_path: str) -> dict[str, Any] | None:
+    """The ``Resources`` section of a template file, parsed once per scan; None if unreadable."""
+    from checkov.cloudformation.parser import parse
+
+    if not os.path.isfile(template_path):
+        return None
+    template, _raw = parse(template_path)
+    resources = template.get("Resources") if isinstance(template, dict) else None
+    return resources if isinstance(resources, dict) else None
+
+
+def _template_path(scanned_file: str) -> str:
+    """checkov reports ``/<path relative to the scan root>``; with file scans the root is the cwd."""
+    if os.path.isfile(scanned_file):
+        return scanned_file
+    return os.path.normpath(os.path.join(os.getcwd(), scanned_file.lstrip("/")))
+
+
+def template_resources(entity_path: str, conf: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The whole ``Resources`` of the template a resource sits in, and the resource's logical id.
+
+    checkov's CloudFormation graph keeps only ``Type``/``Properties``/``Metadata`` of the resource a
+    check sees (``entity_path`` = ``file:Type:LogicalId``); checks that need a resource's policies or
+    its neighbours re-read the template file itself.
+    """
+    logical_id = entity_path.rsplit(":", 1)[-1]
+    scanned_file = entity_path.removesuffix(f":{conf.get('Type')}:{logical_id}")
+    return _resources_of(_template_path(scanned_file)), logical_id

@@ -9,6 +9,7 @@ a pid file under ``<state>/run``; every action is recorded in ``<state>/state.js
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -19,8 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from drills.pipeline.config import IngestApiConfig, ProcessorConfig
-from drills.targets.local import aws_seed, lag, postgres, valkey
+from contracts import processor_environment as penv
+from contracts import secrets as secret_keys
+from drills.pipeline.config import IngestApiConfig
+from drills.targets.local import aws_seed, ecs_secrets, lag, postgres, valkey
 from drills.targets.local.binaries import Binaries, locate_binaries
 from drills.targets.local.component import ComponentStatus
 from drills.targets.local.credentials import Credentials
@@ -43,6 +46,8 @@ PIPELINE_MODULES = ("drills.pipeline.ingest_api", "drills.pipeline.processor")
 #: Stop stages for ``down``: consumers before what they consume, links last; a stage stops together.
 _STOP_ORDER = (("processor-",), ("api-", "moto-"), ("valkey-", "pg-"), ("link-",))
 _PROJECT_ROOT = Path(__file__).resolve().parents[3]
+#: botocore's standard endpoint override: the processor, like on AWS, is given no endpoint of its own.
+_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 Progress = Callable[[str], None]
 
 
@@ -315,14 +320,14 @@ class Sandbox:
         for region in self.regions:
             db_port = self._pg_node(region).port
             db_secret = {
-                "username": creds.db_user,
-                "password": creds.db_password.get_secret_value(),
+                secret_keys.DB_USERNAME: creds.db_user,
+                secret_keys.DB_PASSWORD: creds.db_password.get_secret_value(),
                 "engine": "postgres",
                 "host": postgres.HOST,
                 "port": db_port,
                 "dbname": s.db_name,
             }
-            cache_secret = {"auth_token": creds.cache_token.get_secret_value()}
+            cache_secret = {secret_keys.CACHE_AUTH_TOKEN: creds.cache_token.get_secret_value()}
             seed = aws_seed.RegionSeed(
                 region=region,
                 endpoint_url=f"http://127.0.0.1:{self._moto_port(region)}",
@@ -356,19 +361,25 @@ class Sandbox:
                 ["--config", str(self._config_path(f"api-{region}"))],
                 region,
             )
-            proc = ProcessorConfig(
-                region=region,
-                endpoint_url=rec.endpoint_url,
-                stream_name=rec.stream_name,
-                db_host=postgres.HOST,
-                db_port=self._pg_node(region).port,
-                db_name=self.settings.db_name,
-                db_secret_arn=rec.db_secret_arn,
-                cache_host=valkey.HOST,
-                cache_port=self._cache_node(region).port,
-                cache_secret_arn=rec.cache_secret_arn,
-            )
-            self._write_config(f"processor-{region}", proc.model_dump_json())
+            # What the task definition's Environment holds: everything but the credentials, which
+            # start_processor resolves from Secrets Manager as ECS does. No TLS on the sandbox.
+            environment = {
+                penv.REGION: region,
+                penv.STREAM_NAME: rec.stream_name,
+                penv.DB_HOST: postgres.HOST,
+                penv.DB_PORT: str(self._pg_node(region).port),
+                penv.DB_NAME: self.settings.db_name,
+                penv.DB_SSLMODE: "disable",
+                penv.CACHE_HOST: valkey.HOST,
+                penv.CACHE_PORT: str(self._cache_node(region).port),
+                penv.CACHE_TLS: "false",
+                # moto has no per-shard read limit to respect: the sandbox's processors read each
+                # shard as fast as they write (the drills' loss and lag figures assume it)
+                penv.MIN_READ_INTERVAL_S: "0",
+                # one processor per region, restarted under the same name: it resumes its own leases
+                penv.WORKER_ID: f"processor-{region}",
+            }
+            self._write_config(f"processor-{region}", json.dumps(environment))
             self.start_processor(region, record=False)
         for region in self.regions:
             self._wait(
@@ -579,8 +590,20 @@ class Sandbox:
         name = f"processor-{region}"
         if self.table.pid(name) is not None:
             raise SandboxError(f"{name} is already running: kill it first")
-        config = str(self._config_path(name))
-        pid = self._spawn_python(name, "drills.pipeline.processor", ["--config", config], region)
+        rec = self.state().regions[region]
+        environment: dict[str, str] = json.loads(self._config_path(name).read_text())
+        sm = aws_seed.client("secretsmanager", region, rec.endpoint_url)
+        environment |= ecs_secrets.processor_secrets(
+            sm, {penv.DB_SECRET: rec.db_secret_arn, penv.CACHE_SECRET: rec.cache_secret_arn}
+        )
+        environment[_ENDPOINT_VARIABLE] = rec.endpoint_url
+        # The processor takes no arguments (its configuration is the environment, as on ECS); the
+        # state dir enters its command line as the byte-code cache, so the process table finds it.
+        pycache = self.settings.state_dir / "pycache"
+        pid = self.table.spawn(
+            name, [sys.executable, "-X", f"pycache_prefix={pycache}", "-m", "drills.pipeline.processor"],
+            env=self._python_env(region) | environment, cwd=_PROJECT_ROOT,
+        )
         if record:
             self._record("start_processor", name)
         return pid

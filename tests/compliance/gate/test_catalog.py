@@ -110,3 +110,16 @@ def test_new_citations_say_what_to_inspect() -> None:
     for citation in ("164.308(a)(7)(i)", "164.312(a)(2)(i)", "164.312(a)(2)(ii)", "164.312(a)(2)(iii)"):
         assert all(control.is_manual and control.manual for control in by_id[citation].controls), citation
     assert not all(control.is_manual for control in by_id["164.312(e)(2)(i)"].controls)
+
+
+def test_the_backup_claim_and_its_check_read_one_number() -> None:
+    """The RDSInBackupPlan acknowledgement's "N-day automated backups" is what CKV_HT_16 enforces."""
+    from cdk_app.nag_acknowledgements import ACKNOWLEDGEMENTS
+    from compliance.checkov.tool import CHECKS_DIR
+    from contracts.retention import AURORA_BACKUP_RETENTION_DAYS
+
+    claim = next(a for a in ACKNOWLEDGEMENTS if a.rule.endswith("RDSInBackupPlan"))
+    assert f"{AURORA_BACKUP_RETENTION_DAYS}-day automated backups" in claim.reason
+    check_source = (CHECKS_DIR / "AuroraBackupRetention.py").read_text()
+    assert "from contracts.retention import AURORA_BACKUP_RETENTION_DAYS" in check_source
+    assert "35" not in check_source  # the number lives in contracts only

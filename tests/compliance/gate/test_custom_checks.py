@@ -237,6 +237,11 @@ EXPECTED: dict[str, tuple[str, set[str], set[str]]] = {
         {"AWS::KMS::Key.AccountOnlyKey", "AWS::KMS::Key.SubAccountKey"},
         {"AWS::KMS::Key.EveryoneKey", "AWS::KMS::Key.ForeignAccountKey", "AWS::KMS::Key.AwsStarKey"},
     ),
+    "CloudTrailPhiDataEvents": (
+        "CKV_HT_26",
+        {"AWS::CloudTrail::Trail.CoveringTrail", "AWS::CloudTrail::Trail.AdvancedTrail"},
+        {"AWS::CloudTrail::Trail.ManagementOnlyTrail", "AWS::CloudTrail::Trail.PartialTrail"},
+    ),
 }
 
 

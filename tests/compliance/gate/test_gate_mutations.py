@@ -28,6 +28,8 @@ from compliance.gate_cli import _failure_table
 from compliance.gate_cli import app as gate_app
 from compliance.gate_summary import GateFailure, GateSummary
 
+pytestmark = pytest.mark.slow  # one synth and one gate run over ten templates
+
 Template = dict[str, Any]
 Resources = dict[str, Any]
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
@@ -117,6 +119,10 @@ def _external_key_principal(props: dict[str, Any]) -> None:
     )
 
 
+def _keep_management_events_only(props: dict[str, Any]) -> None:
+    props["EventSelectors"] = [s for s in props["EventSelectors"] if not s.get("DataResources")]
+
+
 def _backup_without_copy(props: dict[str, Any]) -> None:
     for rule in props["BackupPlan"]["BackupPlanRule"]:
         rule.pop("CopyActions", None)
@@ -170,6 +176,9 @@ MUTATIONS: dict[str, Mutation] = {
     ),
     "flow_log_removed_nag": Mutation(
         PF, _remove_flow_log, "cdk-nag", "HIPAA.Security-VPCFlowLogsEnabled", "164.312(b)"
+    ),
+    "vpc_cidr_invalid": Mutation(
+        PF, _edit("AWS::EC2::VPC", _set("CidrBlock", "10.40.0.0/33")), "cfn-lint", "E3002", None
     ),
     "flow_log_log_group_short": Mutation(
         PF,
@@ -330,6 +339,13 @@ MUTATIONS: dict[str, Mutation] = {
         "CKV_HT_9",
         "164.312(b)",
     ),
+    "trail_data_events_removed": Mutation(
+        PS,
+        _edit("AWS::CloudTrail::Trail", _keep_management_events_only),
+        "checkov",
+        "CKV_HT_26",
+        "164.312(b)",
+    ),
     "trail_validation_off": Mutation(
         PS,
         _edit("AWS::CloudTrail::Trail", _set("EnableLogFileValidation", False)),
@@ -450,6 +466,16 @@ def test_nag_finding_outside_the_catalog_cites_the_rules_own_controls(
         for f in summary.failures
         if f.tool == "cdk-nag" and f.check_id.startswith("HIPAA.Security-") and f.citation_source == "none"
     ]
+
+
+def test_baseline_templates_pass_checkov_and_cdk_nag(gate_run: GateRun) -> None:
+    """The unmutated app meets every HIPAA check: nothing under baseline/ failed checkov or cdk-nag."""
+    baseline = [
+        (f.tool, f.check_id, f.logical_id)
+        for f in gate_run.summary.failures
+        if (f.template or "").startswith("baseline/") and f.tool in ("checkov", "cdk-nag")
+    ]
+    assert baseline == []
 
 
 def test_baseline_templates_pass_every_tool(gate_run: GateRun) -> None:

@@ -11,6 +11,8 @@ import pytest
 from compliance.gate import GateConfig, run_gate
 from compliance.gate_summary import GateSummary
 
+pytestmark = pytest.mark.slow  # one production synth and one gate run
+
 
 @pytest.fixture(scope="session")
 def production_gate(

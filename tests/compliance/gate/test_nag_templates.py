@@ -13,6 +13,7 @@ from compliance.nag_templates import (
     app_acknowledgements,
     evaluate,
     finding_pattern,
+    template_acknowledgement,
 )
 
 
@@ -79,3 +80,37 @@ def test_evaluate_finds_a_missing_flow_log_and_names_what_it_cannot_include(tmp_
     assert report["evaluatedTemplates"] == [str(good)]
     assert report["withoutConstructPaths"] == [str(good)]  # no metadata.json: acknowledgements cannot apply
     assert [item["templatePath"] for item in report["notEvaluated"]] == [str(bad)]
+
+
+def test_acknowledgements_written_into_the_template_apply_by_logical_id() -> None:
+    """The app writes every acknowledgement into the resource's Metadata; the gate honours exactly those."""
+    resources = {
+        "Policy": {
+            "Type": "AWS::IAM::Policy",
+            "Metadata": {
+                "cdk_nag": {
+                    "rules_to_suppress": [
+                        {
+                            "id": "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                            "reason": "no resource-level permissions",
+                        }
+                    ]
+                }
+            },
+        },
+        "Other": {"Type": "AWS::IAM::Policy"},
+    }
+    ack = template_acknowledgement(resources, "Policy", "AwsSolutions-IAM5[Resource::*]")
+    assert ack is not None and ack.reason == "no resource-level permissions"
+    assert template_acknowledgement(resources, "Policy", "AwsSolutions-IAM5[Action::*]") is None
+    assert template_acknowledgement(resources, "Other", "AwsSolutions-IAM5[Resource::*]") is None
+
+
+def test_the_app_writes_its_acknowledgements_into_the_templates(app_assembly: Path) -> None:
+    template = json.loads((app_assembly / "PrimaryFoundation.template.json").read_text())
+    written = [
+        rule["id"]
+        for resource in template["Resources"].values()
+        for rule in (resource.get("Metadata") or {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    ]
+    assert "HIPAA.Security::HIPAA.Security-VPCNoUnrestrictedRouteToIGW" in written

@@ -16,7 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from botocore.credentials import Credentials
+
 from drills.pipeline.device_fleet import DeviceFleet, SyntheticEvent
+from drills.pipeline.request_signing import RequestSigner
 from drills.targets.local.sandbox import Sandbox
 from drills.targets.local.settings import SandboxSettings
 
@@ -57,14 +60,15 @@ def events(count: int, devices: int = 50, seed: int = 11) -> list[SyntheticEvent
     return [fleet.event(i, now + i / 1000) for i in range(count)]
 
 
-def post(api_url: str, batch: list[SyntheticEvent]) -> dict[str, Any]:
-    """POST one batch to the ingest API; returns its JSON answer (raises on HTTP errors)."""
+def post(api_url: str, batch: list[SyntheticEvent], region: str = "ca-central-1") -> dict[str, Any]:
+    """POST one batch, SigV4-signed for ``region``'s API (moto's credentials: any), to the ingest API;
+    returns its JSON answer (raises on HTTP errors)."""
     body = json.dumps({"events": [e.payload for e in batch]}).encode()
+    url = api_url.rstrip("/") + "/events"
+    signer = RequestSigner(Credentials("sandbox", "sandbox"), region)
     request = urllib.request.Request(
-        api_url.rstrip("/") + "/events",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json"},
+        url, data=body, method="POST",
+        headers=signer.headers("POST", url, body, {"Content-Type": "application/json"}),
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         answer: dict[str, Any] = json.loads(response.read())
