@@ -1,8 +1,9 @@
 """Entry point: build the whole app from CDK context, tag it, attach cdk-nag, synthesize.
 
 Stacks and deploy order: PrimaryFoundation → DrFoundation → PrimaryServices → DrServices, and
-DrDrillPipeline after PrimaryFoundation. Only three values cross regions (the multi-Region key ARN,
-the EFS replica id, the global datastore id); every other name is rebuilt from the suffix.
+DrDrillPipeline after PrimaryFoundation; DrillControlPlane (DR region) after DrServices and
+DrDrillPipeline. Only three values cross regions (the multi-Region key ARN, the EFS replica id, the
+global datastore id); every other name is rebuilt from the suffix.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cdk_app.drill_tags import tag_stacks
 from cdk_app.nag_acknowledgements import acknowledge_all
 from cdk_app.naming import Naming
 from cdk_app.provider_tags import tag_providers
+from cdk_app.stacks.control_plane_stack import ControlPlaneStack
 from cdk_app.stacks.foundation_stack import FoundationStack
 from cdk_app.stacks.pipeline_stack import PipelineStack
 from cdk_app.stacks.services_stack import PrimaryLinks, ServicesStack
@@ -52,7 +54,9 @@ def required_tags(config: AppConfig) -> dict[str, str]:
     }
 
 
-def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesStack | PipelineStack]:
+def build(
+    app: App, config: AppConfig
+) -> dict[str, FoundationStack | ServicesStack | PipelineStack | ControlPlaneStack]:
     """Add every stack of the deployment to ``app`` and return them by role."""
     naming = Naming(config.environment_suffix)
     primary_fnd = FoundationStack(app, "PrimaryFoundation", config=config, naming=naming, side=Side.PRIMARY)
@@ -89,6 +93,10 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
         primary, "The secondary Aurora cluster and cache join the primary's global resources"
     )
     pipeline = PipelineStack(app, "DrDrillPipeline", config=config, naming=naming, foundation=primary_fnd)
+    control = ControlPlaneStack(
+        app, "DrillControlPlane", config=config, naming=naming, foundation=dr_fnd, services=dr
+    )
+    control.add_stack_dependency(pipeline, "Evidence replicates into the pipeline stack's replica bucket")
     if config.client_domain is None:
         # said once, on the stack that holds the switch clients must follow
         Annotations.of(dr).add_info(NO_CLIENT_DOMAIN_NOTE)
@@ -96,7 +104,7 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
         # the global datastore's CloudFormation schema has no Tags property
         Tags.of(app).add(key, value, exclude_resource_types=["AWS::ElastiCache::GlobalReplicationGroup"])
     tag_providers(app, required_tags(config))
-    tag_stacks([primary_fnd, dr_fnd, primary, dr, pipeline], config)
+    tag_stacks([primary_fnd, dr_fnd, primary, dr, pipeline, control], config)
     acknowledge_all(app, config)
     # Acknowledgements also travel in each resource's template Metadata (cdk_nag.rules_to_suppress), so
     # the compliance gate applies them when it evaluates the packs on the templates alone (one pack's
@@ -110,6 +118,7 @@ def build(app: App, config: AppConfig) -> dict[str, FoundationStack | ServicesSt
         "PrimaryServices": primary,
         "DrServices": dr,
         "DrDrillPipeline": pipeline,
+        "DrillControlPlane": control,
     }
 
 
@@ -138,6 +147,10 @@ def _context_of(app: App, given: Mapping[str, object] | None) -> Mapping[str, ob
         "alarmEmail",
         "owner",
         "processorImage",
+        "dagsterDbSecret",
+        "sourceConnectionArn",
+        "sourceRepository",
+        "sourceBranch",
         "hostedZoneId",
         "domainName",
     )

@@ -32,6 +32,10 @@ _SUFFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SECRET_NAME_RE = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _SECRET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+_CONNECTION_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$"
+)
+_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 #: Route 53 hosted zone ids are "Z" + up to 31 upper-case letters/digits (as ListHostedZones prints them).
 _ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 #: A DNS name of at least two labels: lower-case letters, digits and inner hyphens, 1-63 per label.
@@ -57,6 +61,16 @@ class ExistingSecret:
     def is_arn(self) -> bool:
         """True when the operator gave a full ARN (then we import by ARN, else by name)."""
         return self.name_or_arn.startswith("arn:")
+
+
+@dataclass(frozen=True)
+class CodeStarSource:
+    """The pipeline's source when given: a CodeStar (CodeConnections) connection to a git repository."""
+
+    connection_arn: str
+    owner: str
+    repository: str
+    branch: str = "main"
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,8 @@ class AppConfig:
     dr_region: str
     db_secret: ExistingSecret
     cache_secret: ExistingSecret
+    dagster_db_secret: ExistingSecret | None = None  # None: the conventional name, see below
+    pipeline_source: CodeStarSource | None = None  # None: the S3 source bundle (README upload command)
     production: bool = False
     alarm_email: str | None = None
     owner: str = "platform-team"
@@ -96,6 +112,14 @@ class AppConfig:
     processor_image: str | None = None
     sizing: IngestSizing = IngestSizing()
     client_domain: ClientDomain | None = None
+
+    @property
+    def control_plane_db_secret(self) -> ExistingSecret:
+        """The drill control plane's Dagster database master secret (imported, never created):
+        ``-c dagsterDbSecret=...`` or, by default, ``htdr/<suffix>/dagster-db``."""
+        return self.dagster_db_secret or ExistingSecret(
+            context_key="dagsterDbSecret", name_or_arn=f"htdr/{self.environment_suffix}/dagster-db"
+        )
 
     def region_of(self, side: Side) -> str:
         """The region ``side`` deploys to."""
@@ -182,6 +206,27 @@ def _email(context: Mapping[str, object]) -> str | None:
     return value
 
 
+def _pipeline_source(context: Mapping[str, object]) -> CodeStarSource | None:
+    arn = _text(context, "sourceConnectionArn")
+    repository = _text(context, "sourceRepository")
+    if not arn and not repository:
+        return None
+    if not arn or not _CONNECTION_ARN_RE.fullmatch(arn):
+        raise ConfigError(
+            "sourceConnectionArn: missing or not a CodeStar connection ARN; pass "
+            "-c sourceConnectionArn=arn:aws:codeconnections:<region>:<account>:connection/<id> "
+            "with -c sourceRepository=<owner>/<repo>"
+        )
+    if not repository or not _REPOSITORY_RE.fullmatch(repository):
+        raise ConfigError(
+            "sourceRepository: missing or not <owner>/<repo>; pass -c sourceRepository=org/htdr"
+        )
+    owner, name = repository.split("/", 1)
+    return CodeStarSource(
+        connection_arn=arn, owner=owner, repository=name, branch=_text(context, "sourceBranch") or "main"
+    )
+
+
 def _client_domain(context: Mapping[str, object]) -> ClientDomain | None:
     zone, domain = _text(context, "hostedZoneId"), _text(context, "domainName")
     if not zone and not domain:
@@ -221,6 +266,12 @@ def load_config(context: Mapping[str, object]) -> AppConfig:
         dr_region=dr,
         db_secret=_secret(context, "dbSecret", 'holding {"username": ..., "password": ...}'),
         cache_secret=_secret(context, "cacheSecret", 'holding {"authToken": ...}'),
+        dagster_db_secret=(
+            _secret(context, "dagsterDbSecret", 'holding {"username": ..., "password": ...}')
+            if _text(context, "dagsterDbSecret")
+            else None
+        ),
+        pipeline_source=_pipeline_source(context),
         production=_flag(context, "production"),
         alarm_email=_email(context),
         owner=owner,

@@ -32,6 +32,7 @@ class OutputKey(StrEnum):
     CACHE_SECRET_ARN = "CacheSecretArn"
     EVIDENCE_BUCKET_NAME = "EvidenceBucketName"
     PIPELINE_NAME = "DrDrillPipelineName"
+    REPORT_SIGNING_KEY_ARN = "ReportSigningKeyArn"
     TARGET_KIND = "TargetKind"
 
 

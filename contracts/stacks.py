@@ -19,4 +19,5 @@ STACK_ROLES: tuple[tuple[str, bool], ...] = (
     ("PrimaryServices", True),
     ("DrServices", False),
     ("DrDrillPipeline", True),
+    ("DrillControlPlane", False),
 )

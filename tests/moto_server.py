@@ -18,12 +18,25 @@ def _free_port() -> int:
 
 
 @contextmanager
-def moto_server(log_dir: Path) -> Iterator[str]:
-    """The server's endpoint URL while the context lasts; its output goes to ``log_dir/moto.log``."""
+def moto_server(log_dir: Path, *, sandbox: bool = False) -> Iterator[str]:
+    """The server's endpoint URL while the context lasts; its output goes to ``log_dir/moto.log``.
+    ``sandbox=True`` starts it as the local sandbox does, with the sandbox's fixes to moto applied."""
     port = _free_port()
+    command = (
+        [
+            sys.executable,
+            "-m",
+            "drills.targets.local.moto_server",
+            "--port",
+            str(port),
+            "--state-dir",
+            str(log_dir),
+        ]
+        if sandbox
+        else [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)]
+    )
     with (log_dir / "moto.log").open("w") as log:
-        server = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1",
-                                   "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
             while socket.socket().connect_ex(("127.0.0.1", port)) != 0:

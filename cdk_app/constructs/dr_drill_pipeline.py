@@ -1,20 +1,31 @@
-"""The DR-testing pipeline: source → synth + compliance gate → DR drill in the VPC → evidence in S3.
+"""The DR-testing pipeline: source → synth + compliance gate → DR drill in the VPC → signed evidence.
 
-Runs weekly (EventBridge) and on demand. The drill stage is a CodeBuild project inside the VPC's app
-subnets: it writes ``cfn-outputs/flat-outputs.json`` from the deployed stacks, runs the Dagster drill
-job against them and uploads the journal and report to the evidence bucket. Artifacts and logs are
-encrypted with the region's logs key; nothing in the pipeline holds PHI.
+Runs weekly (EventBridge) and on demand.
+
+Source: a CodeStar (CodeConnections) connection to the git repository when ``-c sourceConnectionArn``
+and ``-c sourceRepository`` are given, so the pipeline's first run (CloudFormation starts one on
+creation) already has a source; otherwise an S3 bundle that the README's upload command puts in place
+before the first run is started by hand.
+
+Drill stage: a CodeBuild project starts the drill as a run task of the drill control plane
+(``htdr.control_plane_drill``) and waits for its verdict, rather than running the drill in CodeBuild:
+the drill reads Aurora and the cache over their private endpoints (lag sampled in SQL, loss checked
+on the surviving writer, which after a failover is in the DR region), and only the control plane's
+run tasks, in the DR VPC, reach them; the same task definition, role and evidence upload serve the
+scheduled drills. The stage fails when the drill's exit status is not 0 (its journal is not
+"passed": a failed objective or a missing measurement). Afterwards, whatever the outcome, the build
+downloads the run's evidence, writes the auditor report (its manifest signed with the control
+plane's KMS key), verifies the signature and uploads the report beside the evidence (Object Lock, DR
+region). Artifacts and logs are encrypted with the region's logs key; nothing in the pipeline holds
+PHI.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from aws_cdk import Aws
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -22,53 +33,67 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_app.arns import GLOBAL, account_arn
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_bucket import encrypted_bucket
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
+from cdk_app.constructs.evidence_bucket import EvidenceBucket, evidence_bucket_name
 from cdk_app.data_classification import mark_internal
 from cdk_app.naming import Naming
+from contracts.control_plane import ControlPlaneNames
 
 SOURCE_KEY = "source/htdr.zip"
-DRILL_SCENARIO = "planned_switchover"  # the non-destructive drill (switchover, RPO 0)
+DRILL_SCENARIO = "planned_switchover"  # the non-destructive drill (switchover, RPO 0, switched back)
 WEEKLY = events.Schedule.cron(week_day="MON", hour="4", minute="0")
+EVIDENCE_PREFIX = "pipeline/$CODEBUILD_BUILD_NUMBER"
+REPORT_NAME = "report-$CODEBUILD_BUILD_NUMBER"
+REPORT_DIR = f"reports/{REPORT_NAME}"
 
 
-@dataclass(frozen=True)
-class DrillPermissions:
-    """Exactly what the drill may act on (faults, failover, reading outputs and secrets)."""
+def drill_command(suffix: str, dr_region: str, *, dry_run: bool, scenario: str = DRILL_SCENARIO) -> str:
+    """Start the drill on the control plane and wait for its verdict (``--dry-run``: the drill only
+    prints its plan)."""
+    return (
+        f".venv/bin/python -m htdr.control_plane_drill --suffix {suffix} --dr-region {dr_region} "
+        f"--scenario {scenario} --evidence-prefix {EVIDENCE_PREFIX}" + (" --dry-run" if dry_run else "")
+    )
 
-    naming: Naming
-    primary_region: str
-    dr_region: str
-    secret_arns: list[str]
-    data_key_arns: list[str]
 
-    def resource_arns(self) -> list[str]:
-        """Global DB, both clusters, global datastore, both cache groups, both ECS services (and
-        their tasks), both streams. The global datastore id carries an AWS-chosen prefix, hence
-        its leading wildcard; task ids are random, hence ``task/<cluster>/*``."""
-        n = self.naming
-        arns = [
-            account_arn("rds", GLOBAL, f"global-cluster:{n.global_cluster_id()}"),
-            account_arn("elasticache", GLOBAL, f"globalreplicationgroup:*{n.name('sessions')}"),
-        ]
-        for side, region in (("primary", self.primary_region), ("dr", self.dr_region)):
-            arns += [
-                account_arn("rds", region, f"cluster:{n.db_cluster_id(side)}"),
-                account_arn("elasticache", region, f"replicationgroup:{n.cache_group_id(side)}"),
-                account_arn("ecs", region, f"service/{n.name('processing')}/{n.name('processor')}"),
-                account_arn("ecs", region, f"task/{n.name('processing')}/*"),
-                account_arn("kinesis", region, f"stream/{n.name('events')}"),
-            ]
-        return arns
+def drill_build_spec(config: AppConfig, naming: Naming) -> dict:
+    """The drill stage's buildspec: outputs → drill on the control plane → evidence down → signed
+    report → verify → report up.
+
+    ``post_build`` runs even when the drill failed, so the report of a failed drill is written too;
+    the build (and the pipeline) still fails because the ``build`` phase did.
+    """
+    suffix, dr = config.environment_suffix, config.dr_region
+    evidence = f"s3://{evidence_bucket_name(naming, dr)}/{EVIDENCE_PREFIX}"
+    return {
+        "version": "0.2",
+        "phases": {
+            "install": {"commands": ["./scripts/bootstrap.sh"]},
+            "pre_build": {
+                "commands": [
+                    f".venv/bin/python -m cdk_app.flat_outputs --suffix {suffix} "
+                    f"--primary-region {config.primary_region} --dr-region {dr}"
+                ]
+            },
+            "build": {"commands": [drill_command(suffix, dr, dry_run=False)]},
+            "post_build": {
+                "commands": [
+                    f"aws s3 cp --recursive {evidence}/ reports/ --region {dr}",
+                    f"./dev htdr report build --reports-dir reports --out {REPORT_DIR}",
+                    f"./dev htdr report verify --signature {REPORT_DIR}",
+                    f"aws s3 cp --recursive {REPORT_DIR}/ {evidence}/{REPORT_NAME}/ --region {dr}",
+                ]
+            },
+        },
+    }
 
 
 def _bucket(
     scope: Construct, construct_id: str, *, name: str, config: AppConfig, key: kms.IKey, logs: s3.IBucket
 ) -> s3.Bucket:
-    """A pipeline bucket: source, artifacts and drill evidence are code, templates and measurements,
-    never PHI (drill evidence carries no PHI-like values by design), hence classified Internal."""
+    """A pipeline bucket: source and artifacts are code and templates, never PHI, hence Internal."""
     bucket = encrypted_bucket(
         scope,
         construct_id,
@@ -90,7 +115,7 @@ def _build_spec(commands: list[str], reports: str | None = None) -> codebuild.Bu
 
 
 class DrDrillPipeline(Construct):
-    """CodePipeline V2 with the three stages and a weekly trigger."""
+    """CodePipeline V2 with the three stages and a weekly trigger, plus the evidence replica bucket."""
 
     def __init__(
         self,
@@ -100,14 +125,15 @@ class DrDrillPipeline(Construct):
         config: AppConfig,
         naming: Naming,
         region: str,
-        vpc: ec2.IVpc,
-        subnets: ec2.SubnetSelection,
         logs_key: kms.IKey,
         access_logs: s3.IBucket,
-        permissions: DrillPermissions,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.evidence, source_bucket, artifacts = (
+        # the replica of the control plane's evidence bucket (DR region): Object Lock as well
+        self.evidence_replica = EvidenceBucket(
+            self, "Evidence", naming=naming, region=region, key=logs_key, access_logs=access_logs
+        )
+        source_bucket, artifacts = (
             _bucket(
                 self,
                 construct,
@@ -116,19 +142,17 @@ class DrDrillPipeline(Construct):
                 key=logs_key,
                 logs=access_logs,
             )
-            for construct, purpose in (
-                ("Evidence", "evidence"),
-                ("Source", "pipeline-source"),
-                ("Artifacts", "pipeline-artifacts"),
-            )
+            for construct, purpose in (("Source", "pipeline-source"), ("Artifacts", "pipeline-artifacts"))
         )
+        self.source_bucket = source_bucket
         build_logs = EncryptedLogGroup(
             self, "BuildLogs", config=config, name=f"/htdr/{naming.suffix}/dr-pipeline", key=logs_key
         )
         context = (
             f"-c environmentSuffix={config.environment_suffix} -c primaryRegion={config.primary_region} "
             f"-c drRegion={config.dr_region} -c dbSecret={config.db_secret.name_or_arn} "
-            f"-c cacheSecret={config.cache_secret.name_or_arn}"
+            f"-c cacheSecret={config.cache_secret.name_or_arn} "
+            f"-c dagsterDbSecret={config.control_plane_db_secret.name_or_arn}"
         )
         synth = self._project(
             "SynthGate",
@@ -149,21 +173,9 @@ class DrDrillPipeline(Construct):
             name=naming.name("dr-drill"),
             key=logs_key,
             logs=build_logs,
-            spec=_build_spec(
-                [
-                    "./scripts/bootstrap.sh",
-                    f".venv/bin/python -m cdk_app.flat_outputs --suffix {config.environment_suffix} "
-                    f"--primary-region {config.primary_region} --dr-region {config.dr_region}",
-                    # the drill locates the deployed stacks from cfn-outputs/flat-outputs.json
-                    f"HTDR_DRILL_TARGET=aws ./dev htdr drill run {DRILL_SCENARIO} --reports-dir reports",
-                    f"aws s3 cp --recursive reports/ s3://{self.evidence.bucket_name}/drills/$CODEBUILD_BUILD_NUMBER/",
-                ],
-            ),
-            vpc=vpc,
-            subnets=subnets,
+            spec=codebuild.BuildSpec.from_object(drill_build_spec(config, naming)),
         )
-        self._grant_drill(drill, permissions)
-        self.evidence.grant_put(drill)
+        self._grant_drill(drill, config, naming)
         source_output = codepipeline.Artifact("source")
         self.pipeline = codepipeline.Pipeline(
             self,
@@ -175,16 +187,7 @@ class DrDrillPipeline(Construct):
             restart_execution_on_update=False,
             stages=[
                 codepipeline.StageProps(
-                    stage_name="Source",
-                    actions=[
-                        actions.S3SourceAction(
-                            action_name="Source",
-                            bucket=source_bucket,
-                            bucket_key=SOURCE_KEY,
-                            output=source_output,
-                            trigger=actions.S3Trigger.NONE,
-                        )
-                    ],
+                    stage_name="Source", actions=[self._source_action(config, source_bucket, source_output)]
                 ),
                 codepipeline.StageProps(
                     stage_name="SynthAndComplianceGate",
@@ -208,6 +211,29 @@ class DrDrillPipeline(Construct):
             targets=[targets.CodePipeline(self.pipeline)],
         )
 
+    @staticmethod
+    def _source_action(
+        config: AppConfig, bucket: s3.IBucket, output: codepipeline.Artifact
+    ) -> codepipeline.IAction:
+        source = config.pipeline_source
+        if source is None:
+            return actions.S3SourceAction(
+                action_name="Source",
+                bucket=bucket,
+                bucket_key=SOURCE_KEY,
+                output=output,
+                trigger=actions.S3Trigger.NONE,
+            )
+        return actions.CodeStarConnectionsSourceAction(
+            action_name="Source",
+            connection_arn=source.connection_arn,
+            owner=source.owner,
+            repo=source.repository,
+            branch=source.branch,
+            output=output,
+            trigger_on_push=False,  # drills run on the weekly schedule or on demand, not on every push
+        )
+
     def _project(
         self,
         construct_id: str,
@@ -216,8 +242,6 @@ class DrDrillPipeline(Construct):
         key: kms.IKey,
         logs: EncryptedLogGroup,
         spec: codebuild.BuildSpec,
-        vpc: ec2.IVpc | None = None,
-        subnets: ec2.SubnetSelection | None = None,
     ) -> codebuild.PipelineProject:
         return codebuild.PipelineProject(
             self,
@@ -233,48 +257,62 @@ class DrDrillPipeline(Construct):
             logging=codebuild.LoggingOptions(
                 cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=logs.log_group)
             ),
-            vpc=vpc,
-            subnet_selection=subnets,
         )
 
-    def _grant_drill(self, project: codebuild.PipelineProject, permissions: DrillPermissions) -> None:
-        """What a drill does: read stack outputs, act on the global DB / cache / ECS, read metrics."""
-        prefix = permissions.naming.stack("")
-        project.add_to_role_policy(
+    @staticmethod
+    def _grant_drill(project: codebuild.PipelineProject, config: AppConfig, naming: Naming) -> None:
+        """Read the stacks' outputs; start, watch and (on timeout) stop the control plane's drill run
+        task, passing its two named roles; read the run's evidence and add the signed report. The
+        control plane is another region's stack: everything is named (bucket by name, keys by alias)."""
+        dr, names = config.dr_region, ControlPlaneNames(naming.suffix)
+        ecs = f"arn:{Aws.PARTITION}:ecs:{dr}:{Aws.ACCOUNT_ID}"
+        bucket = f"arn:{Aws.PARTITION}:s3:::{evidence_bucket_name(naming, dr)}"
+        keys = f"arn:{Aws.PARTITION}:kms:{dr}:{Aws.ACCOUNT_ID}:key/*"
+        statements = [
             iam.PolicyStatement(
                 actions=["cloudformation:DescribeStacks"],
-                resources=[f"arn:{Aws.PARTITION}:cloudformation:*:{Aws.ACCOUNT_ID}:stack/{prefix}*/*"],
-            )
-        )
-        project.add_to_role_policy(
-            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=permissions.secret_arns)
-        )
-        project.add_to_role_policy(
-            iam.PolicyStatement(actions=["kms:Decrypt"], resources=permissions.data_key_arns)
-        )
-        project.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "rds:SwitchoverGlobalCluster",
-                    "rds:FailoverGlobalCluster",
-                    "rds:DescribeGlobalClusters",
-                    "rds:DescribeDBClusters",
-                    "elasticache:FailoverGlobalReplicationGroup",
-                    "elasticache:DescribeGlobalReplicationGroups",
-                    "elasticache:DescribeReplicationGroups",
-                    "ecs:StopTask",
-                    "ecs:UpdateService",
-                    "ecs:DescribeServices",
-                    "ecs:ListTasks",
-                    "kinesis:PutRecords",
-                    "kinesis:DescribeStreamSummary",
+                resources=[
+                    f"arn:{Aws.PARTITION}:cloudformation:*:{Aws.ACCOUNT_ID}:stack/{naming.stack('')}*/*"
                 ],
-                resources=permissions.resource_arns(),
-            )
-        )
-        project.add_to_role_policy(
+            ),
             iam.PolicyStatement(
-                actions=["cloudwatch:GetMetricData"],
-                resources=["*"],  # GetMetricData supports no resource-level permissions (AWS-required)
+                actions=["ecs:DescribeServices"],
+                resources=[f"{ecs}:service/{names.cluster}/{names.daemon_service}"],
+            ),
+            iam.PolicyStatement(
+                actions=["ecs:RunTask"],
+                resources=[f"{ecs}:task-definition/{names.run_task_family}:*"],
+                conditions={"ArnEquals": {"ecs:cluster": f"{ecs}:cluster/{names.cluster}"}},
+            ),
+            iam.PolicyStatement(
+                actions=["ecs:DescribeTasks", "ecs:StopTask", "ecs:TagResource"],
+                resources=[f"{ecs}:task/{names.cluster}/*"],
+            ),
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{names.run_role(kind)}"
+                    for kind in ("task", "execution")
+                ],
+                conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            ),
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[bucket],
+                conditions={"StringLike": {"s3:prefix": ["pipeline/*"]}},
+            ),
+            iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[f"{bucket}/pipeline/*"]),
+        ]
+        for actions_, alias in (
+            (["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"], naming.alias("logs")),
+            (["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"], naming.alias("report-signing")),
+        ):
+            statements.append(
+                iam.PolicyStatement(
+                    actions=actions_,
+                    resources=[keys],
+                    conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
+                )
             )
-        )
+        for statement in statements:
+            project.add_to_role_policy(statement)

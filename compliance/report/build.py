@@ -40,6 +40,7 @@ from compliance.report.models import (
 from compliance.report.phi_guard import phi_findings
 from compliance.report.render_html import render_html
 from compliance.report.render_pdf import render_pdf
+from compliance.report.signing import ManifestSigner, SigningKey
 from contracts.evidence_layout import COMPLIANCE, DRILLS, INTEGRITY
 
 EVIDENCE_KINDS = {DRILLS: "drill journal", COMPLIANCE: "compliance gate", INTEGRITY: "integrity"}
@@ -55,11 +56,14 @@ def build_report(
     *,
     catalog: Catalog | None = None,
     on_step: StepCallback | None = None,
+    signing_key: SigningKey | None = None,
 ) -> Path:
     """Gather evidence under ``reports_dir``, write the report folder, return its path.
 
     ``out_dir`` is the report folder to create (default ``reports_dir/report-<UTC timestamp>``); it must
     not exist yet, or be empty. ``on_step`` receives a short label per stage, for progress display.
+    With ``signing_key``, the manifest's digest is signed (``manifest.sig.json``) before the folder is
+    moved into place: a signing failure leaves no report behind.
     """
     step = on_step or (lambda _label: None)
     if not reports_dir.is_dir():
@@ -71,6 +75,10 @@ def build_report(
     target = out_dir or _free_name(reports_dir, now)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ReportError(f"report folder {target}: already exists and is not empty; choose another --out")
+    signer = None
+    if signing_key is not None:
+        step(f"reaching the signing key {signing_key.key_id}")
+        signer = ManifestSigner(signing_key)  # fails here, before any work, when KMS cannot sign
     step("reading the control catalog")
     catalog = catalog or load_catalog()
     step("gathering evidence")
@@ -80,6 +88,9 @@ def build_report(
     work.mkdir(parents=True)
     try:
         _assemble(work, evidence, catalog, now, step)
+        if signer is not None:
+            step(f"signing the manifest with {signer.key.key_id}")
+            signer.sign(work)
         if target.exists():
             target.rmdir()
         work.rename(target)

@@ -3,7 +3,8 @@
 ``manifest.json`` lists every file of the report folder but itself (copied evidence, ``evidence.json``,
 ``index.html``, ``report.pdf``) with its SHA-256 and size. Verification recomputes them and names every
 file that was altered, removed, or added. Whoever can rewrite the files can rewrite the manifest too,
-so its own digest is printed at build time for the auditor to keep, and ``verify`` can check it.
+so its own digest is printed at build time for the auditor to keep, and ``verify`` can check it; when a
+signing key is configured, the digest is also signed (``signing.py``, ``manifest.sig.json``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from compliance.report.evidence_error import ReportError
 
 MANIFEST = "manifest.json"
+#: The manifest's signature (compliance.report.signing); written after the manifest, so not listed in it.
+SIGNATURE = "manifest.sig.json"
 ALGORITHM = "sha256"
 _CHUNK = 1 << 20
 
@@ -92,9 +95,10 @@ def verify(report_dir: Path, expected_manifest_sha256: str | None = None) -> Ver
 
 
 def _files(report_dir: Path) -> list[str]:
-    """Every regular file under the folder (POSIX relative paths), the manifest itself excluded."""
+    """Every regular file under the folder (POSIX relative paths), the manifest and its signature
+    excluded."""
     return sorted(
         p.relative_to(report_dir).as_posix()
         for p in report_dir.rglob("*")
-        if p.is_file() and p.relative_to(report_dir).as_posix() != MANIFEST
+        if p.is_file() and p.relative_to(report_dir).as_posix() not in (MANIFEST, SIGNATURE)
     )

@@ -85,23 +85,44 @@ def test_outputs_contract_equals_the_union_of_stack_outputs(synthesized: Synthes
     assert set(keys) == all_keys()
 
 
+#: The imported master secrets: the patient store's and the control plane's Dagster database's.
+IMPORTED_SECRETS = tuple(
+    f"{{{{resolve:secretsmanager:htdr/test/{name}:" for name in ("aurora-master", "dagster-db")
+)
+
+
 def test_no_secret_is_created_anywhere(synthesized: Synthesized) -> None:
     assert synthesized.resources("AWS::SecretsManager::Secret") == {}
     for cluster in synthesized.resources("AWS::RDS::DBCluster").values():
         props = cluster["Properties"]
         assert "ManageMasterUserPassword" not in props
         if "MasterUserPassword" in props:
-            assert props["MasterUserPassword"].startswith("{{resolve:secretsmanager:htdr/test/aurora-master:")
+            assert props["MasterUserPassword"].startswith(IMPORTED_SECRETS)
+
+
+#: Evidence under Object Lock COMPLIANCE for six years cannot be deleted by anyone: retained by design.
+OUTLIVE_THEIR_STACK = {
+    ("DrDrillPipeline", "DrDrillEvidenceBucket00EA92B2"),
+    ("DrillControlPlane", "EvidenceBucketC67FF768"),
+}
 
 
 def test_everything_is_destroyable(synthesized: Synthesized) -> None:
     for stack, template in synthesized.templates.items():
         for logical_id, resource in template["Resources"].items():
+            if (stack, logical_id) in OUTLIVE_THEIR_STACK:
+                assert resource["DeletionPolicy"] == "Retain"
+                assert resource["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {
+                    "Mode": "COMPLIANCE",
+                    "Years": 6,
+                }
+                continue
             for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
                 assert resource.get(policy, "Delete") == "Delete", f"{stack}/{logical_id} {policy}"
             assert resource.get("Properties", {}).get("DeletionProtection") in (None, False)
-    for bucket in synthesized.resources("AWS::S3::Bucket").values():
-        assert any(t["Key"] == "aws-cdk:auto-delete-objects" for t in bucket["Properties"]["Tags"])
+    for name, bucket in synthesized.resources("AWS::S3::Bucket").items():
+        if tuple(name.split("/")) not in OUTLIVE_THEIR_STACK:
+            assert any(t["Key"] == "aws-cdk:auto-delete-objects" for t in bucket["Properties"]["Tags"]), name
 
 
 def _tags(resource: dict[str, Any]) -> dict[str, Any] | None:
@@ -137,6 +158,7 @@ PROVIDERS = {
     "PrimaryServices": {_AUTO_DELETE, _READER, _WRITER},
     "DrServices": {_READER},
     "DrDrillPipeline": {_AUTO_DELETE},
+    "DrillControlPlane": set(),
 }
 
 
@@ -163,7 +185,8 @@ def test_custom_resource_providers_carry_the_required_tags(synthesized: Synthesi
 INTERNAL_BUCKETS = {
     "AccessLogsBucketCD784A59",
     "AuditTrailBucketA91FD435",
-    "DrDrillEvidence8F823887",
+    "DrDrillEvidenceBucket00EA92B2",
+    "EvidenceBucketC67FF768",
     "DrDrillSource4CC37E34",
     "DrDrillArtifacts3C45FE0D",
 }
@@ -184,7 +207,8 @@ def test_buckets_are_classified_and_phi_sources_replicate(synthesized: Synthesiz
         "DrFoundation/RawArchiveBucket3CBB4637": ("PHI", "replica"),
         "PrimaryServices/RawArchiveBucket3CBB4637": ("PHI", None),
         "PrimaryServices/AuditTrailBucketA91FD435": ("Internal", None),
-        "DrDrillPipeline/DrDrillEvidence8F823887": ("Internal", None),
+        "DrDrillPipeline/DrDrillEvidenceBucket00EA92B2": ("Internal", "replica"),
+        "DrillControlPlane/EvidenceBucketC67FF768": ("Internal", None),
         "DrDrillPipeline/DrDrillSource4CC37E34": ("Internal", None),
         "DrDrillPipeline/DrDrillArtifacts3C45FE0D": ("Internal", None),
     }
@@ -222,4 +246,5 @@ def test_stack_names_and_regions(synthesized: Synthesized) -> None:
         "Htdr-test-PrimaryServices": "ca-central-1",
         "Htdr-test-DrServices": "ca-west-1",
         "Htdr-test-DrDrillPipeline": "ca-central-1",
+        "Htdr-test-DrillControlPlane": "ca-west-1",
     }

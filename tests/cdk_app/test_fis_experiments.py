@@ -11,6 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from cdk_app.config import load_config
 from cdk_app.drill_tags import tag_stacks
 from contracts.drill_safety import DRILL_ALLOWED_TAG, FIS_FAULT_TAG, PRODUCTION_TAG, FisFault
+from contracts.stacks import STACK_ROLES
 from tests.cdk_app.conftest import CONTEXT, Synthesized
 
 FIS = "AWS::FIS::ExperimentTemplate"
@@ -129,7 +130,7 @@ def test_every_stack_is_tagged_drill_allowed_and_not_production(synthesized: Syn
         for a in manifest["artifacts"].values()
         if a["type"] == "aws:cloudformation:stack"
     }
-    assert len(stacks) == 5
+    assert len(stacks) == len(STACK_ROLES)
     for name, tags in stacks.items():
         assert (tags.get(DRILL_ALLOWED_TAG), tags.get(PRODUCTION_TAG)) == ("true", "false"), name
     for template in synthesized.templates.values():  # on the stacks only, not copied onto resources

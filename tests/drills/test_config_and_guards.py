@@ -79,7 +79,8 @@ def test_code_location_has_jobs_checks_schedules_off_and_the_report_sensor() -> 
         "region_outage_drill_job", "planned_switchover_drill_job", "link_partition_drill_job",
         "processor_crash_drill_job", "cache_failover_drill_job"}
     schedules = {s.name: s for s in repo.schedule_defs}
-    assert set(schedules) == {"weekly_region_outage_drill", "daily_processor_crash_drill"}
+    assert set(schedules) == {
+        "weekly_planned_switchover_drill", "monthly_region_outage_drill", "daily_processor_crash_drill"}
     assert all(s.default_status is DefaultScheduleStatus.STOPPED for s in schedules.values())
     assert [s.name for s in repo.sensor_defs] == ["build_report_after_drill"]
     checks = {spec.name for a in DRILL_ASSETS[:1] for spec in a.check_specs}

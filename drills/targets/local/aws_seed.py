@@ -45,6 +45,19 @@ def _bucket(s3: Any, name: str, region: str) -> None:
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
 
 
+def create_signing_key(region: str, endpoint_url: str, suffix: str) -> str:
+    """The report-signing key the control-plane stack creates in AWS (ECC_NIST_P256, SIGN_VERIFY):
+    ``htdr report build`` signs the manifest digest with it through the sandbox's KMS."""
+    kms = client("kms", region, endpoint_url)
+    arn: str = kms.create_key(
+        Description=f"htdr sandbox report signing ({suffix})",
+        KeySpec="ECC_NIST_P256",
+        KeyUsage="SIGN_VERIFY",
+    )["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName=f"alias/htdr-report-signing-{suffix}", TargetKeyId=arn)
+    return arn
+
+
 def seed_region(
     seed: RegionSeed, db_secret: dict[str, object], cache_secret: dict[str, object]
 ) -> RegionRecord:

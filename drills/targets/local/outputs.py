@@ -17,7 +17,11 @@ TARGET_KIND = "local"
 
 
 def build_outputs(
-    settings: SandboxSettings, primary: RegionRecord, dr: RegionRecord, evidence_bucket: str
+    settings: SandboxSettings,
+    primary: RegionRecord,
+    dr: RegionRecord,
+    evidence_bucket: str,
+    signing_key_arn: str,
 ) -> dict[str, str]:
     """Every contract key with the sandbox's value; raises if the contract and this code disagree."""
     ports, suffix = settings.ports, settings.environment_suffix
@@ -33,6 +37,7 @@ def build_outputs(
         OutputKey.DB_SECRET_ARN: primary.db_secret_arn,
         OutputKey.CACHE_SECRET_ARN: primary.cache_secret_arn,
         OutputKey.EVIDENCE_BUCKET_NAME: evidence_bucket,
+        OutputKey.REPORT_SIGNING_KEY_ARN: signing_key_arn,
         OutputKey.PIPELINE_NAME: f"htdr-{suffix}-none",
         OutputKey.TARGET_KIND: TARGET_KIND,
     }

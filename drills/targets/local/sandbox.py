@@ -258,8 +258,11 @@ class Sandbox:
             self.progress("starting the ingest APIs and processors")
             self._start_pipeline(records)
         evidence = f"htdr-{s.environment_suffix}-evidence"
+        dr = records[s.dr_region]
+        signing_key = aws_seed.create_signing_key(dr.region, dr.endpoint_url, s.environment_suffix)
         write_outputs(
-            s.outputs_path, build_outputs(s, records[s.primary_region], records[s.dr_region], evidence)
+            s.outputs_path,
+            build_outputs(s, records[s.primary_region], dr, evidence, signing_key),
         )
 
         with self._changing_state() as st:

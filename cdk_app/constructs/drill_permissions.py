@@ -1,0 +1,125 @@
+"""What a drill run may do against this environment, granted to the control plane's run task.
+
+Every drill runs as that task, whether Dagster's schedule or the pipeline's stage started it: read the
+stacks' outputs and the imported secrets, decrypt with the PHI key, act on the global database /
+global datastore / processor services / streams (faults, failover, scaling, load) and read metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Aws
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as sm
+
+from cdk_app.arns import GLOBAL, account_arn
+from cdk_app.config import ExistingSecret
+from cdk_app.naming import Naming
+
+DRILL_ACTIONS = (
+    "rds:SwitchoverGlobalCluster",
+    "rds:FailoverGlobalCluster",
+    "rds:DescribeGlobalClusters",
+    "rds:DescribeDBClusters",
+    "elasticache:FailoverGlobalReplicationGroup",
+    "elasticache:DescribeGlobalReplicationGroups",
+    "elasticache:DescribeReplicationGroups",
+    "elasticache:TestFailover",
+    "ecs:StopTask",
+    "ecs:UpdateService",
+    "ecs:DescribeServices",
+    "ecs:ListTasks",
+    "kinesis:PutRecords",
+    "kinesis:DescribeStreamSummary",
+)
+
+
+@dataclass(frozen=True)
+class DrillPermissions:
+    """Exactly what the drill may act on (faults, failover, reading outputs and secrets)."""
+
+    naming: Naming
+    primary_region: str
+    dr_region: str
+    secret_arns: list[str]
+    data_key_arns: list[str]
+
+    def resource_arns(self) -> list[str]:
+        """Global DB, both clusters, global datastore, both cache groups, both ECS services (and
+        their tasks), both streams. The global datastore id carries an AWS-chosen prefix, hence
+        its leading wildcard; task ids are random, hence ``task/<cluster>/*``."""
+        n = self.naming
+        arns = [
+            account_arn("rds", GLOBAL, f"global-cluster:{n.global_cluster_id()}"),
+            account_arn("elasticache", GLOBAL, f"globalreplicationgroup:*{n.name('sessions')}"),
+        ]
+        for side, region in (("primary", self.primary_region), ("dr", self.dr_region)):
+            arns += [
+                account_arn("rds", region, f"cluster:{n.db_cluster_id(side)}"),
+                account_arn("elasticache", region, f"replicationgroup:{n.cache_group_id(side)}"),
+                account_arn("ecs", region, f"service/{n.name('processing')}/{n.name('processor')}"),
+                account_arn("ecs", region, f"task/{n.name('processing')}/*"),
+                account_arn("kinesis", region, f"stream/{n.name('events')}"),
+            ]
+        return arns
+
+    def statements(self) -> list[iam.PolicyStatement]:
+        """The policy statements of a drill runner."""
+        prefix = self.naming.stack("")
+        return [
+            iam.PolicyStatement(
+                actions=["cloudformation:DescribeStacks"],
+                resources=[f"arn:{Aws.PARTITION}:cloudformation:*:{Aws.ACCOUNT_ID}:stack/{prefix}*/*"],
+            ),
+            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=self.secret_arns),
+            iam.PolicyStatement(actions=["kms:Decrypt"], resources=self.data_key_arns),
+            iam.PolicyStatement(actions=list(DRILL_ACTIONS), resources=self.resource_arns()),
+            iam.PolicyStatement(
+                # neither supports resource-level permissions (AWS-required "*"): lag metrics, and the
+                # FIS templates of this environment, found by their tags
+                actions=["cloudwatch:GetMetricData", "fis:ListExperimentTemplates"],
+                resources=["*"],
+            ),
+            *self._faults_and_ingest(),
+        ]
+
+    def _faults_and_ingest(self) -> list[iam.PolicyStatement]:
+        """FIS experiments from this environment's templates (started with the templates' own roles),
+        and the ingest stages' throttling (the simulated outage blocks the primary's ingest)."""
+        n, regions = self.naming, (self.primary_region, self.dr_region)
+        return [
+            iam.PolicyStatement(
+                actions=["fis:StartExperiment"],
+                resources=[account_arn("fis", r, "experiment-template/*") for r in regions]
+                + [account_arn("fis", r, "experiment/*") for r in regions],
+                conditions={"StringEquals": {"aws:ResourceTag/Environment": n.suffix}},
+            ),
+            iam.PolicyStatement(
+                actions=["fis:GetExperiment", "fis:StopExperiment"],
+                resources=[account_arn("fis", r, "experiment/*") for r in regions],
+            ),
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{n.name(f'fis-{side}')}"
+                    for side in ("primary", "dr")
+                ],
+                conditions={"StringEquals": {"iam:PassedToService": "fis.amazonaws.com"}},
+            ),
+            iam.PolicyStatement(
+                actions=["apigateway:GET", "apigateway:PATCH"],
+                resources=[f"arn:{Aws.PARTITION}:apigateway:{r}::/restapis/*/stages/*" for r in regions],
+            ),
+        ]
+
+    def grant(self, grantee: iam.IGrantable) -> None:
+        """Add every statement to ``grantee``'s policy."""
+        for statement in self.statements():
+            grantee.grant_principal.add_to_principal_policy(statement)
+
+
+def secret_grant_arn(secret: sm.ISecret, existing: ExistingSecret) -> str:
+    """The ARN to grant on: a secret imported by name has a partial ARN, and Secrets Manager appends
+    six random characters to every secret's ARN, hence ``-??????``."""
+    return secret.secret_arn if existing.is_arn else f"{secret.secret_arn}-??????"
