@@ -144,6 +144,7 @@ def _run_locked(ctx: DrillContext, scn: Scenario, reports_dir: Path, run_id: str
     checksum: IntegrityResult | None = None
     validated: list[IntegrityResult] = []
     abort_reason = ""
+    failure: Exception | None = None
     sampler = LagSampler(scn.lag_probes(ctx), config.sample_interval_s, ctx.clock)
     ctx.sampler = sampler
     try:
@@ -153,8 +154,9 @@ def _run_locked(ctx: DrillContext, scn: Scenario, reports_dir: Path, run_id: str
             except DrillAborted as err:
                 abort_reason = str(err)
                 ctx.note(f"aborted: {abort_reason}")
-            except Exception as err:  # a step that failed aborts the drill; its rollbacks still run
+            except Exception as err:  # journalled as aborted (rollbacks still run), then raised again
                 abort_reason = f"a step failed: {type(err).__name__}: {str(err)[:200]}"
+                failure = err
                 ctx.note(f"aborted: {abort_reason}")
         if outcome is not None:
             loss = outcome.loss
@@ -181,6 +183,8 @@ def _run_locked(ctx: DrillContext, scn: Scenario, reports_dir: Path, run_id: str
                        validated, steady, exposure)
     path = journal.write(journals)
     progress(f"journal written: {path}")
+    if failure is not None:
+        raise failure
     return DrillResult(journal=journal, path=path)
 
 
@@ -248,7 +252,7 @@ def _validate_stores(ctx: DrillContext, run_id: str, writer: str, validator: Val
                                      ledger, CATCH_UP_S, ctx.progress)
         for region in request.unreachable:
             ctx.note(f"{VALIDATION_NOTE}store of {region} not validated: unreachable (the drill took it "
-                     "down; the rollback rebuilds it)")
+                     "down)")
         for store in request.stores:
             if not store.role.holds_every_ack:
                 ctx.note(f"{VALIDATION_NOTE}store of {store.region} is {store.role.value} (no longer fed "

@@ -76,11 +76,12 @@ class LocalTarget:
     ``settings`` when no sandbox runs yet. ``disposable``: the caller takes the sandbox down after the
     drill, so a rollback that would rebuild it takes it down."""
 
-    def __init__(self, settings: SandboxSettings, disposable: bool = False) -> None:
+    def __init__(self, settings: SandboxSettings, disposable: bool = False,
+                 progress: Callable[[str], None] = lambda _: None) -> None:
         self._original = _running_settings(settings)
         self._disposable = disposable
         self._torn_down = False
-        self.sandbox = Sandbox(self._original)
+        self.sandbox = Sandbox(self._original, progress=progress)
         self._work = settings.state_dir / "drill"
         self._ledger: Path | None = None
         self._status: Path | None = None
