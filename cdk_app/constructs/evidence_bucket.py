@@ -22,12 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_app.config import AppConfig
+from cdk_app.constructs.encrypted_bucket import encrypted_bucket
 from cdk_app.constructs.s3_replication import replication_configuration, replication_role
 from cdk_app.data_classification import mark_internal, mark_replica
 from cdk_app.naming import Naming
@@ -63,6 +65,7 @@ class EvidenceBucket(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        config: AppConfig,
         naming: Naming,
         region: str,
         key: kms.IKey,
@@ -70,21 +73,15 @@ class EvidenceBucket(Construct):
         replicate_to: EvidenceReplica | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
+        self.bucket = encrypted_bucket(
             self,
             "Bucket",
-            bucket_name=evidence_bucket_name(naming, region),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            versioned=True,
-            object_lock_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="evidence/",
-            removal_policy=RemovalPolicy.RETAIN,
+            config=config,
+            name=evidence_bucket_name(naming, region),
+            key=key,
+            access_logs=access_logs,
+            log_prefix="evidence/",
+            object_lock=True,
         )
         cfn = self.bucket.node.default_child
         assert isinstance(cfn, s3.CfnBucket)

@@ -76,6 +76,7 @@ class ControlPlaneStack(Stack):
         self.evidence = EvidenceBucket(
             self,
             "Evidence",
+            config=config,
             naming=naming,
             region=config.dr_region,
             key=keys.logs_key,
