@@ -177,12 +177,13 @@ def recover(
                 raise typer.Exit(1)
             return
         target = LocalTarget(sandbox_settings(state_dir, port_base))
-        marker = recover_target(target, reports_dir, _alive)
+        marker = recover_target(target, reports_dir)
         if marker is None:
             console.print("no interrupted drill: nothing to recover")
             return
         console.print(f"drill {marker.get('run_id')} ({marker.get('scenario')}) was killed: "
-                      "[green]sandbox restored to its original topology[/green]")
+                      "[green]sandbox restored to the topology it had before the drill; its journal "
+                      "is marked aborted with the phase it reached[/green]")
 
 
 @drill.command("judge")

@@ -18,7 +18,7 @@ from dagster import (
 from compliance.expectations.drill_validator import suites_validator
 from compliance.expectations.suite_names import LEDGER_SUITE, SCHEMA_SUITE, SUITE_NAMES, VALIDITY_SUITE
 from contracts.journal import OBJECTIVES
-from drills.defs.check_results import check_results, materialization_metadata, suite_check_name
+from drills.defs.check_results import DRILL_STATUS, check_results, materialization_metadata, suite_check_name
 from drills.defs.resources import DrillTargetResource
 from drills.defs.run_config import DrillRunConfig
 from drills.drill_runner import run_drill
@@ -31,6 +31,7 @@ CHECK_DESCRIPTIONS = {
     "rto_within_objective": "RTO below the objective (default 3600 s)",
     "zero_acknowledged_loss": "No acknowledged event lost or altered on the surviving store",
     "rpo_metric_agrees_with_data": "RPO from lag metrics agrees with RPO from lost data within tolerance",
+    DRILL_STATUS: "The drill's journal says passed (every objective, loss proof and validation held)",
 }
 
 
@@ -48,15 +49,18 @@ def asset_key_for(scenario: str) -> str:
 
 
 def drill_asset(scenario: str) -> AssetsDefinition:
-    """The evidence asset of ``scenario`` with its four objective checks."""
+    """The evidence asset of ``scenario`` with its objective checks, all blocking: a failed objective
+    (ERROR severity) fails the run after the evidence was recorded, so the run, the journal and the
+    report tell the same story."""
     key = asset_key_for(scenario)
 
     @asset(
         name=key, group_name="dr_drills", description=SCENARIOS[scenario].description,
         check_specs=[
-            *(AssetCheckSpec(name, asset=key, description=CHECK_DESCRIPTIONS[name]) for name in OBJECTIVES),
-            *(AssetCheckSpec(suite_check_name(suite), asset=key, description=SUITE_DESCRIPTIONS[suite])
-              for suite in SUITE_NAMES),
+            *(AssetCheckSpec(name, asset=key, description=CHECK_DESCRIPTIONS[name], blocking=True)
+              for name in (*OBJECTIVES, DRILL_STATUS)),
+            *(AssetCheckSpec(suite_check_name(suite), asset=key, description=SUITE_DESCRIPTIONS[suite],
+                             blocking=True) for suite in SUITE_NAMES),
         ],
         kinds={"python"}, tags={"scenario": scenario},
     )

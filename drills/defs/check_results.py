@@ -7,7 +7,7 @@ from typing import Any
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from compliance.expectations.suite_names import SUITE_NAMES
-from contracts.journal import OBJECTIVES, DrillJournal, Phase
+from contracts.journal import OBJECTIVES, DrillJournal, Phase, Status
 from contracts.store_validation import VALIDATION_NOTE
 from drills.measure.lag import plot_series
 from drills.measure.rto import phase_offsets, phase_time
@@ -41,13 +41,28 @@ def materialization_metadata(journal: DrillJournal, path: str) -> dict[str, Any]
     return meta
 
 
+#: The check that mirrors the journal's verdict (objectives, loss proof, set exposure, validation).
+DRILL_STATUS = "drill_passed"
+
+
 def suite_check_name(suite: str) -> str:
     return f"gx_{suite}"
 
 
 def check_results(journal: DrillJournal) -> list[AssetCheckResult]:
     """One result per objective (observed, threshold, unit), then one per validation suite."""
-    return [*_objective_results(journal), *(_suite_result(journal, suite) for suite in SUITE_NAMES)]
+    return [*_objective_results(journal), _status_result(journal),
+            *(_suite_result(journal, suite) for suite in SUITE_NAMES)]
+
+
+def _status_result(journal: DrillJournal) -> AssetCheckResult:
+    """Passed exactly when the journal says passed: the run's status follows the journal's."""
+    failed = [r.name for r in journal.integrity if not r.passed]
+    failed += [o.name for o in journal.objectives if not o.passed]
+    return AssetCheckResult(
+        check_name=DRILL_STATUS, passed=journal.status is Status.PASSED, severity=AssetCheckSeverity.ERROR,
+        metadata={"status": journal.status.value, "failed": ", ".join(failed) or "-",
+                  "run_id": journal.run_id})
 
 
 def _suite_result(journal: DrillJournal, suite: str) -> AssetCheckResult:

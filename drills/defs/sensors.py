@@ -1,4 +1,5 @@
-"""Build the auditor report whenever a drill run finishes, from the reports directory that run used."""
+"""Build the auditor report whenever a drill run finishes, passed or failed (auditors need failed
+drills too), from the reports directory that run used."""
 
 from __future__ import annotations
 
@@ -25,16 +26,32 @@ def reports_dir_of_run(run_config: dict[str, object], drill_target: DrillTargetR
     return Path(value) if isinstance(value, str) else drill_target.reports_path
 
 
+def _build(context: RunStatusSensorContext, drill_target: DrillTargetResource) -> None:
+    reports = reports_dir_of_run(dict(context.dagster_run.run_config), drill_target)
+    path = build_report(reports)
+    context.log.info(f"report built after run {context.dagster_run.run_id} "
+                     f"({context.dagster_run.status.value}): {path}")
+
+
 @run_status_sensor(
     run_status=DagsterRunStatus.SUCCESS, name="build_report_after_drill",
     monitored_jobs=list(DRILL_JOBS.values()), default_status=DefaultSensorStatus.RUNNING,
     description="Renders the auditor report from every journal under the drill target's reports_dir "
-                "after a drill run",
+                "after a drill run passed",
 )
 def build_report_after_drill(context: RunStatusSensorContext, drill_target: DrillTargetResource) -> None:
-    reports = reports_dir_of_run(dict(context.dagster_run.run_config), drill_target)
-    path = build_report(reports)
-    context.log.info(f"report built after run {context.dagster_run.run_id}: {path}")
+    _build(context, drill_target)
 
 
-SENSORS = [build_report_after_drill]
+@run_status_sensor(
+    run_status=DagsterRunStatus.FAILURE, name="build_report_after_failed_drill",
+    monitored_jobs=list(DRILL_JOBS.values()), default_status=DefaultSensorStatus.RUNNING,
+    description="Renders the auditor report after a drill run failed (a failed objective fails the run): "
+                "the failed drill is in it, as failed",
+)
+def build_report_after_failed_drill(context: RunStatusSensorContext,
+                                    drill_target: DrillTargetResource) -> None:
+    _build(context, drill_target)
+
+
+SENSORS = [build_report_after_drill, build_report_after_failed_drill]

@@ -1,6 +1,6 @@
 """Lag time series: sampling quality, the value observed at an instant, and a plottable series.
 
-Samples are ``drills.journal.LagSample``; ``source`` names the metric. Pure functions only, so the
+Samples are ``contracts.journal.LagSample``; ``source`` names the metric. Pure functions only, so the
 figures can be recomputed from a saved journal.
 """
 
@@ -14,6 +14,15 @@ from contracts.journal import LagSample
 
 #: DESIGN §5: replication lag is sampled at >= 10 Hz through the whole drill.
 MIN_RATE_HZ = 10.0
+#: Oldest the last sample before t0 may be (in sampling intervals; one missed tick): it decides the
+#: value at t0, and the agreement tolerance allows for it.
+MAX_GAP_INTERVALS = 2
+#: Largest gap between two samples inside the window before t0 (in sampling intervals): a busy
+#: machine may stall a probe for a moment, but the rate over the window must still hold.
+MAX_STALL_INTERVALS = 4
+#: The stretch before t0 over which a metric's sampling must hold its rate and gap: the samples
+#: that decide the value "at t0" and the LSN/offset history it is read against.
+RATE_WINDOW_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,30 @@ def sampling_quality(samples: Sequence[LagSample]) -> SamplingQuality:
     gaps = [b - a for a, b in itertools.pairwise(ts)]
     rate = (len(ts) - 1) / span if span > 0 else None
     return SamplingQuality(len(ts), rate, max(gaps))
+
+
+def sampled_before(samples: Sequence[LagSample], t0: float, interval_s: float) -> tuple[bool, str]:
+    """Whether one source was sampled well enough before ``t0`` to state its value there.
+
+    Over the ``RATE_WINDOW_S`` before t0 the source must have kept >= ``MIN_RATE_HZ`` readable
+    samples, no gap between two of them above ``MAX_STALL_INTERVALS`` intervals, and its last one
+    at most ``MAX_GAP_INTERVALS`` intervals before t0. A sampler that stopped, slowed down or read
+    nothing is "not measured", never a value.
+    """
+    ts = sorted(s.t for s in samples if s.lag_s is not None and t0 - RATE_WINDOW_S <= s.t <= t0)
+    if len(ts) < 2:
+        return False, f"{len(ts)} readable samples in the {RATE_WINDOW_S:g} s before t0"
+    rate = len(ts) / RATE_WINDOW_S
+    stall = max(b - a for a, b in itertools.pairwise(ts))
+    age = t0 - ts[-1]
+    if rate < MIN_RATE_HZ:
+        return False, f"{rate:.1f} Hz in the {RATE_WINDOW_S:g} s before t0, below {MIN_RATE_HZ:g} Hz"
+    if stall > MAX_STALL_INTERVALS * interval_s:
+        return False, (f"a {stall:.3f} s gap in the {RATE_WINDOW_S:g} s before t0 (allowed "
+                       f"{MAX_STALL_INTERVALS * interval_s:.3f} s)")
+    if age > MAX_GAP_INTERVALS * interval_s:
+        return False, f"last sample {age:.3f} s before t0 (allowed {MAX_GAP_INTERVALS * interval_s:.3f} s)"
+    return True, f"{rate:.1f} Hz, max gap {stall:.3f} s, last sample {age:.3f} s before t0"
 
 
 def value_at(samples: Sequence[LagSample], t: float, max_age_s: float) -> LagSample | None:

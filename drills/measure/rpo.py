@@ -3,13 +3,22 @@
 RPO (data) = t0 minus the oldest acknowledgement among lost (or digest-mismatched) events; 0 when
 nothing acknowledged was lost.
 
-RPO (metric) = what the monitoring said the exposure was at t0. The ingest acknowledgement is
-stream-level (Kinesis), so with single-write ingest an event can be lost in two places: acknowledged
-into the dead region's stream but not yet processed (consumer lag, the IteratorAge analogue), or
-processed into the dead writer but not yet replicated (DB replication lag, the AuroraGlobalDBRPOLag
-analogue). Single-write RPO (metric) is therefore the sum of both. With dual-write ingest the DR
-region's own stream holds every acknowledged event, so only the DB component can turn into loss and
-the metric is the DB lag alone (the consumer lag is still recorded).
+RPO (metric) = what the monitoring said the exposure was at t0, read from the engines' own views and
+never from the producer's ledger. The ingest acknowledgement is stream-level (Kinesis), so with
+single-write ingest an event can be lost in two places: acknowledged into the dead region's stream
+but not yet committed by its processor (consumer lag: age of the oldest record after the committed
+checkpoint, the IteratorAge analogue), or committed into the dead writer but not yet received by the
+DR database (replication lag, the AuroraGlobalDBRPOLag analogue). Single-write RPO (metric) is the
+sum of both. With dual-write ingest the DR region's own stream holds every acknowledged event and the
+DR processor replays it after promotion, so neither lag can turn into loss: the exposure is 0 (both
+lags are still sampled and recorded).
+
+Both lags are the age of the oldest exposed item (record or WAL byte), so a sample taken shortly
+before t0 is carried forward to t0 (its exposure start, ``t - lag``, is unchanged unless the lag was
+0). The agreement tolerance is derived from the sampling only: between the last sample and t0
+(``MAX_GAP_INTERVALS`` sampling intervals at most) the processor or the replication may have moved
+the exposure start forward, and the position history that turns WAL into seconds has one interval's
+granularity inside that bound; so each summed lag is allowed that many intervals.
 """
 
 from __future__ import annotations
@@ -18,15 +27,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts.journal import LagSample, Measurement
-from drills.measure.lag import of_source, value_at
+from drills.measure.lag import MAX_GAP_INTERVALS, of_source, sampled_before, value_at
 from drills.measure.loss import LossResult
 
 DB_LAG = "db_replication_lag"
 CONSUMER_LAG = "consumer_lag"
 
-#: Lag metrics are a sawtooth at the granularity of processor batches and commits; the loss window
-#: is measured on the other side of that sawtooth, so part of the tolerance scales with the value.
-RELATIVE_TOLERANCE = 0.25
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,7 @@ class MetricRpo:
 
 def exposure_sources(dual_ingest: bool) -> tuple[str, ...]:
     """Which lags can turn into loss when the primary region dies (see the module docstring)."""
-    return (DB_LAG,) if dual_ingest else (DB_LAG, CONSUMER_LAG)
+    return () if dual_ingest else (DB_LAG, CONSUMER_LAG)
 
 
 def rpo_data(t0: float, loss: LossResult) -> Measurement:
@@ -51,44 +57,66 @@ def rpo_data(t0: float, loss: LossResult) -> Measurement:
 
 
 def rpo_metric(
-    samples: Sequence[LagSample], t0: float, sources: Sequence[str], max_age_s: float
+    samples: Sequence[LagSample], t0: float, sources: Sequence[str], max_age_s: float,
+    interval_s: float | None = None, carry_forward: bool = False,
 ) -> MetricRpo:
     """Sum of the ``sources`` lags observed at t0 (newest sample no older than ``max_age_s``).
 
-    No sources means no lag exposes data (the writer and its stream survived): the metric is 0.
+    With ``interval_s``, each source must also have been sampled at its rate before t0
+    (``sampled_before``); otherwise the metric is not measured. ``carry_forward`` ages each sample
+    to t0 (``at_t0``): right for lags that date the oldest exposed item, as the drills' probes do.
+    No sources means no lag exposes data (the writer and its stream survived, or dual ingest
+    replays them): the metric is 0.
     """
     components: dict[str, float | None] = {}
+    blind: list[str] = []
     for source in sources:
-        hit = value_at(of_source(samples, source), t0, max_age_s)
-        components[source] = hit.lag_s if hit else None
+        series = of_source(samples, source)
+        if interval_s is not None:
+            ok, why = sampled_before(series, t0, interval_s)
+            if not ok:
+                blind.append(f"{source}: {why}")
+        hit = value_at(series, t0, max_age_s)
+        if hit is None or hit.lag_s is None:
+            components[source] = None
+        else:
+            components[source] = at_t0(hit.lag_s, hit.t, t0) if carry_forward else hit.lag_s
+    if blind:
+        return MetricRpo(Measurement(value=None, unit="s", note="not measured: sampler below its rate ("
+                                     + "; ".join(blind) + ")"), components)
     missing = [name for name, value in components.items() if value is None]
     if missing:
         return MetricRpo(Measurement(value=None, unit="s", note=f"no {', '.join(missing)} sample within "
                                      f"{max_age_s} s before t0"), components)
     if not sources:
         return MetricRpo(Measurement(value=0.0, unit="s", note="no lag exposes data: writer and stream "
-                                     "survived"), components)
+                                     "survived, or dual ingest replays them"), components)
     total = sum(v for v in components.values() if v is not None)
     note = " + ".join(f"{name} {value:.3f} s" for name, value in components.items())
     return MetricRpo(Measurement(value=round(total, 3), unit="s", note=note), components)
 
 
-def agreement_tolerance(
-    sample_interval_s: float, ack_latency_p99_s: float | None, data: Measurement, metric: Measurement
-) -> float:
-    """How far apart RPO (data) and RPO (metric) may be and still agree, in seconds.
+def at_t0(lag_s: float, sampled_at: float, t0: float) -> float:
+    """A lag sampled at ``sampled_at`` carried forward to t0: the exposed item it dates is still the
+    oldest one, so its age grew by the time since; a lag of 0 (nothing exposed) stays 0."""
+    return 0.0 if lag_s <= 0 else round(lag_s + max(0.0, t0 - sampled_at), 4)
 
-    - 3 sampling intervals: the sample "at t0" can be up to one interval old, and each lag probe
-      itself is read over a round trip that can take another interval under load;
-    - the p99 acknowledgement latency: t_ack is stamped when the producer hears back, which is
-      that much later than the commit the lag metric counts from;
-    - ``RELATIVE_TOLERANCE`` of the larger value: lag is a sawtooth at batch/commit granularity.
+
+def agreement_tolerance(sample_interval_s: float, summed_sources: int) -> tuple[float, str]:
+    """How far apart RPO (data) and RPO (metric) may be and still agree, in seconds, and why.
+
+    Each summed lag was sampled at most ``MAX_GAP_INTERVALS`` intervals before t0 (an older sample
+    makes the metric not measured) and is carried forward to t0; in that window the exposure start
+    may have moved by as much, and the position history resolving it has one interval's granularity
+    inside that bound. A metric of 0 (nothing summed) gets one such allowance for the data side.
     """
-    larger = max(data.value or 0.0, metric.value or 0.0)
-    return round(3 * sample_interval_s + (ack_latency_p99_s or 0.0) + RELATIVE_TOLERANCE * larger, 3)
+    n = max(1, summed_sources)
+    tolerance = round(n * MAX_GAP_INTERVALS * sample_interval_s, 3)
+    return tolerance, f"{n} x {MAX_GAP_INTERVALS} sampling intervals of {sample_interval_s:g} s"
 
 
-def agree(data: Measurement, metric: Measurement, tolerance_s: float) -> tuple[bool | None, str]:
+def agree(data: Measurement, metric: Measurement, tolerance_s: float, why: str = ""
+          ) -> tuple[bool | None, str]:
     """Whether the two RPOs agree; None (with the reason) when either could not be measured."""
     if data.value is None or metric.value is None:
         return None, "not compared: " + (data.note if data.value is None else metric.note)
@@ -96,4 +124,5 @@ def agree(data: Measurement, metric: Measurement, tolerance_s: float) -> tuple[b
     verdict = "agree" if diff <= tolerance_s else "disagree"
     return diff <= tolerance_s, (
         f"{verdict}: |{data.value:.3f} - {metric.value:.3f}| = {diff:.3f} s, tolerance {tolerance_s:.3f} s"
+        + (f" ({why})" if why else "")
     )

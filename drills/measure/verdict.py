@@ -5,6 +5,7 @@ the stored verdict. Facts, in order of precedence:
 - the drill aborted (``abort_reason``): aborted, whatever else holds;
 - an objective failed (recomputed from the measurements and the objectives the drill ran with);
 - the key comparison and the checksum diff on the survivor disagree: loss is not proven;
+- the loss differs from what a set exposure must cause (``drills.measure.exposure``);
 - a store-validation suite failed;
 - the target was not healthy again after the rollbacks (steady state not restored).
 """
@@ -24,6 +25,7 @@ from contracts.journal import (
     SteadyState,
 )
 from contracts.store_validation import VALIDATION_NOTE
+from drills.measure.exposure import SET_EXPOSURE
 from drills.measure.objectives import Objectives, evaluate
 
 #: Key comparison + checksum diff pairs taken at most before a disagreement is reported as such.
@@ -60,6 +62,9 @@ def judge(
     if checksum is not None and loss.measured and not checksum_agrees(checksum, loss):
         notes.append(f"loss not proven: key comparison and checksum diff still disagree after "
                      f"{MEASURE_ATTEMPTS} measurements; the drill cannot pass")
+    exposure = next((r for r in integrity if r.name == SET_EXPOSURE), None)
+    if exposure is not None and not exposure.passed:
+        notes.append(f"loss differs from what the set exposure must cause: {exposure.summary}")
     failed_suites = [r.name for r in integrity if r.details.get("suite") and not r.passed]
     if failed_suites:
         notes.append(f"{VALIDATION_NOTE}failed: {', '.join(failed_suites)}; the drill cannot pass")

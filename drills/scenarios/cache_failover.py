@@ -12,17 +12,18 @@ Rollback: ``reset()`` rebuilds the original cache pair.
 
 from __future__ import annotations
 
-import bisect
 import threading
 
 from contracts.events import LedgerRow
 from contracts.journal import Phase
 from drills.clock import Clock, Ticker
 from drills.measure.loss import measure_loss
+from drills.measure.position_clock import PositionClock
 from drills.scenarios.context import DrillContext
 from drills.scenarios.sampler import Probe
 from drills.scenarios.scenario import Outcome, Scenario
-from drills.targets.roles import SessionCache
+from drills.scenarios.steps import configure_topology
+from drills.targets.roles import DatabaseReplication, SessionCache
 from drills.targets.values import SessionWrite
 
 CACHE_LAG = "cache_replication_lag"
@@ -31,7 +32,10 @@ CACHE_LAG = "cache_replication_lag"
 class CacheFailover(Scenario):
     name = "cache_failover"
     description = "Session cache primary dies; replica promoted; acknowledged sessions measured"
-    roles = (SessionCache,)
+    #: The topology (link latency, replication mode) is applied like every drill's, so the journal
+    #: records what ran.
+    roles = (SessionCache, DatabaseReplication)
+    event_load = False
 
     def lag_probes(self, ctx: DrillContext) -> dict[str, Probe]:
         cache, offsets = ctx.cache, _OffsetClock(ctx.clock)
@@ -44,6 +48,7 @@ class CacheFailover(Scenario):
 
     def run(self, ctx: DrillContext) -> Outcome:
         cache, cfg = ctx.cache, ctx.config
+        configure_topology(ctx)
         writer = _SessionWriter(cache, cfg.session_rate_per_s, ctx.clock)
         t_load = ctx.mark(Phase.LOAD_STARTED, f"{cfg.session_rate_per_s} session writes/s")
         ctx.deadline = t_load + cfg.load_s + cfg.recovery_timeout_s
@@ -125,8 +130,7 @@ class _OffsetClock:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._times: list[float] = []
-        self._offsets: list[int] = []
+        self._history = PositionClock()
 
     def lag_s(self, cache: SessionCache) -> float | None:
         pair = cache.cache_replication_offsets()
@@ -134,9 +138,5 @@ class _OffsetClock:
             return None
         now = self._clock.time()
         primary, replica = pair
-        self._times.append(now)
-        self._offsets.append(primary)
-        if replica >= primary:
-            return 0.0
-        i = bisect.bisect_left(self._offsets, replica)
-        return round(now - self._times[i], 4)
+        self._history.record(now, primary)
+        return self._history.lag_s(now, replica)

@@ -41,6 +41,9 @@ class DrillConfig(BaseModel):
     abort_lag_s: float = Field(default=300.0, gt=0, description="abort before the fault if lag exceeds")
     session_rate_per_s: int = Field(default=200, gt=0, le=10_000, description="cache_failover writes/s")
     devices: int = Field(default=2000, gt=0, le=999_999)
+    exposure: Literal["none", "processor_pause", "link_cut"] = Field(
+        default="none", description="region_outage: a set exposure before the kill (deterministic loss)")
+    exposure_s: float = Field(default=2.0, gt=0, le=300, description="how long the set exposure lasts")
     objectives: Objectives = Field(default_factory=Objectives)
 
     @model_validator(mode="after")

@@ -68,6 +68,9 @@ class DrillContext:
     deadline: float = float("inf")
     sampler: LagSampler | None = None
     fault_started: float | None = None
+    fault_duration_s: float = 0.0
+    applied_topology: dict[str, object] = field(default_factory=dict)
+    on_mark: Callable[[], None] | None = None
     clock: Clock = SYSTEM_CLOCK
 
     # ---- the target by role (the runner checked the scenario's roles before it started) ------------
@@ -91,6 +94,8 @@ class DrillContext:
         t = self.clock.time() if at is None else at
         self.timeline.append(TimelineEvent(phase=phase, t=t, detail=detail))
         self.progress(f"{phase.value}" + (f": {detail}" if detail else ""))
+        if self.on_mark is not None:
+            self.on_mark()
         return t
 
     def act(self, action: Callable[[], Rollback]) -> Rollback:
@@ -100,11 +105,17 @@ class DrillContext:
         return rollback
 
     def inject(self, action: Callable[[], Rollback], detail: str) -> float:
-        """Run the fault action; t0 (returned) is the instant it completed (DESIGN §5)."""
-        self.fault_started = self.clock.time()
+        """Run the fault action; t0 (returned) is the instant it STARTED, its duration is recorded.
+
+        A fault action takes a moment (killing a region's processes one by one); taking t0 at its
+        start means nothing the dying side did during the action counts as "before the fault". The
+        local target freezes the whole region first, so it stops acknowledging as the action starts.
+        """
+        started = self.fault_started = self.clock.time()
         self.act(action)
-        t0 = self.mark(Phase.FAULT_INJECTED, detail)
-        self.notes.append(f"fault action took {t0 - self.fault_started:.3f} s (start to t0)")
+        self.fault_duration_s = self.clock.time() - started
+        t0 = self.mark(Phase.FAULT_INJECTED, detail, at=started)
+        self.notes.append(f"t0 is the start of the fault action; it took {self.fault_duration_s:.3f} s")
         return t0
 
     def note(self, text: str) -> None:

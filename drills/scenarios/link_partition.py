@@ -5,6 +5,8 @@ partition's length; when the primary region then dies, that lag is the exposure 
 RPO (data and metric) must show it. Meant for ``replication_mode: async``: with ``sync`` the primary
 stops committing while cut (Aurora's ``rds.global_db_rpo`` behaviour), so the consumer lag grows
 instead and single-write ingest still loses what sat in the dead stream; dual-write loses nothing.
+With dual-write ingest the database lag is recorded but is not exposure (the DR stream holds every
+acknowledged event and is replayed after promotion), so RPO (metric) is 0 there, as RPO (data) must be.
 
 Rollback: the link is restored by ``reset()`` together with the region (see ``region_outage``).
 """

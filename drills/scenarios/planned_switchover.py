@@ -6,12 +6,18 @@ gracefully (the writer is fenced: nothing more is written there), wait until the
 everything, promote DR and start its processor. Holds for any ingest/replication mode because the
 old primary is drained and replicated before promotion.
 
+Drained is read from the primary's OWN stream: no record after its processor's committed checkpoint
+(``consumer_lag_s(primary) == 0``, stream position vs checkpoint) and its store stopped growing, on
+consecutive polls. RPO (metric) is the replication plus consumer lag left when the writer changes
+(at promotion), which a correct switchover brings to 0 whatever the mode.
+
 Rollback on the local target: ``reset()`` back to the original topology.
 """
 
 from __future__ import annotations
 
 from contracts.journal import Phase
+from drills.measure.rpo import CONSUMER_LAG, DB_LAG
 from drills.scenarios.context import DrillAborted, DrillContext
 from drills.scenarios.scenario import Outcome, Scenario
 from drills.scenarios.steps import finish_load_and_drain, wait_first_ack_readable, warm_up
@@ -32,24 +38,32 @@ class PlannedSwitchover(Scenario):
         if not replication.wait_replication_caught_up(cfg.recovery_timeout_s):
             raise DrillAborted("DR side did not catch up with the fenced primary")
         ctx.mark(Phase.DETECTED, f"primary drained ({drained_at - t0:.2f} s), fenced and fully replicated")
+        t_handover = ctx.clock.time()   # the metric is read as the writer changes, before the promotion
         ctx.act(lambda: replication.promote_writer(dr))
         ctx.mark(Phase.PROMOTED, f"{dr} writer promoted")
         ctx.act(lambda: processors.start_processor(dr))
         ctx.mark(Phase.REPOINTED, f"processing now in {dr}")
         wait_first_ack_readable(ctx, dr, t0)
         finish_load_and_drain(ctx, dr, t_load)
-        return Outcome(survivor=dr, dual_ingest=cfg.ingest_mode is IngestMode.DUAL)
+        return Outcome(survivor=dr, dual_ingest=cfg.ingest_mode is IngestMode.DUAL,
+                       metric_sources=(DB_LAG, CONSUMER_LAG), metric_at=t_handover,
+                       metric_at_label="promotion")
+
+
+#: Consecutive polls that must find the primary's stream committed to its end and its store unchanged.
+DRAINED_POLLS = 3
 
 
 def _primary_drained(ctx: DrillContext, primary: str) -> float:
-    """The primary processor has consumed its stream: consumer lag ~0 and the store stopped growing."""
-    last: dict[str, int | None] = {"count": None}
+    """The primary processor has committed its whole stream (no record after its checkpoint) and
+    the primary store stopped growing, ``DRAINED_POLLS`` polls in a row."""
+    state: dict[str, int | None] = {"count": None, "streak": 0}
 
     def drained() -> bool:
         count = ctx.store.store_count(primary)
         lag = ctx.processors.consumer_lag_s(primary)
-        stable = count is not None and count == last["count"]
-        last["count"] = count
-        return stable and lag is not None and lag <= 2 * ctx.config.sample_interval_s
+        quiet = count is not None and count == state["count"] and lag == 0.0
+        state["count"], state["streak"] = count, (state["streak"] or 0) + 1 if quiet else 0
+        return (state["streak"] or 0) >= DRAINED_POLLS
 
     return ctx.wait_until("primary stream drained", drained, ctx.config.recovery_timeout_s)

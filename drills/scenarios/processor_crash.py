@@ -5,12 +5,18 @@ transaction as the rows, so every acknowledged event ends up in the store exactl
 digest mismatch (the primary key rules out duplicates). RTO = t0 → an event acknowledged after the
 kill is readable, i.e. the replacement's start-up plus the backlog it has to chew through.
 
+RPO (metric): the stream outlives the processor, so the consumer lag at t0 is delay, not exposure;
+what monitoring shows as unrecovered is the consumer lag (stream position vs committed checkpoint)
+once the replacement has drained the backlog. A replacement that skipped records would show 0 there
+while the data side shows loss: the two disagree and the drill fails.
+
 Rollback: start the processor (idempotent) if the drill stopped before it did.
 """
 
 from __future__ import annotations
 
 from contracts.journal import Phase
+from drills.measure.rpo import CONSUMER_LAG
 from drills.scenarios.context import DrillContext
 from drills.scenarios.scenario import Outcome, Scenario
 from drills.scenarios.steps import detect_down, finish_load_and_drain, wait_first_ack_readable, warm_up
@@ -31,5 +37,7 @@ class ProcessorCrash(Scenario):
         ctx.mark(Phase.PROMOTED, "replacement processor task started")
         wait_first_ack_readable(ctx, primary, t0)
         finish_load_and_drain(ctx, primary, t_load)
+        drained = ctx.clock.time()
         return Outcome(survivor=primary, dual_ingest=ctx.config.ingest_mode is IngestMode.DUAL,
-                       metric_sources=())
+                       metric_sources=(CONSUMER_LAG,), metric_at=drained,
+                       metric_at_label="the end of the drain")

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from drills.measure.exposure import SetExposure
 from drills.measure.loss import LossResult
 from drills.measure.rpo import CONSUMER_LAG, DB_LAG
 from drills.scenarios.context import DrillContext
@@ -25,7 +26,11 @@ class Outcome:
     otherwise the runner compares the ledger with ``survivor``'s store. ``metric_sources`` are the lags
     that RPO (metric) adds up; None means the region-failover default (``exposure_sources``).
     ``writer`` is the region whose event store is in service at the end, when that is not
-    ``survivor`` (a cache failover leaves the database writer where it was).
+    ``survivor`` (a cache failover leaves the database writer where it was). ``metric_at`` is the
+    instant RPO (metric) is read when that is not t0 (a switchover: when the writer changed), named
+    by ``metric_at_label``.
+    ``exposure`` is the set exposure created before the kill, if any; ``region_died`` says the
+    primary region was killed (then no acknowledgement may come from it after t0).
     """
 
     survivor: str
@@ -34,6 +39,10 @@ class Outcome:
     metric_sources: tuple[str, ...] | None = None
     notes: list[str] = field(default_factory=list)
     writer: str | None = None
+    metric_at: float | None = None
+    metric_at_label: str = ""
+    exposure: SetExposure | None = None
+    region_died: bool = False
 
     @property
     def store_writer(self) -> str:
@@ -45,6 +54,8 @@ class Scenario(ABC):
     description: ClassVar[str]
     #: Target roles (``drills.targets.roles``) the scenario uses; a target lacking one is refused.
     roles: ClassVar[tuple[type, ...]] = EVENT_PIPELINE_ROLES
+    #: False for scenarios that run no event load (the journal then omits the load parameters).
+    event_load: ClassVar[bool] = True
 
     def lag_probes(self, ctx: DrillContext) -> dict[str, Probe]:
         """DB replication lag (DR side) and the primary processor's consumer lag, sampled all drill."""

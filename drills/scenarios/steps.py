@@ -8,6 +8,7 @@ from contracts.journal import Phase
 from drills.ledger import Ledger
 from drills.measure.rpo import DB_LAG
 from drills.scenarios.context import DrillAborted, DrillContext
+from drills.targets.roles import TopologyReadBack
 
 #: Pre-fault guard: more than this share of failed POST batches means the pipeline is not healthy.
 MAX_WARMUP_ERROR_SHARE = 0.2
@@ -17,7 +18,7 @@ def warm_up(ctx: DrillContext) -> float:
     """Configure the topology, start the load and, once it flows (the producer process takes a moment
     to start on a busy machine), let it run ``fault_after_s`` with the abort guards on."""
     cfg, load = ctx.config, ctx.load
-    ctx.act(lambda: ctx.replication.configure(cfg.topology()))
+    configure_topology(ctx)
     ctx.act(lambda: load.start_load(cfg.load()))
     ctx.wait_until("first acknowledged event (producer start-up)",
                    lambda: load.load_stats().acknowledged > 0, cfg.recovery_timeout_s)
@@ -33,6 +34,19 @@ def warm_up(ctx: DrillContext) -> float:
         raise DrillAborted("no event was acknowledged during warm-up: the pipeline is not taking load")
     ctx.progress(f"warm-up done: {stats.acknowledged} events acknowledged")
     return t_load
+
+
+def configure_topology(ctx: DrillContext) -> None:
+    """Apply the drill's topology and record what the target reports actually in effect."""
+    ctx.act(lambda: ctx.replication.configure(ctx.config.topology()))
+    applied = ctx.target.topology() if isinstance(ctx.target, TopologyReadBack) else None
+    if applied is None:
+        ctx.note("topology in effect: not readable from the target")
+        return
+    ctx.applied_topology = {"replication_mode": applied.replication_mode.value,
+                            "link_latency_ms": applied.link_latency_ms}
+    ctx.note(f"topology in effect (read back): replication {applied.replication_mode.value}, "
+             f"link {applied.link_latency_ms:g} ms")
 
 
 def guard_warm_up(ctx: DrillContext) -> None:

@@ -38,7 +38,7 @@ def local_target(
     if manage:
         started = sandbox.up()
     try:
-        yield LocalTarget(settings, disposable=started and one_drill)
+        yield LocalTarget(settings, disposable=started and one_drill, progress=progress)
     finally:
         if started:
             progress("stopping the sandbox")

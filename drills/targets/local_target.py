@@ -14,29 +14,37 @@ Probes may be called from the lag sampler threads: each call opens its own short
 from __future__ import annotations
 
 import bisect
+import contextlib
+import hashlib
 import json
 import math
+import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import psycopg.sql
 import redis
+from botocore.config import Config
 from psycopg.conninfo import make_conninfo
 
 from contracts.journal import TargetInfo
 from contracts.store import CHECKPOINT_TABLE, TABLE
 from drills.integrity.postgres_source import PostgresSource
-from drills.ledger import Ledger
+from drills.measure.position_clock import PositionClock
 from drills.pipeline.config import ProducerConfig
 from drills.targets import roles
 from drills.targets.local import aws_seed, postgres, valkey
 from drills.targets.local.credentials import Credentials
+from drills.targets.local.errors import SandboxError
 from drills.targets.local.postgres import STANDBY_NAME
 from drills.targets.local.sandbox import DB_LINK, Sandbox, SandboxSettings
 from drills.targets.local.settings import ReplicationMode as SandboxReplication
@@ -46,6 +54,7 @@ from drills.targets.values import (
     Health,
     LoadSpec,
     LoadStats,
+    ReplicationMode,
     Rollback,
     SessionWrite,
     TopologySpec,
@@ -55,25 +64,31 @@ PRODUCER = "producer"
 RESET = "reset"
 #: How often the drill producer posts a batch (see ``_batch_size``).
 BATCH_INTERVAL_S = 0.05
-#: Heap pages read from the end of the store to find the newest processed event (inserts append).
-TAIL_PAGES = 4
+#: The shards of a stream are read in parallel by the consumer-lag probe (one pool for the process).
+_SHARD_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lag-shard")
+#: Lag probes run at >= 10 Hz: a dead endpoint must fail fast, not be retried.
+PROBE_CLIENT = Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 1, "mode": "standard"})
 
 
 class LocalTarget:
-    """Drives one sandbox; ``settings`` are the topology it is reset to. ``disposable``: the caller
-    takes the sandbox down after the drill, so a rollback that would rebuild it takes it down."""
+    """Drives one sandbox. It is reset to the topology the sandbox had when this target was created
+    (latency and replication mode as ``sandbox up`` / ``sandbox latency`` left them), or to
+    ``settings`` when no sandbox runs yet. ``disposable``: the caller takes the sandbox down after the
+    drill, so a rollback that would rebuild it takes it down."""
 
-    def __init__(self, settings: SandboxSettings, disposable: bool = False) -> None:
-        self._original = settings
+    def __init__(self, settings: SandboxSettings, disposable: bool = False,
+                 progress: Callable[[str], None] = lambda _: None) -> None:
+        self._original = _running_settings(settings)
         self._disposable = disposable
         self._torn_down = False
-        self.sandbox = Sandbox(settings)
+        self.sandbox = Sandbox(self._original, progress=progress)
         self._work = settings.state_dir / "drill"
         self._ledger: Path | None = None
         self._status: Path | None = None
         self._wal_clock: _WalClock | None = None
-        self._consumer_clocks: dict[str, _ConsumerClock] = {}
+        self._consumer_clocks: dict[str, _StreamLagClock] = {}
         self._session_clients: dict[int, redis.Redis] = {}
+        self._probe_clients: dict[int, redis.Redis] = {}
 
     # ---- helpers --------------------------------------------------------------------------------
     @property
@@ -145,13 +160,15 @@ class LocalTarget:
         return self._wal_clock.lag_s()
 
     def consumer_lag_s(self, region: str) -> float | None:
-        """Newest acknowledged event's send time minus the newest stored event's device time."""
-        if self._ledger is None:
-            return None
+        """Age of the oldest record of ``region``'s stream after its processor's committed checkpoint
+        (0 when every record is committed), from the stream and the store only: see ``_StreamLagClock``."""
         clock = self._consumer_clocks.get(region)
-        if clock is None or clock.ledger != self._ledger:
-            clock = _ConsumerClock(self._ledger, self._pg_port(region), self.sandbox.credentials,
-                                   self._settings.db_name)
+        if clock is None:
+            record = self.sandbox.state().regions.get(region)
+            if record is None:
+                return None
+            clock = _StreamLagClock(record, self._pg_port(region), self.sandbox.credentials,
+                                    self._settings.db_name)
             self._consumer_clocks[region] = clock
         return clock.lag_s()
 
@@ -216,12 +233,38 @@ class LocalTarget:
             return None
 
     def cache_replication_offsets(self) -> tuple[int, int] | None:
-        creds = self.sandbox.credentials()
-        primary = valkey.replication_info(self._settings.ports.cache_primary, creds)
-        replica = valkey.replication_info(self._settings.ports.cache_replica, creds)
+        """(primary ``master_repl_offset``, replica ``slave_repl_offset``) over kept connections with a
+        short timeout: the lag sampler reads it at >= 10 Hz and a dead node must not stall it."""
+        primary = self._cache_info(self._settings.ports.cache_primary)
+        replica = self._cache_info(self._settings.ports.cache_replica)
         if not primary or not replica or replica.get("role") != "slave":
             return None
         return int(str(primary.get("master_repl_offset", 0))), int(str(replica.get("slave_repl_offset", 0)))
+
+    def _cache_info(self, port: int) -> dict[str, object] | None:
+        try:
+            conn = self._probe_clients.get(port)
+            if conn is None:
+                conn = self._probe_clients[port] = valkey.client(port, self.sandbox.credentials(), 0.3)
+            return dict(conn.info("replication"))
+        except redis.RedisError:
+            self._probe_clients.pop(port, None)
+            return None
+
+    def topology(self) -> TopologySpec | None:
+        """Link latency as the sandbox applied it and the primary's synchronous standby setting."""
+        try:
+            names = self._sync_standby()
+        except psycopg.Error:
+            return None
+        return TopologySpec(replication_mode=ReplicationMode("sync" if names.strip() else "async"),
+                            link_latency_ms=self.sandbox.state().link_latency_ms)
+
+    def lock_dir(self) -> Path | None:
+        """Per sandbox (its state dir), but outside it: ``sandbox down`` and ``reset`` empty the state
+        dir, and a drill's lock file must outlive the rebuilds the drill itself triggers."""
+        key = hashlib.sha256(str(self._settings.state_dir.resolve()).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "htdr-drill-locks" / f"local-{key}"
 
     def session_present(self, keys: Iterable[str]) -> set[str]:
         wanted = list(keys)
@@ -241,7 +284,7 @@ class LocalTarget:
         """
         state = self.sandbox.state()
         latency_before = state.link_latency_ms
-        standby_before = STANDBY_NAME if state.replication_mode == SandboxReplication.SYNC.value else ""
+        standby_before = self._sync_standby()
         if state.link_latency_ms != topology.link_latency_ms:
             self.sandbox.set_link_latency(topology.link_latency_ms)
         self._set_sync_standby(STANDBY_NAME if topology.replication_mode.value == "sync" else "")
@@ -254,7 +297,13 @@ class LocalTarget:
                 self.sandbox.set_link_latency(latency_before)
 
         return Rollback(f"configure {topology.replication_mode.value}, link {topology.link_latency_ms:g} ms",
-                        f"{state.replication_mode} replication and link {latency_before:g} ms again", undo)
+                        f"synchronous_standby_names {standby_before!r} and link {latency_before:g} ms again",
+                        undo)
+
+    def _sync_standby(self) -> str:
+        with postgres.connect(self._settings.ports.pg_primary, self.sandbox.credentials()) as conn:
+            row = conn.execute("SHOW synchronous_standby_names").fetchone()
+        return str(row[0]) if row else ""
 
     def _set_sync_standby(self, names: str) -> None:
         with postgres.connect(self._settings.ports.pg_primary, self.sandbox.credentials()) as conn:
@@ -264,8 +313,9 @@ class LocalTarget:
 
     def start_load(self, load: LoadSpec) -> Rollback:
         self._work.mkdir(parents=True, exist_ok=True)
-        stamp = f"{time.time():.0f}"
-        self._ledger = self._work / f"ledger-{stamp}.sqlite"
+        stamp = f"{time.time():.3f}"
+        if not load.resume or self._ledger is None:
+            self._ledger = self._work / f"ledger-{stamp}.sqlite"
         self._status = self._work / f"producer-{stamp}.status.json"
         single = load.ingest.value == "single"
         regions = [self._settings.primary_region] if single else list(self.sandbox.regions)
@@ -284,16 +334,26 @@ class LocalTarget:
         self.sandbox.table.stop({PRODUCER: signal.SIGTERM}, grace_s=10.0)
 
     def kill_region(self, region: str) -> Rollback:
-        """The writer database dies first, then everything else of the region.
+        """The whole region stops at one instant, then dies.
 
-        The sandbox kills a region's processes one by one, each waited for; a processor and a
-        database that outlive the stream endpoint by those milliseconds commit and ship the last
-        records, which no region outage allows. Killing the writer first keeps what was not yet
-        committed and replicated at t0 lost, as in a region that dies at once.
+        The sandbox kills a region's processes one by one, each waited for; an ingest API, processor
+        or database that outlives the others by those milliseconds would acknowledge, commit or ship
+        records after the fault started, which no region outage allows. So every process group of
+        the region is first frozen (SIGSTOP, ingest API first so it stops acknowledging, in one pass
+        of a few system calls), then the links are cut and the frozen processes killed.
         """
-        self.sandbox.kill(f"pg-{region}")
+        self._freeze_region(region)
         self.sandbox.kill_region(region)
         return self._reset_rollback(f"kill_region {region}")
+
+    def _freeze_region(self, region: str) -> None:
+        table = self.sandbox.table
+        names = sorted((n for n in table.names() if n.partition("-")[2] == region),
+                       key=lambda n: (not n.startswith("api-"), n))
+        pids = [pid for pid in (table.pid(n) for n in names) if pid is not None]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGSTOP)
 
     def cut_link(self) -> Rollback:
         self.sandbox.cut_link(DB_LINK)
@@ -307,6 +367,17 @@ class LocalTarget:
             self.sandbox.kill_processor(region)
         return Rollback(f"stop_processor {region}", "start the processor again if it is not running",
                         lambda: self._ensure_processor(region))
+
+    def pause_processor(self, region: str) -> Rollback:
+        """SIGSTOP the processor's process group: it holds whatever it read and commits nothing."""
+        name = f"processor-{region}"
+        if not self.sandbox.table.send(name, signal.SIGSTOP):
+            raise ValueError(f"{name} is not running: nothing to pause")
+
+        def resume() -> None:
+            self.sandbox.table.send(name, signal.SIGCONT)
+
+        return Rollback(f"pause_processor {region}", "resume the processor (SIGCONT)", resume)
 
     def start_processor(self, region: str) -> Rollback:
         self._ensure_processor(region)
@@ -357,14 +428,22 @@ class LocalTarget:
         self.sandbox.promote_cache()
         return self._reset_rollback("promote_cache_replica")
 
+    def restore(self, topology: TopologySpec | None) -> None:
+        """Rebuild with ``topology`` (the one recorded before an interrupted drill), else as ``reset``."""
+        if topology is not None:
+            self._original = replace(self._original, link_latency_ms=topology.link_latency_ms,
+                                     replication_mode=SandboxReplication(topology.replication_mode.value))
+        self.reset()
+
     def reset(self) -> None:
-        """Rebuild with the settings this target was created with."""
+        """Rebuild with the topology this target found (see the class docstring)."""
         self.sandbox.settings = self._original
         self.sandbox.reset()
         self._ledger = self._status = None
         self._wal_clock = None
         self._consumer_clocks = {}
         self._session_clients = {}
+        self._probe_clients = {}
 
     def _ensure_processor(self, region: str) -> None:
         if not self.processor_alive(region):
@@ -375,6 +454,16 @@ class LocalTarget:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"api_urls": [self._api_url(r) for r in regions], "regions": regions}))
         tmp.replace(path)
+
+
+def _running_settings(settings: SandboxSettings) -> SandboxSettings:
+    """The settings of the sandbox running in ``settings.state_dir`` (as its state records them), or
+    ``settings`` when none runs there."""
+    try:
+        running = Sandbox.attach(settings.state_dir).settings
+    except SandboxError:
+        return settings
+    return replace(running, state_dir=settings.state_dir)
 
 
 def _batch_size(rate_per_min: int) -> int:
@@ -416,8 +505,7 @@ class _WalClock:
     def __init__(self, primary_port: int, standby_port: int, creds: Callable[[], Credentials]) -> None:
         self._ports, self._creds = (primary_port, standby_port), creds
         self._conns: list[psycopg.Connection | None] = [None, None]
-        self._times: list[float] = []
-        self._lsns: list[int] = []
+        self._history = PositionClock()
 
     def _query(self, side: int, sql: str) -> int | None:
         conn = self._conns[side]
@@ -438,51 +526,120 @@ class _WalClock:
         primary = self._query(0, "SELECT (pg_current_wal_lsn() - '0/0')::bigint")
         if primary is None:
             return None
-        self._times.append(now)
-        self._lsns.append(primary)
+        self._history.record(now, primary)
         standby = self._query(1, "SELECT (pg_last_wal_receive_lsn() - '0/0')::bigint")
         if standby is None:
             return None
-        if standby >= primary:
-            return 0.0
-        i = bisect.bisect_left(self._lsns, standby)
-        return round(now - self._times[min(i, len(self._times) - 1)], 4)
+        return self._history.lag_s(now, standby)
 
 
-class _ConsumerClock:
-    """The processor's age behind the newest acknowledged event (the IteratorAge analogue).
+class _StreamLagClock:
+    """Consumer lag from the stream and the store, never from the producer's ledger.
 
-    The newest stored event is read from the last few heap pages (a TID range scan: the store is
-    insert-only, so new rows append), which keeps a 10 Hz probe cheap on a large table. Used from one
-    sampler thread; connections stay open and are reopened after an error.
+    Per shard: the processor's committed checkpoint (written in the same transaction as the rows it
+    covers), then the first record after it (``GetShardIterator AFTER_SEQUENCE_NUMBER`` +
+    ``GetRecords``); its ``ApproximateArrivalTimestamp`` is when the stream acknowledged
+    it (REFERENCE.md, "Measured here": moto returns it). The lag is the age of the oldest such
+    record over the shards: how long acknowledged data has sat in the stream uncommitted, the
+    IteratorAge analogue. 0 when every shard is committed to its end.
+
+    To hold 10 Hz on a busy stream, each shard reads ahead (``_ShardCursor``): most samples need no
+    stream call at all, and the shards are read in parallel (``_SHARD_READS``). Used from one
+    sampler thread; the connection and the client are kept and reopened after an error.
     """
 
-    def __init__(self, ledger: Path, port: int, creds: Callable[[], Credentials], db_name: str) -> None:
-        self.ledger, self._port, self._creds, self._db_name = ledger, port, creds, db_name
-        self._reader = Ledger(ledger)
+    def __init__(self, record: RegionRecord, port: int, creds: Callable[[], Credentials],
+                 db_name: str) -> None:
+        self._record, self._port, self._creds, self._db_name = record, port, creds, db_name
         self._pg: psycopg.Connection | None = None
+        self._kinesis: Any = None
+        self._shards: dict[str, _ShardCursor] = {}
 
     def lag_s(self) -> float | None:
-        newest_ack = self._reader.newest_acknowledged_sent()
-        if newest_ack is None:
-            return None
+        now = time.time()
         try:
             if self._pg is None or self._pg.closed:
                 self._pg = postgres.connect(self._port, self._creds(), self._db_name, connect_timeout_s=1)
-            pages = self._pg.execute(f"SELECT pg_relation_size('{TABLE}') / 8192").fetchone()
-            first = max(0, int(pages[0]) - TAIL_PAGES) if pages else 0
-            newest = self._pg.execute(
-                f"SELECT extract(epoch FROM max(ts))::float8 FROM {TABLE} WHERE ctid >= %s::tid",
-                (f"({first},0)",),
-            ).fetchone()
+            rows = self._pg.execute(f"SELECT shard_id, sequence_number FROM {CHECKPOINT_TABLE} "
+                                    "WHERE stream_name = %s", (_checkpoint_stream(self._record),)).fetchall()
         except psycopg.Error:
             if self._pg is not None:
                 self._pg.close()
             self._pg = None
             return None
-        if newest is None or newest[0] is None:
+        checkpoints = {str(shard): str(seq) for shard, seq in rows}
+        try:
+            if self._kinesis is None:
+                self._kinesis = aws_seed.client("kinesis", self._record.region, self._record.endpoint_url,
+                                                PROBE_CLIENT)
+                self._shards = {s["ShardId"]: _ShardCursor() for s in self._kinesis.list_shards(
+                    StreamName=self._record.stream_name)["Shards"]}
+            stream, kinesis = self._record.stream_name, self._kinesis
+            arrivals = list(_SHARD_READS.map(
+                lambda item: item[1].first_arrival_after(kinesis, stream, item[0], checkpoints.get(item[0])),
+                self._shards.items()))
+        except Exception:  # an unreachable stream is unreadable, never "no lag"
+            self._kinesis = None
             return None
-        return round(max(0.0, newest_ack - float(newest[0])), 4)
+        oldest = min((a for a in arrivals if a is not None), default=None)
+        return 0.0 if oldest is None else round(max(0.0, now - oldest), 4)
+
+
+class _ShardCursor:
+    """The records of one shard after its checkpoint, read ahead so a 10 Hz probe rarely calls.
+
+    Holds every record after ``_after`` up to where the last read stopped (sequence number and
+    arrival time). A checkpoint that moves forward drops what it covers; the first record left is
+    the first uncommitted one. Only when none is left is the stream read again, on from the last
+    read (one GetRecords). A checkpoint that moves back (a rebuilt store) repositions the read.
+    """
+
+    #: Reads in a row, on one probe, while the processor is ahead of this cursor.
+    MAX_READS = 5
+
+    def __init__(self) -> None:
+        self._after: int | None = None
+        self._seqs: list[int] = []
+        self._arrivals: list[float] = []
+        self._next: str | None = None
+
+    def first_arrival_after(self, kinesis: Any, stream: str, shard: str, checkpoint: str | None
+                            ) -> float | None:
+        """Arrival time (epoch s) of the first record of ``shard`` after ``checkpoint``; None if none."""
+        after = None if checkpoint is None else int(checkpoint)
+        moved_back = (after is None) != (self._after is None) or (
+            after is not None and self._after is not None and after < self._after)
+        if self._next is None or moved_back:
+            self._position(kinesis, stream, shard, checkpoint)
+        if after is not None:
+            covered = bisect.bisect_right(self._seqs, after)
+            del self._seqs[:covered], self._arrivals[:covered]
+        self._after = after
+        for _ in range(self.MAX_READS):
+            if self._seqs or self._next is None:
+                break
+            response = kinesis.get_records(ShardIterator=self._next, Limit=1000)
+            self._next = response.get("NextShardIterator")
+            records = response["Records"]
+            for record in records:
+                seq = int(record["SequenceNumber"])
+                if after is None or seq > after:
+                    arrival = record["ApproximateArrivalTimestamp"]
+                    self._seqs.append(seq)
+                    self._arrivals.append(float(arrival.timestamp()) if hasattr(arrival, "timestamp")
+                                          else float(arrival))
+            if not records:
+                break
+        return self._arrivals[0] if self._arrivals else None
+
+    def _position(self, kinesis: Any, stream: str, shard: str, checkpoint: str | None) -> None:
+        kwargs: dict[str, Any] = {"StreamName": stream, "ShardId": shard}
+        if checkpoint is None:
+            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+        else:
+            kwargs |= {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": checkpoint}
+        self._next = kinesis.get_shard_iterator(**kwargs)["ShardIterator"]
+        self._seqs, self._arrivals = [], []
 
 
 def every_role(target: LocalTarget) -> tuple[roles.Target, roles.LoadAndLedger, roles.EventStore,

@@ -191,6 +191,38 @@ class SessionCache(Protocol):
         ...
 
 
+@runtime_checkable
+class TopologyReadBack(Protocol):
+    """Optional: the topology actually in effect, read back from the engines (the journal records it)."""
+
+    def topology(self) -> TopologySpec | None:
+        """Replication mode and link latency in effect; None when not readable."""
+        ...
+
+
+@runtime_checkable
+class ProcessorPause(Protocol):
+    """Optional: freeze a processor, for a set exposure before a kill (``drills.scenarios.exposure``)."""
+
+    def pause_processor(self, region: str) -> Rollback:
+        """Freeze the processor of ``region`` (it neither reads nor commits) until the rollback."""
+        ...
+
+
+@runtime_checkable
+class DrillSite(Protocol):
+    """Optional: where the target keeps its one-drill-at-a-time lock, and a restore to a recorded
+    topology (``recover`` after a killed drill). Without it: the reports dir, and ``reset``."""
+
+    def lock_dir(self) -> Path | None:
+        """Directory of the target's drill lock."""
+        ...
+
+    def restore(self, topology: TopologySpec | None) -> None:
+        """Rebuild ``topology`` (recorded before an interrupted drill); without one, as ``reset``."""
+        ...
+
+
 #: How a missing role is named in a refusal.
 CAPABILITY: dict[type, str] = {
     LoadAndLedger: "load and ledger",

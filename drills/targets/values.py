@@ -65,6 +65,8 @@ class LoadSpec:
     duration_s: float
     ingest: IngestMode
     devices: int = 2000
+    #: Continue the ledger of the previous load (same events, next sequence numbers) instead of a new one.
+    resume: bool = False
 
 
 @dataclass(frozen=True)

@@ -82,8 +82,11 @@ def test_code_location_has_jobs_checks_schedules_off_and_the_report_sensor() -> 
     assert set(schedules) == {
         "weekly_planned_switchover_drill", "monthly_region_outage_drill", "daily_processor_crash_drill"}
     assert all(s.default_status is DefaultScheduleStatus.STOPPED for s in schedules.values())
-    assert [s.name for s in repo.sensor_defs] == ["build_report_after_drill"]
-    checks = {spec.name for a in DRILL_ASSETS[:1] for spec in a.check_specs}
-    assert checks == {"rpo_within_objective", "rto_within_objective", "zero_acknowledged_loss",
-                      "rpo_metric_agrees_with_data", "gx_vitals_store_schema", "gx_vitals_store_validity",
-                      "gx_vitals_store_vs_ledger"}
+    # the report is built after failed drills too: auditors need them
+    assert {s.name for s in repo.sensor_defs} == {"build_report_after_drill",
+                                                  "build_report_after_failed_drill"}
+    specs = {spec.name: spec for a in DRILL_ASSETS[:1] for spec in a.check_specs}
+    assert set(specs) == {"rpo_within_objective", "rto_within_objective", "zero_acknowledged_loss",
+                          "rpo_metric_agrees_with_data", "drill_passed", "gx_vitals_store_schema",
+                          "gx_vitals_store_validity", "gx_vitals_store_vs_ledger"}
+    assert all(spec.blocking for spec in specs.values())     # a failed objective fails the run

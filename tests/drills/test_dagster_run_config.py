@@ -19,6 +19,7 @@ def test_every_field_set_in_the_launchpad_reaches_the_drill() -> None:
                "replication_mode": "async", "ingest": "dual", "partition_s": 3.0, "detect_failures": 5,
                "probe_interval_s": 0.2, "sample_interval_s": 0.05, "recovery_timeout_s": 60.0,
                "drain_settle_s": 1.0, "abort_lag_s": 100.0, "session_rate_per_s": 50, "devices": 10,
+               "exposure": "processor_pause", "exposure_s": 1.5,
                "objectives": {"rpo_s": 60.0, "rto_s": 600.0, "max_acknowledged_loss": 2}}
     assert set(changed) == set(DrillConfig.model_fields)
     drill = DrillRunConfig(**changed).to_drill_config()

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contracts.evidence_layout import inflight_marker
-from contracts.journal import Phase, Status
+from contracts.journal import DrillJournal, Phase, Status
 from contracts.store_validation import VALIDATION_NOTE
 from drills.drill_runner import DrillResult, RecoverRefused, recover, run_drill
 from drills.measure.verdict import STEADY_STATE_NOTE
@@ -38,7 +38,7 @@ STEPS = {
     "planned_switchover": ["configure", "start_load", f"repoint {DR}", f"stop_processor {PRIMARY}",
                            f"promote_writer {DR}", f"start_processor {DR}"],
     "processor_crash": ["configure", "start_load", f"stop_processor {PRIMARY}", f"start_processor {PRIMARY}"],
-    "cache_failover": ["kill_cache_primary", "promote_cache_replica"],
+    "cache_failover": ["configure", "kill_cache_primary", "promote_cache_replica"],
 }
 
 
@@ -79,8 +79,10 @@ def test_phases_come_in_order(tmp_path: Path, scenario: str) -> None:
 def test_a_failing_step_aborts_and_every_earlier_action_is_rolled_back(
         tmp_path: Path, scenario: str, step: str) -> None:
     target = FakeTarget(ManualClock(), tmp_path, fail_on={step.split(" ")[0]})
-    result, _ = _drill(tmp_path, scenario, target=target)
-    j = result.journal
+    with pytest.raises(RuntimeError, match="injected failure"):  # journalled, then raised again
+        _drill(tmp_path, scenario, target=target)
+    (path,) = (tmp_path / "reports" / "drills").glob("drill-*.json")
+    j = DrillJournal.read(path)
     assert j.status is Status.ABORTED and "injected failure" in j.abort_reason
     done = STEPS[scenario][:STEPS[scenario].index(step) + 1]
     assert [c for c in target.calls if c != RESET] == done
@@ -219,3 +221,18 @@ def test_judge_refuses_a_file_that_is_not_a_journal_in_one_line(tmp_path: Path) 
     result = CliRunner().invoke(app, ["drill", "judge", str(path)])
     assert result.exit_code == 1 and "not a readable drill journal" in result.output
     assert os.linesep.join(result.output.strip().splitlines()).count("\n") == 0
+
+
+def test_an_async_single_write_outage_on_the_fake_loses_what_was_not_replicated(tmp_path: Path) -> None:
+    """The fake models the exposure: async replication lags one tick, so the kill loses that tick's
+    rows; the key comparison and the checksum diff on the snapshot name the same loss."""
+    config = parse_config({**SHORT, "replication_mode": "async"})
+    result, _ = _drill(tmp_path, "region_outage", config=config)
+    j = result.journal
+    loss = j.measurements.loss
+    assert j.parameters["ingest"] == "single"
+    assert loss.lost is not None and loss.lost > 0 and loss.lost_event_ids
+    proof = {i.name: i for i in j.integrity}["ledger_vs_surviving_store"]
+    assert proof.details["missing"] == loss.lost and not proof.passed
+    assert {o.name: o.passed for o in j.objectives}["zero_acknowledged_loss"] is False
+    assert j.status is Status.FAILED and j.steady_state is not None and j.steady_state.restored

@@ -20,6 +20,10 @@ def _series(source: str, start: float, n: int, step: float, lag: float) -> list[
     return [LagSample(t=start + i * step, lag_s=lag, source=source) for i in range(n)]
 
 
+def _metric(samples: list[LagSample], max_age_s: float) -> Measurement:
+    return rpo_metric(samples, t0=100.0, sources=(DB_LAG,), max_age_s=max_age_s, interval_s=0.08).measurement
+
+
 def test_rpo_data_is_t0_minus_oldest_lost_ack() -> None:
     ledger = [LedgerRow(i, 1, 99.0 + i * 0.1, 99.0 + i * 0.1) for i in range(20)]
     store = {r.event_key: 1 for r in ledger[:15]}     # the last 5 (acked 100.5 .. 100.9) are lost
@@ -28,14 +32,31 @@ def test_rpo_data_is_t0_minus_oldest_lost_ack() -> None:
     assert rpo_data(101.0, measure_loss(ledger[:15], store)).value == 0.0
 
 
-def test_rpo_metric_sums_components_for_single_write_only() -> None:
+def test_rpo_metric_sums_both_lags_for_single_write_and_none_for_dual_write() -> None:
     samples = _series(DB_LAG, 90.0, 100, 0.1, 0.2) + _series(CONSUMER_LAG, 90.0, 100, 0.1, 0.3)
-    single = rpo_metric(samples, t0=100.0, sources=exposure_sources(False), max_age_s=0.5)
-    dual = rpo_metric(samples, t0=100.0, sources=exposure_sources(True), max_age_s=0.5)
-    assert single.measurement.value == 0.5 and single.components == {DB_LAG: 0.2, CONSUMER_LAG: 0.3}
-    assert dual.measurement.value == 0.2
-    survived = rpo_metric(samples, t0=100.0, sources=(), max_age_s=0.5).measurement
-    assert survived.value == 0.0 and "survived" in survived.note
+    single = rpo_metric(samples, t0=100.0, sources=exposure_sources(False), max_age_s=0.5,
+                        carry_forward=True)
+    # the last samples before t0 (99.9) are carried forward to t0: each exposure aged 0.1 s more
+    assert single.measurement.value == 0.7 and single.components == {DB_LAG: 0.3, CONSUMER_LAG: 0.4}
+    # dual-write: the DR stream holds every acknowledged event and is replayed: no lag is exposure
+    dual = rpo_metric(samples, t0=100.0, sources=exposure_sources(True), max_age_s=0.5).measurement
+    assert exposure_sources(True) == () and dual.value == 0.0 and "dual ingest" in dual.note
+
+
+def test_a_blinded_sampler_makes_the_metric_not_measured_and_fails_agreement() -> None:
+    # sampled at 12.5 Hz until 98.0, then the sampler stopped: t0 at 100.0
+    samples = _series(DB_LAG, 90.0, 101, 0.08, 0.0) + _series(CONSUMER_LAG, 90.0, 101, 0.08, 0.0)
+    blind = rpo_metric(samples, t0=100.0, sources=exposure_sources(False), max_age_s=0.16, interval_s=0.08)
+    assert blind.measurement.value is None and "not measured" in blind.measurement.note
+    data = Measurement(value=1.5, unit="s")
+    ok, note = agree(data, blind.measurement, agreement_tolerance(0.08, 2)[0])
+    assert ok is None and "not measured" in note
+    # slowed to 5 Hz right up to t0: below its rate, never a value
+    slow = _series(DB_LAG, 90.0, 51, 0.2, 0.0)
+    assert _metric(slow, 0.5).value is None
+    # the same series sampled at 12.5 Hz up to t0 is measured
+    fresh = _series(DB_LAG, 90.0, 126, 0.08, 0.4)      # last sample at 100.0
+    assert _metric(fresh, 0.16).value == 0.4
 
 
 def test_rpo_metric_not_measured_without_fresh_sample() -> None:
@@ -50,13 +71,15 @@ def test_value_at_ignores_samples_after_t0() -> None:
     assert hit is not None and hit.lag_s == 1.0
 
 
-def test_agreement_within_and_outside_tolerance() -> None:
-    data, close, far = Measurement(value=1.0, unit="s"), Measurement(value=1.2, unit="s"), \
-        Measurement(value=3.0, unit="s")
-    tol_close = agreement_tolerance(0.1, 0.02, data, close)
-    assert tol_close == round(0.3 + 0.02 + 0.25 * 1.2, 3)
-    assert agree(data, close, tol_close)[0] is True
-    ok, note = agree(data, far, agreement_tolerance(0.1, 0.02, data, far))
+def test_agreement_tolerance_comes_from_the_sampling_interval_only() -> None:
+    tolerance, why = agreement_tolerance(0.08, 2)
+    assert tolerance == 0.32 and "2 x 2 sampling intervals of 0.08 s" in why
+    assert agreement_tolerance(0.08, 0)[0] == agreement_tolerance(0.08, 1)[0] == 0.16
+    data, close, zero = Measurement(value=1.0, unit="s"), Measurement(value=1.2, unit="s"), \
+        Measurement(value=0.0, unit="s")
+    assert agree(data, close, tolerance)[0] is True
+    # a metric of zero cannot agree with a second of lost data (the old tolerance let ~0.4 s pass)
+    ok, note = agree(data, zero, tolerance)
     assert ok is False and note.startswith("disagree")
     none, why = agree(data, Measurement(value=None, unit="s", note="probe down"), 1.0)
     assert none is None and "probe down" in why

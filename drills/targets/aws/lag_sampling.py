@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 from contracts.journal import LagSample, Measurement, Measurements
 from contracts.outputs import RegionalKey, Side
-from drills.measure.lag import of_source, value_at
-from drills.measure.measurements import MAX_SAMPLE_AGE_INTERVALS
+from drills.measure.lag import MAX_GAP_INTERVALS, of_source, value_at
 from drills.measure.rpo import DB_LAG, rpo_metric
 from drills.scenarios.sampler import Probe
 from drills.targets.aws.aurora_lag import AuroraLagProbe
@@ -42,7 +41,7 @@ def with_metric_rpo(
     there is no t0 or no sample close enough)."""
     if t0 is None:
         return m
-    metric = rpo_metric(samples, t0, (SOURCE,), round(MAX_SAMPLE_AGE_INTERVALS * interval_s, 3)).measurement
+    metric = rpo_metric(samples, t0, (SOURCE,), round(MAX_GAP_INTERVALS * interval_s, 3)).measurement
     note = f"{metric.note}; {CONSUMER_NOT_SAMPLED}"
     return m.model_copy(update={"rpo_metric": Measurement(value=metric.value, unit="s", note=note)})
 
@@ -57,7 +56,7 @@ def cloudwatch_cross_check(
     """The SQL lag at t0 against CloudWatch's ``AuroraGlobalDBRPOLag`` around t0, as one journal note."""
     if t0 is None:
         return "cross-check not made: the fault was not injected"
-    hit = value_at(of_source(list(samples), SOURCE), t0, round(MAX_SAMPLE_AGE_INTERVALS * interval_s, 3))
+    hit = value_at(of_source(list(samples), SOURCE), t0, round(MAX_GAP_INTERVALS * interval_s, 3))
     try:
         points = aurora_lag(outputs, clients, RPO_LAG, *window(t0))
     except Exception as err:  # monitoring unreadable: say so, the drill's evidence stands

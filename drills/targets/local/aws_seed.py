@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from drills.targets.local.state import RegionRecord
 
@@ -34,10 +35,10 @@ class RegionSeed:
     evidence_bucket: str | None = None
 
 
-def client(service: str, region: str, endpoint_url: str) -> Any:
+def client(service: str, region: str, endpoint_url: str, config: Config | None = None) -> Any:
     """A boto3 client bound to the sandbox endpoint of ``region``."""
     factory: Any = boto3.client  # the stubs' per-service overloads need a literal service name
-    return factory(service, region_name=region, endpoint_url=endpoint_url, **_FAKE_CREDENTIALS)
+    return factory(service, region_name=region, endpoint_url=endpoint_url, config=config, **_FAKE_CREDENTIALS)
 
 
 def _bucket(s3: Any, name: str, region: str) -> None:
