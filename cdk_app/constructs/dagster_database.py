@@ -10,12 +10,12 @@ measurements, never PHI.
 from __future__ import annotations
 
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from cdk_app.config import AppConfig, ExistingSecret
+from cdk_app.constructs.aurora_parts import aurora_instance, enhanced_monitoring_role, isolated_subnet_group
 from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.constructs.patient_store import ENGINE, ENGINE_VERSION, PARAMETER_FAMILY, secret_reference
 from cdk_app.naming import Naming
@@ -60,13 +60,7 @@ class DagsterDatabase(Construct):
             name=naming.name("dagster-db"),
             description="Dagster storage: PostgreSQL from the control plane tasks only",
         )
-        subnet_group = rds.CfnDBSubnetGroup(
-            self,
-            "Subnets",
-            db_subnet_group_name=naming.name("dagster-db"),
-            db_subnet_group_description="Isolated data subnets",
-            subnet_ids=vpc.select_subnets(subnet_group_name=subnets.subnet_group_name).subnet_ids,
-        )
+        subnet_group = isolated_subnet_group(self, name=naming.name("dagster-db"), vpc=vpc, subnets=subnets)
         params = rds.CfnDBClusterParameterGroup(
             self,
             "Params",
@@ -112,41 +106,21 @@ class DagsterDatabase(Construct):
         )
         self.cluster.cfn_options.deletion_policy = config.cfn_deletion_policy
         self.cluster.cfn_options.update_replace_policy = config.cfn_deletion_policy
-        monitoring = iam.Role(
-            self,
-            "MonitoringRole",
-            assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonRDSEnhancedMonitoringRole")
-            ],
-        )
+        monitoring = enhanced_monitoring_role(self)
         self.instances = [
-            self._instance(config, naming, role, key, monitoring) for role in ("writer", "reader")
+            aurora_instance(
+                self,
+                role.capitalize(),
+                config=config,
+                identifier=naming.name(f"dagster-db-{role}"),
+                cluster=self.cluster,
+                instance_class=INSTANCE_CLASS,
+                key_arn=key.key_arn,
+                monitoring=monitoring,
+                promotion_tier=0 if role == "writer" else 1,
+            )
+            for role in ("writer", "reader")
         ]
         self.connections = ec2.Connections(
             security_groups=[self.security_group], default_port=ec2.Port.tcp(DB_PORT)
         )
-
-    def _instance(
-        self, config: AppConfig, naming: Naming, role: str, key: kms.IKey, monitoring: iam.IRole
-    ) -> rds.CfnDBInstance:
-        instance = rds.CfnDBInstance(
-            self,
-            role.capitalize(),
-            db_instance_identifier=naming.name(f"dagster-db-{role}"),
-            db_cluster_identifier=self.cluster.ref,
-            engine=ENGINE,
-            db_instance_class=INSTANCE_CLASS,
-            publicly_accessible=False,
-            auto_minor_version_upgrade=True,
-            enable_performance_insights=True,
-            performance_insights_kms_key_id=key.key_arn,
-            performance_insights_retention_period=7,
-            monitoring_interval=60,
-            monitoring_role_arn=monitoring.role_arn,
-            ca_certificate_identifier="rds-ca-rsa2048-g1",
-            promotion_tier=0 if role == "writer" else 1,
-        )
-        instance.cfn_options.deletion_policy = config.cfn_deletion_policy
-        instance.cfn_options.update_replace_policy = config.cfn_deletion_policy
-        return instance

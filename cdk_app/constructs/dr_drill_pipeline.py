@@ -131,7 +131,13 @@ class DrDrillPipeline(Construct):
         super().__init__(scope, construct_id)
         # the replica of the control plane's evidence bucket (DR region): Object Lock as well
         self.evidence_replica = EvidenceBucket(
-            self, "Evidence", naming=naming, region=region, key=logs_key, access_logs=access_logs
+            self,
+            "Evidence",
+            config=config,
+            naming=naming,
+            region=region,
+            key=logs_key,
+            access_logs=access_logs,
         )
         source_bucket, artifacts = (
             _bucket(

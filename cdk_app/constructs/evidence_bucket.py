@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_app.config import AppConfig
+from cdk_app.constructs.encrypted_bucket import encrypted_bucket
+from cdk_app.constructs.s3_replication import replication_configuration, replication_role
 from cdk_app.data_classification import mark_internal, mark_replica
 from cdk_app.naming import Naming
 
@@ -62,6 +65,7 @@ class EvidenceBucket(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        config: AppConfig,
         naming: Naming,
         region: str,
         key: kms.IKey,
@@ -69,21 +73,15 @@ class EvidenceBucket(Construct):
         replicate_to: EvidenceReplica | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
+        self.bucket = encrypted_bucket(
             self,
             "Bucket",
-            bucket_name=evidence_bucket_name(naming, region),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            versioned=True,
-            object_lock_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="evidence/",
-            removal_policy=RemovalPolicy.RETAIN,
+            config=config,
+            name=evidence_bucket_name(naming, region),
+            key=key,
+            access_logs=access_logs,
+            log_prefix="evidence/",
+            object_lock=True,
         )
         cfn = self.bucket.node.default_child
         assert isinstance(cfn, s3.CfnBucket)
@@ -106,41 +104,16 @@ class EvidenceBucket(Construct):
         self, naming: Naming, region: str, key: kms.IKey, replica: EvidenceReplica, cfn: s3.CfnBucket
     ) -> None:
         destination_arn = f"arn:{Aws.PARTITION}:s3:::{replica.bucket_name}"
-        role = iam.Role(
+        role = replication_role(
             self,
-            "ReplicationRole",
             role_name=naming.name(f"evidence-replication-{region}"),
-            assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
+            source=self.bucket,
+            source_key=key,
+            destination_arn=destination_arn,
+            bucket_actions=["s3:GetBucketObjectLockConfiguration"],
+            object_actions=["s3:GetObjectRetention", "s3:GetObjectLegalHold"],
+            replicate_actions=["s3:ReplicateObject", "s3:ReplicateTags"],
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "s3:GetReplicationConfiguration",
-                    "s3:ListBucket",
-                    "s3:GetBucketObjectLockConfiguration",
-                ],
-                resources=[self.bucket.bucket_arn],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "s3:GetObjectVersionForReplication",
-                    "s3:GetObjectVersionAcl",
-                    "s3:GetObjectVersionTagging",
-                    "s3:GetObjectRetention",
-                    "s3:GetObjectLegalHold",
-                ],
-                resources=[self.bucket.arn_for_objects("*")],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:ReplicateObject", "s3:ReplicateTags"],
-                resources=[f"{destination_arn}/*"],
-            )
-        )
-        key.grant_decrypt(role)
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["kms:Encrypt", "kms:GenerateDataKey"],
@@ -149,29 +122,10 @@ class EvidenceBucket(Construct):
                 conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": replica.key_alias}},
             )
         )
-        alias_arn = f"arn:{Aws.PARTITION}:kms:{replica.region}:{Aws.ACCOUNT_ID}:{replica.key_alias}"
-        cfn.replication_configuration = s3.CfnBucket.ReplicationConfigurationProperty(
-            role=role.role_arn,
-            rules=[
-                s3.CfnBucket.ReplicationRuleProperty(
-                    id=REPLICATION_RULE_ID,
-                    status="Enabled",
-                    priority=1,
-                    filter=s3.CfnBucket.ReplicationRuleFilterProperty(prefix=""),
-                    delete_marker_replication=s3.CfnBucket.DeleteMarkerReplicationProperty(status="Disabled"),
-                    source_selection_criteria=s3.CfnBucket.SourceSelectionCriteriaProperty(
-                        sse_kms_encrypted_objects=s3.CfnBucket.SseKmsEncryptedObjectsProperty(
-                            status="Enabled"
-                        )
-                    ),
-                    destination=s3.CfnBucket.ReplicationDestinationProperty(
-                        bucket=destination_arn,
-                        # ReplicaKmsKeyID takes a key ARN or an alias ARN:
-                        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_EncryptionConfiguration.html
-                        encryption_configuration=s3.CfnBucket.EncryptionConfigurationProperty(
-                            replica_kms_key_id=alias_arn
-                        ),
-                    ),
-                )
-            ],
+        cfn.replication_configuration = replication_configuration(
+            role=role,
+            rule_id=REPLICATION_RULE_ID,
+            destination_arn=destination_arn,
+            replica_key_id=f"arn:{Aws.PARTITION}:kms:{replica.region}:{Aws.ACCOUNT_ID}:{replica.key_alias}",
+            replicate_delete_markers=False,
         )

@@ -11,16 +11,20 @@ imported secret through dynamic references: CloudFormation resolves them, nothin
 from __future__ import annotations
 
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from cdk_app.config import AppConfig, ExistingSecret
+from cdk_app.constructs.aurora_parts import (
+    ENGINE,
+    aurora_instance,
+    enhanced_monitoring_role,
+    isolated_subnet_group,
+)
 from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.naming import Naming
 from contracts.retention import AURORA_BACKUP_RETENTION_DAYS
 
-ENGINE = "aurora-postgresql"
 #: 16.8 is Aurora PostgreSQL 16's long-term-support minor and can still create clusters (16.6 cannot:
 #: cfn-lint W3690, from AWS's deprecation data, which the cfn-lint test runs on every template).
 #: Global databases with Aurora PostgreSQL 16 need 16.1 or higher in both Canada (Central) and Canada
@@ -82,12 +86,8 @@ class PatientStore(Construct):
             name=naming.name(f"patients-{side}"),
             description="Aurora: PostgreSQL from the processor and the drill runner only",
         )
-        subnet_group = rds.CfnDBSubnetGroup(
-            self,
-            "Subnets",
-            db_subnet_group_name=naming.name(f"patients-{side}"),
-            db_subnet_group_description="Isolated data subnets",
-            subnet_ids=vpc.select_subnets(subnet_group_name=subnets.subnet_group_name).subnet_ids,
+        subnet_group = isolated_subnet_group(
+            self, name=naming.name(f"patients-{side}"), vpc=vpc, subnets=subnets
         )
         params = rds.CfnDBClusterParameterGroup(
             self,
@@ -101,16 +101,18 @@ class PatientStore(Construct):
         self.cluster = self._cluster(config, naming, side, key_arn, subnet_group, params, secondary)
         if global_cluster is not None:
             self.cluster.add_resource_dependency(global_cluster)
-        monitoring = iam.Role(
-            self,
-            "MonitoringRole",
-            assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonRDSEnhancedMonitoringRole")
-            ],
-        )
+        monitoring = enhanced_monitoring_role(self)
         self.instances = [
-            self._instance(config, naming, side, index, key_arn, monitoring)
+            aurora_instance(
+                self,
+                f"Instance{index}",
+                config=config,
+                identifier=naming.name(f"patients-{side}-{index}"),
+                cluster=self.cluster,
+                instance_class=INSTANCE_CLASS,
+                key_arn=key_arn,
+                monitoring=monitoring,
+            )
             for index in range(1, INSTANCES_PER_CLUSTER + 1)
         ]
         self.connections = ec2.Connections(
@@ -169,26 +171,3 @@ class PatientStore(Construct):
         cluster.cfn_options.deletion_policy = config.cfn_deletion_policy
         cluster.cfn_options.update_replace_policy = config.cfn_deletion_policy
         return cluster
-
-    def _instance(
-        self, config: AppConfig, naming: Naming, side: str, index: int, key_arn: str, monitoring: iam.IRole
-    ) -> rds.CfnDBInstance:
-        instance = rds.CfnDBInstance(
-            self,
-            f"Instance{index}",
-            db_instance_identifier=naming.name(f"patients-{side}-{index}"),
-            db_cluster_identifier=self.cluster.ref,
-            engine=ENGINE,
-            db_instance_class=INSTANCE_CLASS,
-            publicly_accessible=False,
-            auto_minor_version_upgrade=True,
-            enable_performance_insights=True,
-            performance_insights_kms_key_id=key_arn,
-            performance_insights_retention_period=7,
-            monitoring_interval=60,
-            monitoring_role_arn=monitoring.role_arn,
-            ca_certificate_identifier="rds-ca-rsa2048-g1",
-        )
-        instance.cfn_options.deletion_policy = config.cfn_deletion_policy
-        instance.cfn_options.update_replace_policy = config.cfn_deletion_policy
-        return instance

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_bucket import encrypted_bucket
+from cdk_app.constructs.s3_replication import replication_configuration, replication_role
 from cdk_app.naming import Naming
 
 REPLICATION_RULE_ID = "raw-events-to-dr"
@@ -88,68 +89,24 @@ class RawArchive(Construct):
 
     def _replicate(self, naming: Naming, region: str, data_key: kms.IKey, replica: ReplicaTarget) -> None:
         destination_arn = f"arn:{Aws.PARTITION}:s3:::{replica.bucket_name}"
-        role = iam.Role(
+        role = replication_role(
             self,
-            "ReplicationRole",
             role_name=naming.name(f"s3-replication-{region}"),
-            assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
+            source=self.bucket,
+            source_key=data_key,
+            destination_arn=destination_arn,
+            replicate_actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                resources=[self.bucket.bucket_arn],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "s3:GetObjectVersionForReplication",
-                    "s3:GetObjectVersionAcl",
-                    "s3:GetObjectVersionTagging",
-                ],
-                resources=[self.bucket.arn_for_objects("*")],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                resources=[f"{destination_arn}/*"],
-            )
-        )
-        data_key.grant_decrypt(role)
         role.add_to_policy(
             iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[replica.key_arn])
         )
         cfn = self.bucket.node.default_child
         assert isinstance(cfn, s3.CfnBucket)
-        cfn.replication_configuration = s3.CfnBucket.ReplicationConfigurationProperty(
-            role=role.role_arn,
-            rules=[
-                s3.CfnBucket.ReplicationRuleProperty(
-                    id=REPLICATION_RULE_ID,
-                    status="Enabled",
-                    priority=1,
-                    filter=s3.CfnBucket.ReplicationRuleFilterProperty(prefix=""),
-                    delete_marker_replication=s3.CfnBucket.DeleteMarkerReplicationProperty(status="Enabled"),
-                    source_selection_criteria=s3.CfnBucket.SourceSelectionCriteriaProperty(
-                        sse_kms_encrypted_objects=s3.CfnBucket.SseKmsEncryptedObjectsProperty(
-                            status="Enabled"
-                        )
-                    ),
-                    destination=s3.CfnBucket.ReplicationDestinationProperty(
-                        bucket=destination_arn,
-                        encryption_configuration=s3.CfnBucket.EncryptionConfigurationProperty(
-                            replica_kms_key_id=replica.key_arn
-                        ),
-                        replication_time=s3.CfnBucket.ReplicationTimeProperty(
-                            status="Enabled",
-                            time=s3.CfnBucket.ReplicationTimeValueProperty(minutes=RTC_MINUTES),
-                        ),
-                        metrics=s3.CfnBucket.MetricsProperty(
-                            status="Enabled",
-                            event_threshold=s3.CfnBucket.ReplicationTimeValueProperty(minutes=RTC_MINUTES),
-                        ),
-                    ),
-                )
-            ],
+        cfn.replication_configuration = replication_configuration(
+            role=role,
+            rule_id=REPLICATION_RULE_ID,
+            destination_arn=destination_arn,
+            replica_key_id=replica.key_arn,
+            replicate_delete_markers=True,
+            rtc_minutes=RTC_MINUTES,
         )

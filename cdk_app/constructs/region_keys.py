@@ -8,13 +8,14 @@ alarm topics and evidence; it never leaves its region, so it is an ordinary regi
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_app.arns import account_arn
 from cdk_app.config import AppConfig
+from cdk_app.constructs.rotating_key import rotating_key
 from cdk_app.naming import Naming
 
 _LOG_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
@@ -84,15 +85,12 @@ class RegionKeys(Construct):
         return key.attr_arn, key.attr_key_id
 
     def _logs_key(self, config: AppConfig, naming: Naming) -> kms.Key:
-        key = kms.Key(
+        key = rotating_key(
             self,
             "LogsKey",
+            config=config,
             alias=naming.alias("logs"),
             description=f"Audit and operational log key ({naming.suffix})",
-            enable_key_rotation=True,
-            rotation_period=Duration.days(365),
-            pending_window=Duration.days(7),
-            removal_policy=config.removal_policy,
         )
         key.add_to_resource_policy(
             iam.PolicyStatement(

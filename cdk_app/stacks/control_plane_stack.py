@@ -7,10 +7,9 @@ about to fail. Evidence is written here first for the same reason, then replicat
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Environment, Stack
+from aws_cdk import Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_app.arns import account_arn
@@ -22,6 +21,7 @@ from cdk_app.constructs.dagster_service import DagsterService, DagsterWiring
 from cdk_app.constructs.drill_permissions import DrillPermissions, secret_grant_arn
 from cdk_app.constructs.evidence_bucket import EvidenceBucket, EvidenceReplica, evidence_bucket_name
 from cdk_app.constructs.patient_store import DB_PORT as PATIENT_DB_PORT
+from cdk_app.constructs.rotating_key import rotating_key
 from cdk_app.constructs.session_cache import CACHE_PORT
 from cdk_app.constructs.signing_key import ReportSigningKey
 from cdk_app.naming import Naming
@@ -55,15 +55,12 @@ class ControlPlaneStack(Stack):
             description=f"HealthTech DR {naming.suffix}: drill control plane (Dagster), evidence, signing",
         )
         network, keys = foundation.network, foundation.keys
-        key = kms.Key(
+        key = rotating_key(
             self,
             "Key",
+            config=config,
             alias=naming.alias("drill-control"),
             description=f"Drill control plane storage key ({naming.suffix})",
-            enable_key_rotation=True,
-            rotation_period=Duration.days(365),
-            pending_window=Duration.days(7),
-            removal_policy=config.removal_policy,
         )
         dagster_secret = import_secret(self, "DagsterDbSecret", config.control_plane_db_secret)
         self.database = DagsterDatabase(
@@ -79,6 +76,7 @@ class ControlPlaneStack(Stack):
         self.evidence = EvidenceBucket(
             self,
             "Evidence",
+            config=config,
             naming=naming,
             region=config.dr_region,
             key=keys.logs_key,

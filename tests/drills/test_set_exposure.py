@@ -117,4 +117,6 @@ def test_a_cut_link_is_seen_by_the_replication_metric_and_lost_by_async_single_i
     t0 = next(e.t for e in journal.timeline if e.phase is Phase.FAULT_INJECTED)
     db = max(s.lag_s or 0.0 for s in samples if s.source == DB_LAG and s.t <= t0)
     consumer = [s.lag_s or 0.0 for s in samples if s.source == CONSUMER_LAG and t0 - 0.5 <= s.t <= t0]
-    assert db > EXPOSURE_S - 0.2 and max(consumer) < 0.5
+    # compared with the exposure the ledger shows (realized), not the set one: the load resumes after
+    # the cut by a scheduling delay that a loaded machine stretches
+    assert db >= realized - m.rpo_agreement_tolerance_s and max(consumer) < 0.5, _components(journal)

@@ -22,7 +22,7 @@ ACK_RULE = "HIPAA.Security-S3BucketLoggingEnabled"
 ACK_REASON = "Access logs go to the central trail (test)"
 MANY = 22
 #: Pages of the evidence set with 22 acknowledgements of one rule and reason (one drill, gate outputs).
-MANY_ACKS_PAGES = 11
+MANY_ACKS_PAGES = 12
 
 
 def _reports(tmp_path: Path) -> Path:

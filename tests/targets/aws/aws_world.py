@@ -65,16 +65,21 @@ def _writer_waits(aws: StubbedAws, region: str, writer: str, transitional: str) 
     aws.expect("rds", region, "describe_global_clusters", _global(writer), describe)
 
 
-def db_switchover_do(aws: StubbedAws, fail: bool = False) -> None:
+def _writer_to_dr(
+    aws: StubbedAws, operation: str, params: dict[str, object], transitional: str, fail: bool
+) -> None:
+    """``operation`` (switchover/failover) makes the DR cluster the writer, or fails when ``fail``."""
     _db_arns(aws)
-    params = {"GlobalClusterIdentifier": GLOBAL, "TargetDbClusterIdentifier": ARN[D]}
     if fail:
-        aws.fail("rds", D, "switchover_global_cluster", "InvalidGlobalClusterStateFault", params)
+        aws.fail("rds", D, operation, "InvalidGlobalClusterStateFault", params)
         return
-    aws.expect(
-        "rds", D, "switchover_global_cluster", {"GlobalCluster": {"GlobalClusterIdentifier": GLOBAL}}, params
-    )
-    _writer_waits(aws, D, D, "switching-over")
+    aws.expect("rds", D, operation, {"GlobalCluster": {"GlobalClusterIdentifier": GLOBAL}}, params)
+    _writer_waits(aws, D, D, transitional)
+
+
+def db_switchover_do(aws: StubbedAws, fail: bool = False) -> None:
+    params: dict[str, object] = {"GlobalClusterIdentifier": GLOBAL, "TargetDbClusterIdentifier": ARN[D]}
+    _writer_to_dr(aws, "switchover_global_cluster", params, "switching-over", fail)
 
 
 def db_switch_back(aws: StubbedAws, happened: bool) -> None:
@@ -96,15 +101,8 @@ def db_switch_back(aws: StubbedAws, happened: bool) -> None:
 
 
 def db_failover_do(aws: StubbedAws, fail: bool = False) -> None:
-    _db_arns(aws)
     params = {"GlobalClusterIdentifier": GLOBAL, "TargetDbClusterIdentifier": ARN[D], "AllowDataLoss": True}
-    if fail:
-        aws.fail("rds", D, "failover_global_cluster", "InvalidGlobalClusterStateFault", params)
-        return
-    aws.expect(
-        "rds", D, "failover_global_cluster", {"GlobalCluster": {"GlobalClusterIdentifier": GLOBAL}}, params
-    )
-    _writer_waits(aws, D, D, "failing-over")
+    _writer_to_dr(aws, "failover_global_cluster", params, "failing-over", fail)
 
 
 def db_failover_undo(aws: StubbedAws, happened: bool) -> None:
@@ -480,3 +478,14 @@ def expect_steady(aws: StubbedAws, processors_running_primary: int = ACTIVE) -> 
             _stage(5000.0, 10000),
             {"restApiId": API[region], "stageName": "v1"},
         )
+
+
+def expect_drill(aws: StubbedAws, scenario: str, processors_running_after: int = ACTIVE) -> None:
+    """The calls of one whole drill of ``scenario``: steady-state check, each action, each rollback
+    (last first), steady-state check (``processors_running_after`` primary tasks running then)."""
+    expect_steady(aws)
+    for name in SEQUENCES[scenario]:
+        ACTIONS[name].do(aws)
+    for name in reversed(SEQUENCES[scenario]):
+        ACTIONS[name].undo(aws, True)
+    expect_steady(aws, processors_running_primary=processors_running_after)

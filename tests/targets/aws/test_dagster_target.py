@@ -11,7 +11,7 @@ from dagster import DagsterInstance, materialize
 from drills.defs import resources
 from drills.defs.assets import DRILL_ASSETS, asset_key_for
 from drills.defs.resources import DrillTargetResource
-from tests.targets.aws.aws_world import ACTIONS, SEQUENCES, expect_steady
+from tests.targets.aws.aws_world import expect_drill
 from tests.targets.aws.conftest import FIXTURE
 from tests.targets.aws.deployment import deploy
 from tests.targets.aws.stubs import StubbedAws
@@ -36,12 +36,7 @@ def test_aws_kind_runs_the_drill_and_tags_the_run(
 ) -> None:
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
     aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
-    expect_steady(aws)
-    for name in SEQUENCES[SCENARIO]:
-        ACTIONS[name].do(aws)
-    for name in reversed(SEQUENCES[SCENARIO]):
-        ACTIONS[name].undo(aws, True)
-    expect_steady(aws)
+    expect_drill(aws, SCENARIO)
     monkeypatch.setattr(resources, "boto3_clients", lambda: aws)
     resource = DrillTargetResource(
         kind="aws",

@@ -18,7 +18,7 @@ from drills.targets.aws.lag_sampling import CONSUMER_NOT_SAMPLED
 from drills.targets.aws.plans import SIMULATED_OUTAGE
 from drills.targets.aws.rollback_state import state_path
 from drills.targets.aws.safety import SafetyPolicy
-from tests.targets.aws.aws_world import ACTIONS, SEQUENCES, expect_steady
+from tests.targets.aws.aws_world import SEQUENCES, expect_drill
 from tests.targets.aws.conftest import FIXTURE
 from tests.targets.aws.deployment import deploy
 from tests.targets.aws.stubs import StubbedAws
@@ -30,12 +30,7 @@ pytestmark = pytest.mark.sandbox  # a moto server process
 def test_aws_run_writes_a_journal_the_report_renders(scenario: str, moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
     aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
-    expect_steady(aws)
-    for name in SEQUENCES[scenario]:
-        ACTIONS[name].do(aws)
-    for name in reversed(SEQUENCES[scenario]):
-        ACTIONS[name].undo(aws, True)
-    expect_steady(aws)
+    expect_drill(aws, scenario)
     request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"}), confirm="drill1"), tmp_path, poll_s=0.0)
     switched: list[str] = []
     hooks = {h: (lambda h=h: switched.append(h)) for h in ("repoint_producer_dr", "repoint_producer_primary")}
@@ -74,12 +69,7 @@ def test_rpo_metric_is_sampled_from_aurora_global_db_status_during_the_run(
     """The DR side's rpo_lag (1200 ms in the stand-in) is the RPO (metric) at t0, at the sampling rate."""
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
     aws = StubbedAws(moto_url, frozenset({"cloudformation", "cloudwatch"}))
-    expect_steady(aws)
-    for name in SEQUENCES["processor_crash"]:
-        ACTIONS[name].do(aws)
-    for name in reversed(SEQUENCES["processor_crash"]):
-        ACTIONS[name].undo(aws, True)
-    expect_steady(aws)
+    expect_drill(aws, "processor_crash")
     boto3.client("cloudwatch", region_name="ca-west-1", endpoint_url=moto_url).put_metric_data(
         Namespace="AWS/RDS",
         MetricData=[
@@ -114,12 +104,7 @@ def test_rpo_metric_is_sampled_from_aurora_global_db_status_during_the_run(
 def test_without_a_readable_secret_the_rpo_metric_says_why(moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
     aws = StubbedAws(moto_url, frozenset({"cloudformation", "secretsmanager"}))  # no such secret in moto
-    expect_steady(aws)
-    for name in SEQUENCES["processor_crash"]:
-        ACTIONS[name].do(aws)
-    for name in reversed(SEQUENCES["processor_crash"]):
-        ACTIONS[name].undo(aws, True)
-    expect_steady(aws)
+    expect_drill(aws, "processor_crash")
     request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"})), tmp_path, poll_s=0.0)
 
     journal, _ = run_aws_drill("processor_crash", request, DrillConfig(), aws)
@@ -134,12 +119,7 @@ def test_without_a_readable_secret_the_rpo_metric_says_why(moto_url: str, tmp_pa
 def test_a_target_not_restored_after_the_rollbacks_fails_the_drill(moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
     aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
-    expect_steady(aws)
-    for name in SEQUENCES["processor_crash"]:
-        ACTIONS[name].do(aws)
-    for name in reversed(SEQUENCES["processor_crash"]):
-        ACTIONS[name].undo(aws, True)
-    expect_steady(aws, processors_running_primary=1)  # ECS did not replace the stopped task
+    expect_drill(aws, "processor_crash", processors_running_after=1)  # ECS did not replace the stopped task
     request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({"drill1"})), tmp_path, poll_s=0.0, sample_lag=False)
 
     journal, _ = run_aws_drill("processor_crash", request, DrillConfig(), aws)
@@ -156,12 +136,7 @@ def test_a_target_not_restored_after_the_rollbacks_fails_the_drill(moto_url: str
 def test_without_a_producer_the_endpoint_switch_is_named_as_not_done(moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
     aws = StubbedAws(moto_url, frozenset({"cloudformation"}))
-    expect_steady(aws)
-    for name in SEQUENCES["planned_switchover"]:
-        ACTIONS[name].do(aws)
-    for name in reversed(SEQUENCES["planned_switchover"]):
-        ACTIONS[name].undo(aws, True)
-    expect_steady(aws)
+    expect_drill(aws, "planned_switchover")
     request = AwsRequest(
         FIXTURE, SafetyPolicy(frozenset({"drill1"}), confirm="drill1"), tmp_path, poll_s=0.0, sample_lag=False
     )
