@@ -45,8 +45,8 @@ export UV_SYSTEM_CERTS=1  # trust the machine's CA store (TLS-inspecting proxies
 if [ -f compliance/checkov/requirements.lock ]; then
   [ -x "$TOOLS/checkov/bin/python" ] || "$UV" venv --quiet "$TOOLS/checkov"
   "$UV" pip sync --quiet --compile-bytecode --python "$TOOLS/checkov/bin/python" compliance/checkov/requirements.lock
-  # cfn-lint and hadolint share checkov's environment (checkov's old boto3 pin stays out of .venv)
-  for tool in checkov cfn-lint hadolint; do ln -sf "$TOOLS/checkov/bin/$tool" "$TOOLS/bin/$tool"; done
+  # cfn-lint, hadolint and the aws CLI share checkov's environment (checkov's old boto3 pin stays out of .venv)
+  for tool in checkov cfn-lint hadolint aws; do ln -sf "$TOOLS/checkov/bin/$tool" "$TOOLS/bin/$tool"; done
 fi
 
 if [ -f cdk_app/cli/package-lock.json ]; then
