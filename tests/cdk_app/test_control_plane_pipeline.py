@@ -262,8 +262,7 @@ def _has_aws_target() -> bool:
 def test_run_task_command_dry_run_against_a_fixture_outputs_file(tmp_path: Path) -> None:
     """The command the drill stage gives the run container, in dry-run mode, executed here with the
     container's paths pointed at the fixture outputs file of a deployed 'drill1' environment."""
-    if not _has_aws_target():
-        pytest.skip("htdr drill run has no --target aws yet: the dry run cannot be executed")
+    assert _has_aws_target(), "htdr drill run lacks --target aws / --dry-run"
     request = DrillRequest("drill1", DR, "planned_switchover", "pipeline/7", dry_run=True)
     outputs = PROJECT_ROOT / "tests/fixtures/aws/flat-outputs.json"  # the aws target's deployed 'drill1'
     command = [
