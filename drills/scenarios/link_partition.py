@@ -8,6 +8,9 @@ instead and single-write ingest still loses what sat in the dead stream; dual-wr
 With dual-write ingest the database lag is recorded but is not exposure (the DR stream holds every
 acknowledged event and is replayed after promotion), so RPO (metric) is 0 there, as RPO (data) must be.
 
+The cut is confirmed before the partition is timed: the DR database must report that it stopped
+streaming, or the drill aborts (a partition that did not partition would measure nothing).
+
 Rollback: the link is restored by ``reset()`` together with the region (see ``region_outage``).
 """
 
@@ -19,6 +22,10 @@ from drills.scenarios.scenario import EVENT_PIPELINE_ROLES, Outcome, Scenario
 from drills.scenarios.steps import warm_up
 from drills.targets.roles import RegionFault
 
+#: How long the DR database may keep streaming after the cut before the drill aborts (the link drops
+#: every open connection at once; the standby notices within its next read).
+CUT_CONFIRM_TIMEOUT_S = 5.0
+
 
 class LinkPartition(Scenario):
     name = "link_partition"
@@ -27,8 +34,13 @@ class LinkPartition(Scenario):
 
     def run(self, ctx: DrillContext) -> Outcome:
         t_load = warm_up(ctx)
+        t_cut = ctx.clock.time()
         ctx.act(ctx.replication.cut_link)
-        ctx.note(f"link cut at {ctx.clock.time():.3f}; partition for {ctx.config.partition_s:g} s")
+        # The fault is verified, not assumed: the DR database must stop streaming.
+        ctx.wait_until("DR database stops streaming after the link cut",
+                       lambda: not ctx.replication.replication_streaming(), CUT_CONFIRM_TIMEOUT_S)
+        ctx.note(f"link cut at {t_cut:.3f}, DR database not streaming "
+                 f"{ctx.clock.time() - t_cut:.3f} s later; partition for {ctx.config.partition_s:g} s")
         ctx.sleep(ctx.config.partition_s)
         return fail_over_region(ctx, t_load, f"primary region killed after {ctx.config.partition_s:g} s "
                                 "of link partition")

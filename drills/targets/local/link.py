@@ -115,14 +115,23 @@ class Link:
         if self.cut:
             client_writer.transport.abort()
             return
+        # The client side is registered before the target is dialled, and the cut is checked again
+        # after: a partition that lands while a connection is being set up drops it too.
+        self.transports.add(client_writer.transport)
         try:
             target_reader, target_writer = await asyncio.open_connection(
                 self.config.host, self.config.target_port
             )
         except OSError:
             client_writer.transport.abort()
+            self.transports.discard(client_writer.transport)
             return
         pair = (client_writer.transport, target_writer.transport)
+        if self.cut:
+            for transport in pair:
+                transport.abort()
+                self.transports.discard(transport)
+            return
         self.transports.update(pair)
         self.publish()
         try:

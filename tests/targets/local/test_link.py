@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import socketserver
@@ -138,3 +139,36 @@ def test_latency_changes_at_run_time_on_sighup(link: tuple[subprocess.Popen[byte
     wait_until(
         lambda: (s := LinkState.read(state_file)) is not None and s.latency_ms == LATENCY_MS, 5, "reload"
     )
+
+
+def test_a_cut_landing_while_a_connection_is_being_set_up_drops_it_too(
+    echo: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cut is placed, not timed: it lands inside the proxy's dial to the target, the one instant
+    where a connection is accepted but not yet forwarding. It must not survive the partition."""
+    from drills.targets.local import link as link_module
+
+    proxy = link_module.Link(link_module.LinkConfig(0, ECHO_PORT, 0.0, tmp_path / "link.json"))
+    real_dial = asyncio.open_connection
+
+    async def dial_then_cut(*args: object, **kwargs: object) -> object:
+        opened = await real_dial(*args, **kwargs)  # type: ignore[arg-type]
+        proxy.cut_all()
+        return opened
+
+    async def scenario() -> bytes:
+        server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        monkeypatch.setattr(link_module.asyncio, "open_connection", dial_then_cut)
+        reader, writer = await real_dial("127.0.0.1", port)
+        writer.write(b"ping")
+        try:
+            data = await asyncio.wait_for(reader.read(4), 5)   # b"" (closed) if the cut held
+        except ConnectionResetError:
+            data = b""                                         # aborted: the cut held
+        writer.close()
+        server.close()
+        return data
+
+    assert asyncio.run(scenario()) == b""
+    assert proxy.transports == set()
