@@ -13,34 +13,24 @@ Probes may be called from the lag sampler threads: each call opens its own short
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import hashlib
-import json
-import math
 import os
 import signal
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import psycopg.sql
 import redis
-from botocore.config import Config
-from psycopg.conninfo import make_conninfo
 
 from contracts.journal import TargetInfo
-from contracts.store import CHECKPOINT_TABLE, TABLE
 from drills.integrity.postgres_source import PostgresSource
 from drills.measure.position_clock import PositionClock
-from drills.pipeline.config import ProducerConfig
 from drills.targets import roles
 from drills.targets.local import aws_seed, postgres, valkey
 from drills.targets.local.credentials import Credentials
@@ -49,6 +39,9 @@ from drills.targets.local.postgres import STANDBY_NAME
 from drills.targets.local.sandbox import DB_LINK, Sandbox, SandboxSettings
 from drills.targets.local.settings import ReplicationMode as SandboxReplication
 from drills.targets.local.state import RegionRecord
+from drills.targets.pg_event_store import PgEventStore
+from drills.targets.producer_run import ProducerRun
+from drills.targets.stream_lag import PROBE_CLIENT, Stream, StreamLagClock, stream_backlog
 from drills.targets.values import (
     ComponentHealth,
     Health,
@@ -60,14 +53,7 @@ from drills.targets.values import (
     TopologySpec,
 )
 
-PRODUCER = "producer"
 RESET = "reset"
-#: How often the drill producer posts a batch (see ``_batch_size``).
-BATCH_INTERVAL_S = 0.05
-#: The shards of a stream are read in parallel by the consumer-lag probe (one pool for the process).
-_SHARD_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lag-shard")
-#: Lag probes run at >= 10 Hz: a dead endpoint must fail fast, not be retried.
-PROBE_CLIENT = Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 1, "mode": "standard"})
 
 
 class LocalTarget:
@@ -82,11 +68,13 @@ class LocalTarget:
         self._disposable = disposable
         self._torn_down = False
         self.sandbox = Sandbox(self._original, progress=progress)
-        self._work = settings.state_dir / "drill"
-        self._ledger: Path | None = None
-        self._status: Path | None = None
+        self._producer = ProducerRun(settings.state_dir / "drill", self.sandbox.table,
+                                     {r: self._api_url(r) for r in self.sandbox.regions},
+                                     env=self.sandbox._python_env(), cwd=Path.cwd())
+        self._events = PgEventStore(lambda region: postgres.conninfo(
+            self._pg_port(region), self.sandbox.credentials(), self._settings.db_name))
         self._wal_clock: _WalClock | None = None
-        self._consumer_clocks: dict[str, _StreamLagClock] = {}
+        self._consumer_clocks: dict[str, StreamLagClock] = {}
         self._session_clients: dict[int, redis.Redis] = {}
         self._probe_clients: dict[int, redis.Redis] = {}
 
@@ -106,8 +94,15 @@ class LocalTarget:
         return f"http://127.0.0.1:{port}/"
 
     def _store(self, region: str, timeout_s: int = 2) -> psycopg.Connection:
-        return postgres.connect(self._pg_port(region), self.sandbox.credentials(), self._settings.db_name,
-                                timeout_s)
+        return self._events.connect(region, timeout_s)
+
+    def _stream(self, region: str) -> tuple[Stream, Callable[[], object]] | None:
+        """``region``'s stream and a probe client factory for it (None: no such region seeded)."""
+        record = self.sandbox.state().regions.get(region)
+        if record is None:
+            return None
+        return Stream(record.stream_name, _checkpoint_stream(record)), (
+            lambda: aws_seed.client("kinesis", record.region, record.endpoint_url, PROBE_CLIENT))
 
     def _cache_port(self, writer: bool) -> int:
         state = self.sandbox.state()
@@ -161,14 +156,14 @@ class LocalTarget:
 
     def consumer_lag_s(self, region: str) -> float | None:
         """Age of the oldest record of ``region``'s stream after its processor's committed checkpoint
-        (0 when every record is committed), from the stream and the store only: see ``_StreamLagClock``."""
+        (0 when every record is committed), from the stream and the store only: see ``StreamLagClock``."""
         clock = self._consumer_clocks.get(region)
         if clock is None:
-            record = self.sandbox.state().regions.get(region)
-            if record is None:
+            found = self._stream(region)
+            if found is None:
                 return None
-            clock = _StreamLagClock(record, self._pg_port(region), self.sandbox.credentials,
-                                    self._settings.db_name)
+            stream, kinesis = found
+            clock = StreamLagClock(stream, lambda: self._store(region, timeout_s=1), kinesis)
             self._consumer_clocks[region] = clock
         return clock.lag_s()
 
@@ -176,61 +171,33 @@ class LocalTarget:
         return self.sandbox.table.pid(f"processor-{region}") is not None
 
     def load_stats(self) -> LoadStats:
-        if self._status is None or not self._status.exists():
-            return LoadStats()
-        try:
-            data = json.loads(self._status.read_text())
-        except (OSError, ValueError):
-            return LoadStats()
-        return LoadStats(sent=int(data.get("sent", 0)), acknowledged=int(data.get("acked", 0)),
-                         errors=int(data.get("errors", 0)),
-                         extra={"rate_per_min": float(data.get("rate_per_min", 0.0))})
+        return self._producer.stats()
 
     def ledger_path(self) -> Path | None:
-        return self._ledger
+        return self._producer.ledger_path()
 
     def newest_stored_keys(self, region: str, since: float, limit: int = 500) -> list[int]:
-        with self._store(region, timeout_s=1) as conn:
-            rows = conn.execute(
-                f"SELECT event_key FROM {TABLE} WHERE ingested_at > to_timestamp(%s) "
-                "ORDER BY ingested_at DESC LIMIT %s", (since, limit)).fetchall()
-        return [int(r[0]) for r in rows]
+        return self._events.newest_stored_keys(region, since, limit)
 
     def store_count(self, region: str) -> int | None:
-        try:
-            with self._store(region) as conn:
-                row = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()
-            return int(row[0]) if row else None
-        except psycopg.Error:
-            return None
+        return self._events.store_count(region)
 
     def store_dsn(self, region: str) -> str:
-        info = postgres.conninfo(self._pg_port(region), self.sandbox.credentials(), self._settings.db_name)
-        return make_conninfo(**{k: str(v) for k, v in info.items()})
+        return self._events.store_dsn(region)
 
-    @contextmanager
-    def snapshot(self, region: str) -> Iterator[PostgresSource]:
+    def snapshot(self, region: str) -> AbstractContextManager[PostgresSource]:
         """The store inside ONE repeatable-read, read-only transaction: every read sees the same rows."""
-        with self._store(region, timeout_s=5) as conn, conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield PostgresSource(conn, name=f"store {region}")
+        return self._events.snapshot(region)
 
     def stream_backlog(self, region: str) -> int | None:
         """Per shard, read after the committed checkpoint (or from the oldest record without one)."""
-        record = self.sandbox.state().regions.get(region)
-        if record is None:
+        found = self._stream(region)
+        if found is None:
             return None
-        try:
-            with self._store(region, timeout_s=2) as conn:
-                rows = conn.execute(f"SELECT shard_id, sequence_number FROM {CHECKPOINT_TABLE} "
-                                    "WHERE stream_name = %s", (_checkpoint_stream(record),)).fetchall()
-            kinesis = aws_seed.client("kinesis", region, record.endpoint_url)
-            shards = [s["ShardId"] for s in kinesis.list_shards(StreamName=record.stream_name)["Shards"]]
-            checkpoints = {str(shard): str(seq) for shard, seq in rows}
-            return sum(_records_after(kinesis, record.stream_name, shard, checkpoints.get(shard))
-                       for shard in shards)
-        except Exception:  # unreachable store or stream: unreadable, never "drained"
-            return None
+        stream, _ = found
+        record = self.sandbox.state().regions[region]
+        return stream_backlog(stream, lambda: self._store(region, timeout_s=2),
+                              lambda: aws_seed.client("kinesis", region, record.endpoint_url))
 
     def cache_replication_offsets(self) -> tuple[int, int] | None:
         """(primary ``master_repl_offset``, replica ``slave_repl_offset``) over kept connections with a
@@ -312,26 +279,10 @@ class LocalTarget:
             conn.execute("SELECT pg_reload_conf()")
 
     def start_load(self, load: LoadSpec) -> Rollback:
-        self._work.mkdir(parents=True, exist_ok=True)
-        stamp = f"{time.time():.3f}"
-        if not load.resume or self._ledger is None:
-            self._ledger = self._work / f"ledger-{stamp}.sqlite"
-        self._status = self._work / f"producer-{stamp}.status.json"
-        single = load.ingest.value == "single"
-        regions = [self._settings.primary_region] if single else list(self.sandbox.regions)
-        self._write_routing(regions)
-        config = ProducerConfig(rate_per_min=load.rate_per_min, devices=load.devices,
-                                batch_size=_batch_size(load.rate_per_min),
-                                routing_file=self._work / "routing.json", ledger_path=self._ledger,
-                                status_path=self._status)
-        path = self._work / "producer.json"
-        path.write_text(config.model_dump_json())
-        self.sandbox.table.spawn(PRODUCER, [sys.executable, "-m", "drills.pipeline.producer", "--config",
-                                            str(path)], env=self.sandbox._python_env(), cwd=Path.cwd())
-        return Rollback("start_load", "stop the producer", self.stop_load)
+        return self._producer.start(load)
 
     def stop_load(self) -> None:
-        self.sandbox.table.stop({PRODUCER: signal.SIGTERM}, grace_s=10.0)
+        self._producer.stop()
 
     def kill_region(self, region: str) -> Rollback:
         """The whole region stops at one instant, then dies.
@@ -404,8 +355,7 @@ class LocalTarget:
         return self._reset_rollback(f"promote_writer {region}")
 
     def repoint(self, region: str) -> Rollback:
-        self._write_routing([region])
-        self.sandbox.table.send(PRODUCER, signal.SIGHUP)
+        self._producer.repoint(region)
         return self._reset_rollback(f"repoint {region}")
 
     def write_session(self, key: str) -> SessionWrite:
@@ -439,7 +389,7 @@ class LocalTarget:
         """Rebuild with the topology this target found (see the class docstring)."""
         self.sandbox.settings = self._original
         self.sandbox.reset()
-        self._ledger = self._status = None
+        self._producer.forget()
         self._wal_clock = None
         self._consumer_clocks = {}
         self._session_clients = {}
@@ -448,12 +398,6 @@ class LocalTarget:
     def _ensure_processor(self, region: str) -> None:
         if not self.processor_alive(region):
             self.sandbox.start_processor(region)
-
-    def _write_routing(self, regions: list[str]) -> None:
-        path = self._work / "routing.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"api_urls": [self._api_url(r) for r in regions], "regions": regions}))
-        tmp.replace(path)
 
 
 def _running_settings(settings: SandboxSettings) -> SandboxSettings:
@@ -466,29 +410,9 @@ def _running_settings(settings: SandboxSettings) -> SandboxSettings:
     return replace(running, state_dir=settings.state_dir)
 
 
-def _batch_size(rate_per_min: int) -> int:
-    """Events per POST so that a batch leaves every ``BATCH_INTERVAL_S``: a device fleet posts
-    continuously. With 0.2 s bursts (the producer's default) the processor often empties the stream
-    between bursts, so whether an async outage loses anything would depend on where in the burst
-    cycle the kill lands rather than on the replication and consumer lag being measured."""
-    return max(1, min(500, math.ceil(rate_per_min / 60.0 * BATCH_INTERVAL_S)))
-
-
 def _checkpoint_stream(record: RegionRecord) -> str:
     """The ``stream_checkpoints.stream_name`` key of this region's processor: the stream's ARN."""
     return record.stream_arn
-
-
-def _records_after(kinesis: Any, stream: str, shard: str, checkpoint: str | None) -> int:
-    """Records of ``shard`` after ``checkpoint`` (1000 at most: only "any left?" matters)."""
-    kwargs: dict[str, Any] = {"StreamName": stream, "ShardId": shard}
-    if checkpoint is None:
-        kwargs["ShardIteratorType"] = "TRIM_HORIZON"
-    else:
-        kwargs |= {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": checkpoint}
-    iterator = kinesis.get_shard_iterator(**kwargs)["ShardIterator"]
-    response = kinesis.get_records(ShardIterator=iterator, Limit=1000)
-    return len(response["Records"]) or int(response.get("MillisBehindLatest", 0) > 0)
 
 
 class _WalClock:
@@ -531,115 +455,6 @@ class _WalClock:
         if standby is None:
             return None
         return self._history.lag_s(now, standby)
-
-
-class _StreamLagClock:
-    """Consumer lag from the stream and the store, never from the producer's ledger.
-
-    Per shard: the processor's committed checkpoint (written in the same transaction as the rows it
-    covers), then the first record after it (``GetShardIterator AFTER_SEQUENCE_NUMBER`` +
-    ``GetRecords``); its ``ApproximateArrivalTimestamp`` is when the stream acknowledged
-    it (REFERENCE.md, "Measured here": moto returns it). The lag is the age of the oldest such
-    record over the shards: how long acknowledged data has sat in the stream uncommitted, the
-    IteratorAge analogue. 0 when every shard is committed to its end.
-
-    To hold 10 Hz on a busy stream, each shard reads ahead (``_ShardCursor``): most samples need no
-    stream call at all, and the shards are read in parallel (``_SHARD_READS``). Used from one
-    sampler thread; the connection and the client are kept and reopened after an error.
-    """
-
-    def __init__(self, record: RegionRecord, port: int, creds: Callable[[], Credentials],
-                 db_name: str) -> None:
-        self._record, self._port, self._creds, self._db_name = record, port, creds, db_name
-        self._pg: psycopg.Connection | None = None
-        self._kinesis: Any = None
-        self._shards: dict[str, _ShardCursor] = {}
-
-    def lag_s(self) -> float | None:
-        now = time.time()
-        try:
-            if self._pg is None or self._pg.closed:
-                self._pg = postgres.connect(self._port, self._creds(), self._db_name, connect_timeout_s=1)
-            rows = self._pg.execute(f"SELECT shard_id, sequence_number FROM {CHECKPOINT_TABLE} "
-                                    "WHERE stream_name = %s", (_checkpoint_stream(self._record),)).fetchall()
-        except psycopg.Error:
-            if self._pg is not None:
-                self._pg.close()
-            self._pg = None
-            return None
-        checkpoints = {str(shard): str(seq) for shard, seq in rows}
-        try:
-            if self._kinesis is None:
-                self._kinesis = aws_seed.client("kinesis", self._record.region, self._record.endpoint_url,
-                                                PROBE_CLIENT)
-                self._shards = {s["ShardId"]: _ShardCursor() for s in self._kinesis.list_shards(
-                    StreamName=self._record.stream_name)["Shards"]}
-            stream, kinesis = self._record.stream_name, self._kinesis
-            arrivals = list(_SHARD_READS.map(
-                lambda item: item[1].first_arrival_after(kinesis, stream, item[0], checkpoints.get(item[0])),
-                self._shards.items()))
-        except Exception:  # an unreachable stream is unreadable, never "no lag"
-            self._kinesis = None
-            return None
-        oldest = min((a for a in arrivals if a is not None), default=None)
-        return 0.0 if oldest is None else round(max(0.0, now - oldest), 4)
-
-
-class _ShardCursor:
-    """The records of one shard after its checkpoint, read ahead so a 10 Hz probe rarely calls.
-
-    Holds every record after ``_after`` up to where the last read stopped (sequence number and
-    arrival time). A checkpoint that moves forward drops what it covers; the first record left is
-    the first uncommitted one. Only when none is left is the stream read again, on from the last
-    read (one GetRecords). A checkpoint that moves back (a rebuilt store) repositions the read.
-    """
-
-    #: Reads in a row, on one probe, while the processor is ahead of this cursor.
-    MAX_READS = 5
-
-    def __init__(self) -> None:
-        self._after: int | None = None
-        self._seqs: list[int] = []
-        self._arrivals: list[float] = []
-        self._next: str | None = None
-
-    def first_arrival_after(self, kinesis: Any, stream: str, shard: str, checkpoint: str | None
-                            ) -> float | None:
-        """Arrival time (epoch s) of the first record of ``shard`` after ``checkpoint``; None if none."""
-        after = None if checkpoint is None else int(checkpoint)
-        moved_back = (after is None) != (self._after is None) or (
-            after is not None and self._after is not None and after < self._after)
-        if self._next is None or moved_back:
-            self._position(kinesis, stream, shard, checkpoint)
-        if after is not None:
-            covered = bisect.bisect_right(self._seqs, after)
-            del self._seqs[:covered], self._arrivals[:covered]
-        self._after = after
-        for _ in range(self.MAX_READS):
-            if self._seqs or self._next is None:
-                break
-            response = kinesis.get_records(ShardIterator=self._next, Limit=1000)
-            self._next = response.get("NextShardIterator")
-            records = response["Records"]
-            for record in records:
-                seq = int(record["SequenceNumber"])
-                if after is None or seq > after:
-                    arrival = record["ApproximateArrivalTimestamp"]
-                    self._seqs.append(seq)
-                    self._arrivals.append(float(arrival.timestamp()) if hasattr(arrival, "timestamp")
-                                          else float(arrival))
-            if not records:
-                break
-        return self._arrivals[0] if self._arrivals else None
-
-    def _position(self, kinesis: Any, stream: str, shard: str, checkpoint: str | None) -> None:
-        kwargs: dict[str, Any] = {"StreamName": stream, "ShardId": shard}
-        if checkpoint is None:
-            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
-        else:
-            kwargs |= {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": checkpoint}
-        self._next = kinesis.get_shard_iterator(**kwargs)["ShardIterator"]
-        self._seqs, self._arrivals = [], []
 
 
 def every_role(target: LocalTarget) -> tuple[roles.Target, roles.LoadAndLedger, roles.EventStore,
