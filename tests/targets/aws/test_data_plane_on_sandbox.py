@@ -68,15 +68,17 @@ def world() -> Iterator[World]:
 
 def drained(plane: AwsDataPlane, region: str, settle_s: float = 1.0, timeout_s: float = 60.0) -> None:
     """The backlog is 0 and the store count unchanged for ``settle_s`` (as the drills' drain)."""
-    seen: dict[str, float | int | None] = {"count": None, "since": None}
+    last: int | None = None
+    since: float | None = None
 
     def settled() -> bool:
+        nonlocal last, since
         count = plane.store_count(region)
-        if plane.stream_backlog(region) != 0 or count is None or count != seen["count"]:
-            seen["count"], seen["since"] = count, None
+        if plane.stream_backlog(region) != 0 or count is None or count != last:
+            last, since = count, None
             return False
-        seen["since"] = seen["since"] or time.monotonic()
-        return time.monotonic() - float(seen["since"]) >= settle_s
+        since = since or time.monotonic()
+        return time.monotonic() - since >= settle_s
 
     eventually(settled, timeout_s, f"{region}'s backlog drained", interval_s=0.2)
 

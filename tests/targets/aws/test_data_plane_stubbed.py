@@ -1,0 +1,185 @@
+"""``AwsDataPlane``'s AWS calls against the service models (botocore ``Stubber``), with the region,
+secret and stream names of the fixture outputs file; its store reads against a real PostgreSQL.
+
+The primary side's endpoints of the fixture are pointed at a scratch PostgreSQL (no TLS, trust
+auth): the writer endpoint at a closed port, the reader at the server, so a read also proves that a
+cluster whose writer endpoint does not answer is read through its reader endpoint. Everything else
+(DB name and port, secret ARN, regions, stream names and ARNs) is the fixture's.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from contracts.outputs import OutputKey, RegionalKey, Side, regional
+from contracts.store import CHECKPOINT_TABLE, STORE_DDL
+from drills.targets.aws.credentials import CredentialsError
+from drills.targets.aws.data_plane import AwsDataPlane
+from drills.targets.aws.outputs import AwsOutputs
+from drills.targets.aws.store_connection import AuroraConnInfo, DbTls
+from drills.targets.local.ports import port_is_free
+from drills.targets.local.scratch_postgres import PgCluster, free_port
+from tests.targets.aws.stubs import StubbedAws
+
+SEQ = "49590338271490256608559692538361571095921575989136588898"
+PASSWORD = "n0t-a-real-pa55word"
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[PgCluster]:
+    cluster = PgCluster.create(free_port(19500, 19600))
+    try:
+        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE patients")
+        with psycopg.connect(cluster.dsn("patients"), autocommit=True) as conn:
+            conn.execute(STORE_DDL)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def local_outputs(outputs: AwsOutputs, store: PgCluster) -> AwsOutputs:
+    closed = next(p for p in range(19600, 19700) if port_is_free(p))
+    values = dict(outputs.values) | {
+        regional(Side.PRIMARY, RegionalKey.WRITER_ENDPOINT): f"127.0.0.1:{closed}",
+        regional(Side.PRIMARY, RegionalKey.READER_ENDPOINT): f"127.0.0.1:{store.port}",
+    }
+    return AwsOutputs(values=values, path=outputs.path)
+
+
+def _secret(arn: str, body: dict[str, str]) -> dict[str, object]:
+    return {"ARN": arn, "Name": arn.split(":")[-1], "VersionId": "a" * 32, "SecretString": json.dumps(body),
+            "VersionStages": ["AWSCURRENT"], "CreatedDate": datetime(2026, 11, 1, tzinfo=UTC)}
+
+
+def _expect_secret(aws: StubbedAws, outputs: AwsOutputs, side: Side) -> None:
+    arn = outputs.get(OutputKey.DB_SECRET_ARN).replace(outputs.region(Side.PRIMARY), outputs.region(side))
+    aws.expect("secretsmanager", outputs.region(side), "get_secret_value",
+               _secret(arn, {"username": "postgres", "password": PASSWORD}), {"SecretId": arn})
+
+
+def _plane(outputs: AwsOutputs, aws: StubbedAws, tmp_path: Path) -> AwsDataPlane:
+    return AwsDataPlane(outputs, tmp_path, aws, tls=DbTls("disable"))
+
+
+def _checkpoints(store: PgCluster, arn: str, rows: dict[str, str]) -> None:
+    with psycopg.connect(store.dsn("patients"), autocommit=True) as conn:
+        conn.execute(f"DELETE FROM {CHECKPOINT_TABLE}")
+        for shard, seq in rows.items():
+            conn.execute(f"INSERT INTO {CHECKPOINT_TABLE} (stream_name, shard_id, sequence_number) "
+                         "VALUES (%s, %s, %s)", (arn, shard, seq))
+
+
+def _shards(*ids: str) -> dict[str, object]:
+    return {"Shards": [{"ShardId": s, "HashKeyRange": {"StartingHashKey": "0", "EndingHashKey": "1"},
+                        "SequenceNumberRange": {"StartingSequenceNumber": "1"}} for s in ids]}
+
+
+def _records(count: int, arrived: datetime) -> dict[str, object]:
+    return {"Records": [{"SequenceNumber": str(int(SEQ) + 1 + i), "Data": b"{}", "PartitionKey": "dev-1",
+                         "ApproximateArrivalTimestamp": arrived} for i in range(count)],
+            "NextShardIterator": "next-iterator", "MillisBehindLatest": 0}
+
+
+def test_db_secret_is_read_once_from_its_home_region(local_outputs: AwsOutputs, tmp_path: Path) -> None:
+    aws = StubbedAws()
+    _expect_secret(aws, local_outputs, Side.PRIMARY)
+    plane = _plane(local_outputs, aws, tmp_path)
+    primary = local_outputs.region(Side.PRIMARY)
+    assert plane.store_count(primary) == 0
+    assert plane.store_count(primary) == 0  # a second read must not call Secrets Manager again
+    aws.assert_done()
+
+
+def test_db_secret_falls_back_to_its_dr_replica(local_outputs: AwsOutputs, tmp_path: Path) -> None:
+    aws = StubbedAws()
+    arn = local_outputs.get(OutputKey.DB_SECRET_ARN)
+    aws.fail("secretsmanager", local_outputs.region(Side.PRIMARY), "get_secret_value", "InternalServiceError",
+             {"SecretId": arn})
+    _expect_secret(aws, local_outputs, Side.DR)
+    assert _plane(local_outputs, aws, tmp_path).store_count(local_outputs.region(Side.PRIMARY)) == 0
+    aws.assert_done()
+
+
+def test_a_secret_without_the_keys_is_one_line_without_its_value(outputs: AwsOutputs) -> None:
+    aws = StubbedAws()
+    arn = outputs.get(OutputKey.DB_SECRET_ARN)
+    for side in Side:
+        replica = arn.replace(outputs.region(Side.PRIMARY), outputs.region(side))
+        aws.expect("secretsmanager", outputs.region(side), "get_secret_value",
+                   _secret(replica, {"user": "postgres", "pass": PASSWORD}), {"SecretId": replica})
+    with pytest.raises(CredentialsError) as err:
+        AuroraConnInfo(outputs, aws)(outputs.region(Side.PRIMARY))
+    assert arn in str(err.value) and PASSWORD not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_aurora_connection_requires_tls_on_the_cluster_then_reader_endpoint(outputs: AwsOutputs) -> None:
+    aws = StubbedAws()
+    _expect_secret(aws, outputs, Side.PRIMARY)
+    info = AuroraConnInfo(outputs, aws)(outputs.region(Side.DR))
+    assert info["host"] == ",".join((outputs.of(Side.DR, RegionalKey.WRITER_ENDPOINT),
+                                     outputs.of(Side.DR, RegionalKey.READER_ENDPOINT)))
+    assert info["port"] == f"{outputs.get(OutputKey.DB_PORT)},{outputs.get(OutputKey.DB_PORT)}"
+    assert (info["dbname"], info["sslmode"]) == (outputs.get(OutputKey.DB_NAME), "require")
+    with pytest.raises(ValueError, match="rootcert"):
+        DbTls("verify-full")
+    with pytest.raises(ValueError, match=r"no-such-bundle\.pem: no such file"):
+        DbTls.verified(Path("/nonexistent/no-such-bundle.pem"))
+
+
+def test_unknown_region_names_the_deployed_ones(outputs: AwsOutputs, tmp_path: Path) -> None:
+    plane = AwsDataPlane(outputs, tmp_path, StubbedAws())
+    with pytest.raises(ValueError, match=r"'eu-west-1' is not in .*ca-central-1 or ca-west-1"):
+        plane.stream_backlog("eu-west-1")
+
+
+def test_stream_backlog_reads_each_shard_after_its_committed_checkpoint(
+        local_outputs: AwsOutputs, store: PgCluster, tmp_path: Path) -> None:
+    primary = local_outputs.region(Side.PRIMARY)
+    name = local_outputs.of(Side.PRIMARY, RegionalKey.STREAM_NAME)
+    _checkpoints(store, local_outputs.of(Side.PRIMARY, RegionalKey.STREAM_ARN), {"shardId-000000000000": SEQ})
+    aws = StubbedAws()
+    _expect_secret(aws, local_outputs, Side.PRIMARY)
+    aws.expect("kinesis", primary, "list_shards", _shards("shardId-000000000000", "shardId-000000000001"),
+               {"StreamName": name})
+    aws.expect("kinesis", primary, "get_shard_iterator", {"ShardIterator": "it-0"},
+               {"StreamName": name, "ShardId": "shardId-000000000000",
+                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": SEQ})
+    aws.expect("kinesis", primary, "get_records", _records(2, datetime.now(UTC)),
+               {"ShardIterator": "it-0", "Limit": 1000})
+    aws.expect("kinesis", primary, "get_shard_iterator", {"ShardIterator": "it-1"},
+               {"StreamName": name, "ShardId": "shardId-000000000001", "ShardIteratorType": "TRIM_HORIZON"})
+    aws.expect("kinesis", primary, "get_records", _records(0, datetime.now(UTC)),
+               {"ShardIterator": "it-1", "Limit": 1000})
+    assert _plane(local_outputs, aws, tmp_path).stream_backlog(primary) == 2
+    aws.assert_done()
+
+
+def test_consumer_lag_is_the_age_of_the_first_record_after_the_checkpoint(
+        local_outputs: AwsOutputs, store: PgCluster, tmp_path: Path) -> None:
+    primary = local_outputs.region(Side.PRIMARY)
+    name = local_outputs.of(Side.PRIMARY, RegionalKey.STREAM_NAME)
+    _checkpoints(store, local_outputs.of(Side.PRIMARY, RegionalKey.STREAM_ARN), {"shardId-000000000000": SEQ})
+    aws = StubbedAws()
+    _expect_secret(aws, local_outputs, Side.PRIMARY)
+    aws.expect("kinesis", primary, "list_shards", _shards("shardId-000000000000"), {"StreamName": name})
+    aws.expect("kinesis", primary, "get_shard_iterator", {"ShardIterator": "it-0"},
+               {"StreamName": name, "ShardId": "shardId-000000000000",
+                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": SEQ})
+    arrived = time.time() - 5.0
+    aws.expect("kinesis", primary, "get_records", _records(1, datetime.fromtimestamp(arrived, UTC)),
+               {"ShardIterator": "it-0", "Limit": 1000})
+    plane = _plane(local_outputs, aws, tmp_path)
+    before = time.time()
+    lag = plane.consumer_lag_s(primary)
+    assert lag is not None and before - arrived - 0.01 <= lag <= time.time() - arrived + 0.01
+    aws.assert_done()
+    plane.close()
