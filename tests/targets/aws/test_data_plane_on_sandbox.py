@@ -34,6 +34,7 @@ from drills.targets.local_target import LocalTarget
 from drills.targets.values import IngestMode, LoadSpec
 from tests.targets.local.conftest import eventually, running, settings_in, state_root
 
+pytestmark = pytest.mark.sandbox
 PORT_BASE = 18300
 
 

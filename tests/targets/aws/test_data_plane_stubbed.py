@@ -28,6 +28,7 @@ from drills.targets.local.ports import port_is_free
 from drills.targets.local.scratch_postgres import PgCluster, free_port
 from tests.targets.aws.stubs import StubbedAws
 
+pytestmark = pytest.mark.sandbox  # a scratch PostgreSQL
 SEQ = "49590338271490256608559692538361571095921575989136588898"
 PASSWORD = "n0t-a-real-pa55word"
 
@@ -141,45 +142,48 @@ def test_unknown_region_names_the_deployed_ones(outputs: AwsOutputs, tmp_path: P
         plane.stream_backlog("eu-west-1")
 
 
+SHARD_0, SHARD_1 = "shardId-000000000000", "shardId-000000000001"
+
+
+def _stream_with_checkpoint(outputs: AwsOutputs, store: PgCluster, shards: tuple[str, ...]) -> StubbedAws:
+    """Shard 0 committed up to ``SEQ``, the others not at all; the secret read and ``list_shards``
+    queued."""
+    _checkpoints(store, outputs.of(Side.PRIMARY, RegionalKey.STREAM_ARN), {SHARD_0: SEQ})
+    aws = StubbedAws()
+    _expect_secret(aws, outputs, Side.PRIMARY)
+    aws.expect("kinesis", outputs.region(Side.PRIMARY), "list_shards", _shards(*shards),
+               {"StreamName": outputs.of(Side.PRIMARY, RegionalKey.STREAM_NAME)})
+    return aws
+
+
+def _expect_read(aws: StubbedAws, outputs: AwsOutputs, shard: str, after: str | None,
+                 records: dict[str, object]) -> None:
+    """One shard read: the iterator after ``after`` (from the oldest record when None), one GetRecords."""
+    region, name = outputs.region(Side.PRIMARY), outputs.of(Side.PRIMARY, RegionalKey.STREAM_NAME)
+    position = ({"ShardIteratorType": "TRIM_HORIZON"} if after is None else
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after})
+    aws.expect("kinesis", region, "get_shard_iterator", {"ShardIterator": f"it-{shard}"},
+               {"StreamName": name, "ShardId": shard, **position})
+    aws.expect("kinesis", region, "get_records", records, {"ShardIterator": f"it-{shard}", "Limit": 1000})
+
+
 def test_stream_backlog_reads_each_shard_after_its_committed_checkpoint(
         local_outputs: AwsOutputs, store: PgCluster, tmp_path: Path) -> None:
-    primary = local_outputs.region(Side.PRIMARY)
-    name = local_outputs.of(Side.PRIMARY, RegionalKey.STREAM_NAME)
-    _checkpoints(store, local_outputs.of(Side.PRIMARY, RegionalKey.STREAM_ARN), {"shardId-000000000000": SEQ})
-    aws = StubbedAws()
-    _expect_secret(aws, local_outputs, Side.PRIMARY)
-    aws.expect("kinesis", primary, "list_shards", _shards("shardId-000000000000", "shardId-000000000001"),
-               {"StreamName": name})
-    aws.expect("kinesis", primary, "get_shard_iterator", {"ShardIterator": "it-0"},
-               {"StreamName": name, "ShardId": "shardId-000000000000",
-                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": SEQ})
-    aws.expect("kinesis", primary, "get_records", _records(2, datetime.now(UTC)),
-               {"ShardIterator": "it-0", "Limit": 1000})
-    aws.expect("kinesis", primary, "get_shard_iterator", {"ShardIterator": "it-1"},
-               {"StreamName": name, "ShardId": "shardId-000000000001", "ShardIteratorType": "TRIM_HORIZON"})
-    aws.expect("kinesis", primary, "get_records", _records(0, datetime.now(UTC)),
-               {"ShardIterator": "it-1", "Limit": 1000})
-    assert _plane(local_outputs, aws, tmp_path).stream_backlog(primary) == 2
+    aws = _stream_with_checkpoint(local_outputs, store, (SHARD_0, SHARD_1))
+    _expect_read(aws, local_outputs, SHARD_0, SEQ, _records(2, datetime.now(UTC)))
+    _expect_read(aws, local_outputs, SHARD_1, None, _records(0, datetime.now(UTC)))
+    assert _plane(local_outputs, aws, tmp_path).stream_backlog(local_outputs.region(Side.PRIMARY)) == 2
     aws.assert_done()
 
 
 def test_consumer_lag_is_the_age_of_the_first_record_after_the_checkpoint(
         local_outputs: AwsOutputs, store: PgCluster, tmp_path: Path) -> None:
-    primary = local_outputs.region(Side.PRIMARY)
-    name = local_outputs.of(Side.PRIMARY, RegionalKey.STREAM_NAME)
-    _checkpoints(store, local_outputs.of(Side.PRIMARY, RegionalKey.STREAM_ARN), {"shardId-000000000000": SEQ})
-    aws = StubbedAws()
-    _expect_secret(aws, local_outputs, Side.PRIMARY)
-    aws.expect("kinesis", primary, "list_shards", _shards("shardId-000000000000"), {"StreamName": name})
-    aws.expect("kinesis", primary, "get_shard_iterator", {"ShardIterator": "it-0"},
-               {"StreamName": name, "ShardId": "shardId-000000000000",
-                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": SEQ})
+    aws = _stream_with_checkpoint(local_outputs, store, (SHARD_0,))
     arrived = time.time() - 5.0
-    aws.expect("kinesis", primary, "get_records", _records(1, datetime.fromtimestamp(arrived, UTC)),
-               {"ShardIterator": "it-0", "Limit": 1000})
+    _expect_read(aws, local_outputs, SHARD_0, SEQ, _records(1, datetime.fromtimestamp(arrived, UTC)))
     plane = _plane(local_outputs, aws, tmp_path)
     before = time.time()
-    lag = plane.consumer_lag_s(primary)
+    lag = plane.consumer_lag_s(local_outputs.region(Side.PRIMARY))
     assert lag is not None and before - arrived - 0.01 <= lag <= time.time() - arrived + 0.01
     aws.assert_done()
     plane.close()
