@@ -12,8 +12,10 @@ the key comparison (``drills.measure.loss``) and the bucketed checksum diff on O
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,3 +165,34 @@ def test_paused_processor_loses_exactly_the_acknowledged_unprocessed_events(worl
     loss, checksum = measured(plane, plane.ledger_path(), primary)
     assert (loss.lost, len(checksum.missing)) == (0, 0)
     assert plane.consumer_lag_s(primary) == 0.0
+
+
+def _acked_regions_since(ledger_path: Path | None, since: float) -> set[str]:
+    """Routing labels of the events sent after ``since`` and acknowledged (the ledger records them)."""
+    assert ledger_path is not None
+    with closing(sqlite3.connect(ledger_path, timeout=5)) as db:
+        rows = db.execute("SELECT DISTINCT region FROM ledger WHERE t_sent > ? AND t_ack IS NOT NULL",
+                          (since,)).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def test_repoint_moves_the_load_to_the_dr_api_and_its_rollback_moves_it_back(world: World) -> None:
+    plane, primary, dr = world.plane, world.primary, world.dr
+    plane.start_load(LoadSpec(rate_per_min=6000, duration_s=60, ingest=IngestMode.SINGLE))
+    try:
+        eventually(lambda: plane.load_stats().acknowledged >= 50, 60, "first acknowledged events")
+        t_repoint = time.time()
+        rollback = plane.repoint(dr)
+        eventually(lambda: dr in _acked_regions_since(plane.ledger_path(), t_repoint), 30,
+                   f"events acknowledged by {dr}'s ingest API")
+        # the producer applied the new routing before that ack: every batch from now on is labelled so
+        t_switched = time.time()
+        eventually(lambda: bool(_acked_regions_since(plane.ledger_path(), t_switched)), 30,
+                   "events acknowledged after the switch")
+        assert _acked_regions_since(plane.ledger_path(), t_switched) == {dr}
+        rollback.undo()
+        t_back = time.time()
+        eventually(lambda: primary in _acked_regions_since(plane.ledger_path(), t_back), 30,
+                   f"events acknowledged by {primary}'s ingest API again")
+    finally:
+        plane.stop_load()
