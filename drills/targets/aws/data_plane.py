@@ -21,6 +21,7 @@ from pathlib import Path
 
 from contracts.outputs import RegionalKey, Side
 from drills.integrity.source import Source
+from drills.pipeline.request_signing import default_credentials
 from drills.targets import roles
 from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
@@ -55,10 +56,15 @@ class AwsDataPlane:
 
     # ---- LoadAndLedger ----------------------------------------------------------------------------
     def start_load(self, load: LoadSpec) -> Rollback:
-        """Start the producer: the primary region's API for single ingest, both for dual."""
+        """Start the producer: the primary region's API for single ingest, both for dual.
+
+        The standard chain is asked for credentials here first, so a drill without any fails at once
+        with ``SigningError``'s one line instead of waiting for acknowledgements that never come (the
+        producer, which inherits this environment, resolves them again itself)."""
         if self._producer.running():
             pid_file = self._table.pid_file(PRODUCER)
             raise ValueError(f"a producer already runs (pid file {pid_file}): stop_load() first")
+        default_credentials()
         return self._producer.start(load)
 
     def stop_load(self) -> None:

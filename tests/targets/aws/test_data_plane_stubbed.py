@@ -20,12 +20,14 @@ import pytest
 
 from contracts.outputs import OutputKey, RegionalKey, Side, regional
 from contracts.store import CHECKPOINT_TABLE, STORE_DDL
+from drills.pipeline.request_signing import SigningError
 from drills.targets.aws.credentials import CredentialsError
 from drills.targets.aws.data_plane import AwsDataPlane
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.store_connection import AuroraConnInfo, DbTls
 from drills.targets.local.ports import port_is_free
 from drills.targets.local.scratch_postgres import PgCluster, free_port
+from drills.targets.values import IngestMode, LoadSpec
 from tests.targets.aws.stubs import StubbedAws
 
 pytestmark = pytest.mark.sandbox  # a scratch PostgreSQL
@@ -187,3 +189,16 @@ def test_consumer_lag_is_the_age_of_the_first_record_after_the_checkpoint(
     assert lag is not None and before - arrived - 0.01 <= lag <= time.time() - arrived + 0.01
     aws.assert_done()
     plane.close()
+
+
+def test_load_without_aws_credentials_is_refused_before_a_producer_starts(
+        outputs: AwsOutputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    plane = AwsDataPlane(outputs, tmp_path / "drill", StubbedAws())
+    with pytest.raises(SigningError, match="no AWS credentials found"):
+        plane.start_load(LoadSpec(rate_per_min=600, duration_s=10, ingest=IngestMode.SINGLE))
+    assert plane.ledger_path() is None and not (tmp_path / "drill").exists()
