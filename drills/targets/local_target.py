@@ -70,7 +70,7 @@ class LocalTarget:
         self.sandbox = Sandbox(self._original, progress=progress)
         self._producer = ProducerRun(settings.state_dir / "drill", self.sandbox.table,
                                      {r: self._api_url(r) for r in self.sandbox.regions},
-                                     env=self.sandbox._python_env(), cwd=Path.cwd())
+                                     env=self.sandbox._python_env)
         self._events = PgEventStore(lambda region: postgres.conninfo(
             self._pg_port(region), self.sandbox.credentials(), self._settings.db_name))
         self._wal_clock: _WalClock | None = None

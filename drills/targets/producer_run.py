@@ -17,7 +17,7 @@ import math
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from drills.pipeline.config import ProducerConfig
@@ -33,17 +33,17 @@ STOP_GRACE_S = 10.0
 
 class ProducerRun:
     """The producer of one drill: ``api_urls`` maps each region name to its ingest API URL, the
-    primary region first (single ingest writes to it only). ``env`` is the producer's environment
-    (None: this process's own)."""
+    primary region first (single ingest writes to it only). ``env`` makes the producer's environment
+    when it starts (None: this process's own); ``cwd`` its working directory (None: this process's, then)."""
 
     def __init__(self, work_dir: Path, table: ProcessTable, api_urls: Mapping[str, str],
-                 env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
+                 env: Callable[[], Mapping[str, str]] | None = None, cwd: Path | None = None) -> None:
         if not api_urls:
             raise ValueError("api_urls: the producer needs at least one region's ingest API URL")
         self._work = work_dir
         self._table = table
         self._api_urls = dict(api_urls)
-        self._env = None if env is None else dict(env)
+        self._env = env
         self._cwd = cwd
         self._ledger: Path | None = None
         self._status: Path | None = None
@@ -67,7 +67,7 @@ class ProducerRun:
         path = self._work / "producer.json"
         path.write_text(config.model_dump_json())
         self._table.spawn(PRODUCER, [sys.executable, "-m", "drills.pipeline.producer", "--config", str(path)],
-                          env=self._env, cwd=self._cwd)
+                          env=None if self._env is None else dict(self._env()), cwd=self._cwd)
         return Rollback("start_load", "stop the producer", self.stop)
 
     def stop(self) -> None:
