@@ -96,13 +96,12 @@ class LocalTarget:
     def _store(self, region: str, timeout_s: int = 2) -> psycopg.Connection:
         return self._events.connect(region, timeout_s)
 
-    def _stream(self, region: str) -> tuple[Stream, Callable[[], object]] | None:
-        """``region``'s stream and a probe client factory for it (None: no such region seeded)."""
+    def _stream(self, region: str) -> tuple[Stream, RegionRecord] | None:
+        """``region``'s stream and its seeded resources (None: no such region seeded)."""
         record = self.sandbox.state().regions.get(region)
         if record is None:
             return None
-        return Stream(record.stream_name, _checkpoint_stream(record)), (
-            lambda: aws_seed.client("kinesis", record.region, record.endpoint_url, PROBE_CLIENT))
+        return Stream(record.stream_name, _checkpoint_stream(record)), record
 
     def _cache_port(self, writer: bool) -> int:
         state = self.sandbox.state()
@@ -162,8 +161,9 @@ class LocalTarget:
             found = self._stream(region)
             if found is None:
                 return None
-            stream, kinesis = found
-            clock = StreamLagClock(stream, lambda: self._store(region, timeout_s=1), kinesis)
+            stream, record = found
+            clock = StreamLagClock(stream, lambda: self._store(region, timeout_s=1), lambda: aws_seed.client(
+                "kinesis", region, record.endpoint_url, PROBE_CLIENT))
             self._consumer_clocks[region] = clock
         return clock.lag_s()
 
@@ -194,8 +194,7 @@ class LocalTarget:
         found = self._stream(region)
         if found is None:
             return None
-        stream, _ = found
-        record = self.sandbox.state().regions[region]
+        stream, record = found
         return stream_backlog(stream, lambda: self._store(region, timeout_s=2),
                               lambda: aws_seed.client("kinesis", region, record.endpoint_url))
 
