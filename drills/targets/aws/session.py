@@ -108,9 +108,9 @@ def run_aws_drill(
     state.refuse_if_pending()
     run_id = run_id or uuid.uuid4().hex[:12]
     stop = stop or threading.Event()
+    data = data_plane(outputs, journal_dir(request.reports_dir) / f"aws-{run_id}", clients)
     sql = sql or AuroraSql.from_outputs(outputs, clients)
     try:
-        data = data_plane(outputs, journal_dir(request.reports_dir) / f"aws-{run_id}", clients)
         target = AwsTarget(outputs, clients, data, sql, state, probe_clients=probe_clients,
                            poll_s=request.poll_s, progress=progress, stop=stop, clock=clock)
         state.begin(run_id, scenario)
