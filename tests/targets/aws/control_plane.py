@@ -59,7 +59,11 @@ class ControlPlane:
         self._models: dict[tuple[str, str], Any] = {}
 
     # ---- the actions' clients -------------------------------------------------------------------
-    def watch(self, aws: StubbedAws) -> Callable[[str, str], Any]:
+    def watch(self, aws: StubbedAws, after: Callable[[str], None] = lambda _: None
+              ) -> Callable[[str, str], Any]:
+        """``aws``'s clients, each call recorded and its effect applied; ``after(operation)`` runs next
+        (a test's hook, e.g. the operator pressing Ctrl-C)."""
+
         def client(service: str, region: str) -> Any:
             real = aws(service, region)
 
@@ -69,6 +73,7 @@ class ControlPlane:
                 self._observe(service, region, operation, params)
                 self.data.processing = {r: 0 < self.desired[r] <= self.running[r] for r in self.desired}
                 self.data.writer = self.writer
+                after(operation)
                 return response
 
             return _Proxy(call)

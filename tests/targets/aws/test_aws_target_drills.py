@@ -13,6 +13,7 @@ each action step aborts the drill and rolls back what was done.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,27 @@ from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.plans import PLANS, RefusedOnAws, plan_for
 from drills.targets.aws.role_actions import SIMULATED_OUTAGE
 from drills.targets.aws.rollback_state import state_path
+from drills.targets.aws.safety import SafetyPolicy
+from drills.targets.aws.session import AwsRequest, run_aws_drill
 from drills.targets.aws.target import AWS_DEFAULTS, SYNC_REFUSED, UnsupportedOnAws
 from drills.targets.local.scratch_postgres import PgCluster
 from drills.targets.values import ActionFailed
 from tests.fakes.fake_target import FakeTarget
 from tests.fakes.manual_clock import ManualClock
-from tests.targets.aws.aws_world import SEQUENCES, D, P, S
-from tests.targets.aws.rig import Doors, Rig, expect_drill
+from tests.targets.aws.aws_world import (
+    ACTIONS,
+    GLOBAL,
+    SEQUENCES,
+    D,
+    P,
+    S,
+    _db_arns,
+    _global,
+    expect_stacks,
+    expect_steady,
+)
+from tests.targets.aws.conftest import FIXTURE
+from tests.targets.aws.rig import ALLOWED, Doors, Rig, expect_drill
 
 pytestmark = pytest.mark.sandbox  # a scratch PostgreSQL stands in for Aurora's SQL
 
@@ -177,3 +192,38 @@ def test_synchronous_replication_is_refused_before_any_call(rig: Rig) -> None:
     with pytest.raises(UnsupportedOnAws, match=f"^{re.escape(SYNC_REFUSED)}$"):
         rig.run("processor_crash", parse_config({**SHORT, "replication_mode": "sync"}))
     rig.aws.assert_done()
+
+
+def test_an_operator_stop_during_an_aws_wait_ends_the_drill_and_every_rollback_runs(rig: Rig) -> None:
+    """SIGINT while the global database fails over (the CLI's handler sets the drill's stop): no later
+    action runs, the failover and everything before it are undone, the journal says why."""
+    stop = threading.Event()
+    sequence = SEQUENCES["region_outage"]
+    expect_stacks(rig.aws, ALLOWED)
+    expect_steady(rig.aws)
+    for name in sequence[:3]:
+        ACTIONS[name].do(rig.aws)
+    _db_arns(rig.aws)
+    failed_over = {"GlobalCluster": {"GlobalClusterIdentifier": GLOBAL}}
+    rig.aws.expect("rds", D, "failover_global_cluster", failed_over)
+    rig.aws.expect("rds", D, "describe_global_clusters", _global(P, "failing-over"))  # the one poll
+    ACTIONS["db_failover_to_dr"].undo(rig.aws, True)
+    for name in reversed(sequence[:3]):
+        ACTIONS[name].undo(rig.aws, True)
+    expect_steady(rig.aws)
+    operator = rig.world.watch(  # Ctrl-C as the failover is under way
+        rig.aws, after=lambda operation: stop.set() if operation == "failover_global_cluster" else None)
+
+    request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({S}), confirm=S), rig.reports, poll_s=0.0)
+    with pytest.raises(ActionFailed, match="stopped by the operator"):
+        run_aws_drill("region_outage", request, parse_config(SHORT), operator, lambda *_: rig.data,
+                      probe_clients=rig.world.probes(), sql=rig.sql(), progress=rig.progress.append,
+                      stop=stop, run_id="stop0001", clock=rig.clock)
+
+    rig.aws.assert_done()
+    journal = DrillJournal.read(rig.reports / "drills" / "drill-region_outage-stop0001.json")
+    assert journal.status is Status.ABORTED and "stopped by the operator" in journal.abort_reason
+    assert [r.action for r in journal.rollbacks][2:] == [f"kill_region {P} (simulated)",
+                                                         f"promote_writer {D} (failover with AllowDataLoss)"]
+    assert all(r.ok for r in journal.rollbacks)
+    assert not state_path(rig.reports, S).exists()
