@@ -13,22 +13,20 @@ logs the changes asked of it; ``fail_on`` makes the call of that exact name rais
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from contracts.events import event_key
 from drills.clock import Clock
-from drills.pipeline.schema import LEDGER_DDL
-from drills.targets.values import IngestMode, LoadSpec, LoadStats, Rollback
+from drills.targets.values import IngestMode, LoadSpec, Rollback
+from tests.fakes.fake_producer import FakeProducer, ProducerLoad
 from tests.fakes.memory_source import MemorySource
 
 TICK_S = 0.05
 
 
-class FakeDataPlane:
+class FakeDataPlane(ProducerLoad):
     def __init__(self, clock: Clock, work_dir: Path, regions: tuple[str, str], batch: int = 5,
                  fail_on: Iterable[str] = ()) -> None:
         self.clock, self.work_dir, self.batch = clock, work_dir, batch
@@ -43,10 +41,7 @@ class FakeDataPlane:
         self.stores: dict[str, dict[int, int]] = {region: {} for region in regions}
         self.stored_at: dict[str, dict[int, float]] = {region: {} for region in regions}
         self.routing = [self.primary]
-        self.loading = False
-        self.sent = self.acked = 0
-        self._ledger: Path | None = None
-        self._db: sqlite3.Connection | None = None
+        self.producer = FakeProducer()
         self._lock = threading.Lock()  # the world ticks in its own thread on the system clock
         self._ticker = clock.every(TICK_S, self._tick, "fake-data-plane")
 
@@ -60,7 +55,7 @@ class FakeDataPlane:
             self._tick_locked()
 
     def _tick_locked(self) -> None:
-        if self.loading and self._db is not None:
+        if self.producer.loading:
             self._send()
         region = self.writer
         if self.processing[region]:
@@ -72,47 +67,22 @@ class FakeDataPlane:
             self.consumed[region] = len(self.streams[region])
 
     def _send(self) -> None:
-        assert self._db is not None
-        now = self.clock.time()
         up = all(self.ingest_up[r] for r in self.routing)
-        rows = []
-        for index in range(self.sent, self.sent + self.batch):
-            device, seq = index % 10, index // 10
-            key = event_key(device, seq)
-            digest = (key * 2654435761) % (1 << 61)
-            rows.append((key, f"dev-{device:06d}", seq, digest, self.routing[0], now, now if up else None))
-            if up:
-                for region in self.routing:
-                    self.streams[region].append((key, digest))
-        with self._db as db:
-            db.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        self.sent += self.batch
-        self.acked += self.batch if up else 0
+        events = self.producer.send(self.batch, self.routing[0], self.clock.time(), up)
+        if up:
+            for region in self.routing:
+                self.streams[region].extend(events)
 
     def close(self) -> None:
         self._ticker.stop()
-        if self._db is not None:
-            self._db.close()
+        self.producer.close()
 
     # ---- LoadAndLedger --------------------------------------------------------------------------
     def start_load(self, load: LoadSpec) -> Rollback:
         self._act("start_load")
-        self.work_dir.mkdir(parents=True, exist_ok=True)
-        self._ledger = self.work_dir / "ledger.sqlite"
-        self._db = sqlite3.connect(self._ledger, check_same_thread=False)
-        self._db.executescript(LEDGER_DDL)
+        self.producer.start(self.work_dir / "ledger.sqlite")
         self.routing = [self.primary] if load.ingest is IngestMode.SINGLE else [self.primary, self.dr]
-        self.loading = True
         return Rollback("start_load", "stop the load", self.stop_load)
-
-    def stop_load(self) -> None:
-        self.loading = False
-
-    def load_stats(self) -> LoadStats:
-        return LoadStats(sent=self.sent, acknowledged=self.acked)
-
-    def ledger_path(self) -> Path | None:
-        return self._ledger
 
     def repoint(self, region: str) -> Rollback:
         self._act(f"repoint {region}")
