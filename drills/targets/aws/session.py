@@ -5,8 +5,9 @@ Order: the scenario is one the aws target can run (``link_partition`` refused wi
 missing role named) → outputs → suffix allowlist (the dry run stops here and prints the plan) →
 parameters AWS cannot honour (``replication_mode`` sync) → ``--confirm`` for a destructive scenario
 → every stack ``DrillAllowed=true`` and none production → no rollback pending from an interrupted
-drill → the rollback state file opened for this run → ``run_drill`` (health = the steady state,
-the scenario's role calls, the measurement, the rollbacks, the journal). After the run the journal
+drill → ``run_drill``: the runner's drill lock, health (the steady state), the scenario's role calls
+(the target opens the rollback state file at its first action, under that lock), the measurement,
+the rollbacks, the journal. After the run the journal
 gets the notes only AWS has: a region outage was SIMULATED, and the SQL lag sampled at t0 against
 CloudWatch's ``AuroraGlobalDBRPOLag`` around t0.
 """
@@ -110,15 +111,14 @@ def run_aws_drill(
     stop = stop or threading.Event()
     data = data_plane(outputs, journal_dir(request.reports_dir) / f"aws-{run_id}", clients)
     sql = sql or AuroraSql.from_outputs(outputs, clients)
+    target = AwsTarget(outputs, clients, data, sql, state, probe_clients=probe_clients, poll_s=request.poll_s,
+                       progress=progress, stop=stop, clock=clock, run=(run_id, scenario))
     try:
-        target = AwsTarget(outputs, clients, data, sql, state, probe_clients=probe_clients,
-                           poll_s=request.poll_s, progress=progress, stop=stop, clock=clock)
-        state.begin(run_id, scenario)
         result = run_drill(target, scenario, config, request.reports_dir, progress=progress, stop=stop,
                            run_id=run_id, validator=validator, clock=clock)
     finally:
         sql.close()
-        if not state.pending():
+        if target.began and not state.pending():
             state.clear()
     return _with_aws_notes(result, outputs, clients, config.sample_interval_s)
 

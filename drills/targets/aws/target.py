@@ -95,7 +95,10 @@ class AwsTarget(AwsSite):
     def __init__(self, outputs: AwsOutputs, clients: ClientFactory, data: DataPlane, sql: AuroraSql,
                  state: RollbackState, probe_clients: ClientFactory | None = None, poll_s: float = 5.0,
                  progress: Callable[[str], None] = lambda _: None, stop: threading.Event | None = None,
-                 clock: Clock = SYSTEM_CLOCK, alive: Callable[[int], bool] = pid_alive) -> None:
+                 clock: Clock = SYSTEM_CLOCK, alive: Callable[[int], bool] = pid_alive,
+                 run: tuple[str, str] = ("", "")) -> None:
+        """``run``: the drill's run id and scenario, written into the rollback state file when the
+        first action starts (inside the runner's drill lock, so a refused drill never touches it)."""
         hooks = {REPOINT_HOOK[side]: self._switch_producer(side) for side in Side}
         executor = Executor(clients, state, hooks, poll_s, progress, stop=stop)
         super().__init__(outputs, clients, state, executor, progress, alive)
@@ -105,6 +108,9 @@ class AwsTarget(AwsSite):
         self._clock = clock
         #: Regions this drill impaired (``kill_region``) and not yet restored.
         self._impaired: set[Side] = set()
+        self._run = run
+        #: Whether this drill opened the rollback state file (its first action started).
+        self.began = False
 
     def _side(self, region: str) -> Side:
         for side in Side:
@@ -121,6 +127,9 @@ class AwsTarget(AwsSite):
     def _perform(self, call: str, actions: tuple[AwsAction, ...],
                  undone: Callable[[], None] = lambda: None) -> Rollback:
         """Run ``actions`` in order; one ``Rollback`` undoing those that ran, newest first."""
+        if not self.began:
+            self.state.begin(*self._run)
+            self.began = True
         undos: list[Rollback] = []
         try:
             for action in actions:
@@ -205,8 +214,13 @@ class AwsTarget(AwsSite):
     def kill_region(self, region: str) -> Rollback:
         side = self._side(region)
         self._impaired.add(side)
-        return self._perform(f"kill_region {region} (simulated)", roles.kill_region(self.outputs, side),
-                             undone=lambda: self._impaired.discard(side))
+        try:
+            return self._perform(f"kill_region {region} (simulated)", roles.kill_region(self.outputs, side),
+                                 undone=lambda: self._impaired.discard(side))
+        except ActionFailed as err:
+            if err.rollback is None:  # nothing was changed: the region is not impaired
+                self._impaired.discard(side)
+            raise
 
     # ---- PipelineProcessors ---------------------------------------------------------------------
     def processor_alive(self, region: str) -> bool:

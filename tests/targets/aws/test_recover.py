@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from contracts.evidence_layout import inflight_marker
 from drills.targets.aws.executor import Executor
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.plans import plan_for
@@ -114,6 +115,9 @@ def test_cli_recover_target_aws(outputs: AwsOutputs, tmp_path: Path, monkeypatch
     for name in done:
         ACTIONS[name].do(aws)
     state = _killed_drill(outputs, Path("reports"), aws)
+    marker = inflight_marker(Path("reports"))  # the runner's marker, naming the killed drill's process
+    marker.write_text(json.dumps({"run_id": "killed1", "scenario": "region_outage", "pid": 2**22 + 1,
+                                  "process": {"pid": 2**22 + 1}, "journal": "", "topology": None}))
     for name in reversed(done):
         ACTIONS[name].undo(aws, True)
     monkeypatch.setattr(aws_cli, "boto3_clients", lambda: aws)
@@ -129,5 +133,6 @@ def test_cli_recover_target_aws(outputs: AwsOutputs, tmp_path: Path, monkeypatch
     )
     aws.assert_done()
     assert not (tmp_path / state.path).exists()
+    assert not marker.exists()  # recovered through the runner's recover: the drill is no longer in flight
     again = CliRunner().invoke(app, ["drill", "recover", "--target", "aws", "--allow-suffix", "drill1"])
     assert "no interrupted aws drill: nothing to recover" in again.output
