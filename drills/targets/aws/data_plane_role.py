@@ -24,3 +24,7 @@ class DataPlane(LoadAndLedger, EventStore, Protocol):
     def stream_backlog(self, region: str) -> int | None:
         """Records in ``region``'s stream after its processor's committed checkpoint; None if unreadable."""
         ...
+
+    def close(self) -> None:
+        """Release what the data plane holds (its producer process, its connections); after the drill."""
+        ...

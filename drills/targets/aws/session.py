@@ -110,7 +110,11 @@ def run_aws_drill(
     run_id = run_id or uuid.uuid4().hex[:12]
     stop = stop or threading.Event()
     data = data_plane(outputs, journal_dir(request.reports_dir) / f"aws-{run_id}", clients)
-    sql = sql or AuroraSql.from_outputs(outputs, clients)
+    try:
+        sql = sql or AuroraSql.from_outputs(outputs, clients)
+    except BaseException:
+        data.close()
+        raise
     target = AwsTarget(outputs, clients, data, sql, state, probe_clients=probe_clients, poll_s=request.poll_s,
                        progress=progress, stop=stop, clock=clock, run=(run_id, scenario))
     try:
@@ -118,6 +122,7 @@ def run_aws_drill(
                            run_id=run_id, validator=validator, clock=clock)
     finally:
         sql.close()
+        data.close()
         if target.began and not state.pending():
             state.clear()
     return _with_aws_notes(result, outputs, clients, config.sample_interval_s)
