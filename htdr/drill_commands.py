@@ -65,7 +65,8 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (DrillConfigError, PreconditionFailed, SandboxError, ValueError) as err:
-        errors.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+        # emoji off: a secret's ARN holds ":secret:", which rich would print as an emoji
+        errors.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True, emoji=False)
         raise typer.Exit(1) from None
 
 

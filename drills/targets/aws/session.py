@@ -109,11 +109,11 @@ def run_aws_drill(
     state.refuse_if_pending()
     run_id = run_id or uuid.uuid4().hex[:12]
     stop = stop or threading.Event()
-    data = data_plane(outputs, journal_dir(request.reports_dir) / f"aws-{run_id}", clients)
+    sql = sql or AuroraSql.from_outputs(outputs, clients)
     try:
-        sql = sql or AuroraSql.from_outputs(outputs, clients)
+        data = data_plane(outputs, journal_dir(request.reports_dir) / f"aws-{run_id}", clients)
     except BaseException:
-        data.close()
+        sql.close()
         raise
     target = AwsTarget(outputs, clients, data, sql, state, probe_clients=probe_clients, poll_s=request.poll_s,
                        progress=progress, stop=stop, clock=clock, run=(run_id, scenario))

@@ -77,22 +77,23 @@ def test_dry_run_needs_the_aws_target(deployment_dir: Path) -> None:
 
 
 @pytest.mark.sandbox  # a moto server process
-def test_run_with_no_option_is_accepted_up_to_the_data_plane(
+def test_run_with_no_option_is_accepted_up_to_the_deployments_data(
     deployment_dir: Path, moto_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``htdr drill run processor_crash --target aws`` with only the allowlist: the aws defaults pass
-    every check (replication async, safety tags read from moto's CloudFormation) and the drill stops at
-    the one step this build lacks, the data plane, with one line saying so."""
+    every check (replication async, safety tags read from moto's CloudFormation) and the drill goes on
+    to its first read of the deployment's data, the DB secret (none here: one line naming it, no value,
+    no data plane built, nothing changed)."""
     deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
-    aws = StubbedAws(moto_url, frozenset({"cloudformation"}))  # any other AWS call would fail
+    aws = StubbedAws(moto_url, frozenset({"cloudformation"}))  # any other AWS call fails
     monkeypatch.setattr(aws_cli, "boto3_clients", lambda: aws)
     result = CliRunner().invoke(
         app, ["drill", "run", "processor_crash", "--target", "aws", "--allow-suffix", "drill1"]
     )
     assert result.exit_code == 1
-    assert "error: the aws data plane (drills.targets.aws.data_plane.AwsDataPlane" in result.output
+    assert result.output.startswith("error: secret arn:aws:secretsmanager:ca-central-1:111122223333:secret:")
+    assert "not readable in ca-central-1" in result.output
     assert not state_path(deployment_dir / "reports", "drill1").exists()
-    aws.assert_done()
 
 
 @pytest.mark.parametrize(("option", "fix"), [
