@@ -2,7 +2,9 @@
 
 Every drill runs as that task, whether Dagster's schedule or the pipeline's stage started it: read the
 stacks' outputs and the imported secrets, decrypt with the PHI key, act on the global database /
-global datastore / processor services / streams (faults, failover, scaling, load) and read metrics.
+global datastore / processor services (faults, failover, scaling), read the streams (consumer lag),
+send the drill's load through both regions' ingest APIs (IAM-authorised, as every client) and read
+metrics.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from aws_cdk import aws_secretsmanager as sm
 from cdk_app.arns import GLOBAL, account_arn
 from cdk_app.config import ExistingSecret
 from cdk_app.naming import Naming
+from contracts import ingest
 
 DRILL_ACTIONS = (
     "rds:SwitchoverGlobalCluster",
@@ -30,8 +33,11 @@ DRILL_ACTIONS = (
     "ecs:UpdateService",
     "ecs:DescribeServices",
     "ecs:ListTasks",
-    "kinesis:PutRecords",
+    # the consumer-lag probe: the first record after the processor's checkpoint, per shard
     "kinesis:DescribeStreamSummary",
+    "kinesis:ListShards",
+    "kinesis:GetShardIterator",
+    "kinesis:GetRecords",
 )
 
 
@@ -110,6 +116,15 @@ class DrillPermissions:
             iam.PolicyStatement(
                 actions=["apigateway:GET", "apigateway:PATCH"],
                 resources=[f"arn:{Aws.PARTITION}:apigateway:{r}::/restapis/*/stages/*" for r in regions],
+            ),
+            # The producer's SigV4-signed batches: execute-api ARNs are
+            # arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>
+            # (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html);
+            # the API ids live in the services stacks, so the id and stage are wildcards, the method
+            # and path are the ingest contract's only route.
+            iam.PolicyStatement(
+                actions=["execute-api:Invoke"],
+                resources=[account_arn("execute-api", r, f"*/*/POST{ingest.PATH}") for r in regions],
             ),
         ]
 

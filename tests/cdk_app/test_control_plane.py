@@ -171,6 +171,11 @@ def test_run_tasks_hold_the_drill_permissions_evidence_upload_and_signing(synthe
     secrets = json.dumps(next(s for s in statements if _actions(s) == ["secretsmanager:GetSecretValue"]))
     assert ":secretsmanager:ca-central-1:" in secrets and "htdr/test/aurora-master" in secrets
     assert not any(a.startswith("s3:Delete") or a == "s3:PutObjectRetention" for a in actions)
+    # the load and the consumer-lag probe: every client's IAM-authorised route, and the stream reads
+    invoke = json.dumps(next(s for s in statements if _actions(s) == ["execute-api:Invoke"])["Resource"])
+    assert invoke.count(":execute-api:") == 2 and invoke.count(":*/*/POST/events") == 2
+    assert {"kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"} <= actions
+    assert "kinesis:PutRecords" not in actions  # the drill's load goes through the APIs, never around
     rules = synthesized.resources("AWS::EC2::SecurityGroupIngress", STACK)
     ports = sorted(r["Properties"]["FromPort"] for k, r in rules.items() if k.startswith("RunsTo"))
     assert ports == [5432, 6379]  # the DR Aurora cluster and the DR cache
