@@ -472,14 +472,3 @@ def expect_steady(aws: StubbedAws, processors_running_primary: int = ACTIVE) -> 
             _stage(5000.0, 10000),
             {"restApiId": API[region], "stageName": "v1"},
         )
-
-
-def expect_drill(aws: StubbedAws, scenario: str, processors_running_after: int = ACTIVE) -> None:
-    """The calls of one whole drill of ``scenario``: steady-state check, each action, each rollback
-    (last first), steady-state check (``processors_running_after`` primary tasks running then)."""
-    expect_steady(aws)
-    for name in SEQUENCES[scenario]:
-        ACTIONS[name].do(aws)
-    for name in reversed(SEQUENCES[scenario]):
-        ACTIONS[name].undo(aws, True)
-    expect_steady(aws, processors_running_primary=processors_running_after)
