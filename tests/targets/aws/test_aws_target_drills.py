@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from compliance.report.drill_views import drill_view, history_row
@@ -47,6 +49,7 @@ from tests.targets.aws.aws_world import (
     S,
     _db_arns,
     _global,
+    expect_rpo_lag_metric,
     expect_stacks,
     expect_steady,
 )
@@ -226,3 +229,33 @@ def test_an_operator_stop_during_an_aws_wait_ends_the_drill_and_every_rollback_r
                                                          f"promote_writer {D} (failover with AllowDataLoss)"]
     assert all(r.ok for r in journal.rollbacks)
     assert not state_path(rig.reports, S).exists()
+
+
+def test_a_switchover_whose_dr_side_never_catches_up_is_aborted_before_the_writer_moves(
+    rig: Rig, aurora: PgCluster
+) -> None:
+    """``durability_lag_in_msec`` never reads 0: no switchover is asked of Aurora, the producer and the
+    primary processors are restored, the journal says why."""
+    with psycopg.connect(aurora.dsn("dr_reader"), autocommit=True) as conn:
+        conn.execute("UPDATE lag_state SET durability_lag_in_msec = 250 WHERE aws_region = 'ca-west-1'")
+    try:
+        expect_stacks(rig.aws, ALLOWED)
+        expect_steady(rig.aws)
+        done = SEQUENCES["planned_switchover"][:2]  # producer repointed, primary processors stopped
+        for name in done:
+            ACTIONS[name].do(rig.aws)
+        for name in reversed(done):
+            ACTIONS[name].undo(rig.aws, True)
+        expect_steady(rig.aws)
+        expect_rpo_lag_metric(rig.aws, datetime(2026, 1, 1, tzinfo=UTC), 0.0)
+
+        journal = rig.run("planned_switchover", parse_config(SHORT)).journal
+    finally:
+        with psycopg.connect(aurora.dsn("dr_reader"), autocommit=True) as conn:
+            conn.execute("UPDATE lag_state SET durability_lag_in_msec = 0 WHERE aws_region = 'ca-west-1'")
+
+    rig.aws.assert_done()
+    assert journal.status is Status.ABORTED
+    assert journal.abort_reason == "DR side did not catch up with the fenced primary"
+    assert not any(op == "switchover_global_cluster" for _, _, op, _ in rig.world.calls)
+    assert all(r.ok for r in journal.rollbacks) and journal.steady_state and journal.steady_state.restored
