@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from contracts.evidence_layout import journal_dir
-from contracts.journal import Phase
+from contracts.evidence_layout import journal_dir, journal_name
+from contracts.journal import DrillJournal, Phase
 from contracts.store_validation import Validator
 from drills.clock import SYSTEM_CLOCK, Clock
 from drills.drill_runner import DrillResult, run_drill
@@ -120,19 +120,25 @@ def run_aws_drill(
     try:
         result = run_drill(target, scenario, config, request.reports_dir, progress=progress, stop=stop,
                            run_id=run_id, validator=validator, clock=clock)
+    except Exception:  # a step raised: its journal (written, aborted) still gets the AWS notes
+        written = journal_dir(request.reports_dir) / journal_name(scenario, run_id)
+        if written.is_file():
+            _with_aws_notes(DrillJournal.read(written), outputs, clients, config.sample_interval_s).write(
+                written.parent)
+        raise
     finally:
         sql.close()
         data.close()
         if target.began and not state.pending():
             state.clear()
-    return _with_aws_notes(result, outputs, clients, config.sample_interval_s)
+    journal = _with_aws_notes(result.journal, outputs, clients, config.sample_interval_s)
+    return DrillResult(journal=journal, path=journal.write(result.path.parent))
 
 
-def _with_aws_notes(result: DrillResult, outputs: AwsOutputs, clients: ClientFactory,
-                    interval_s: float) -> DrillResult:
+def _with_aws_notes(journal: DrillJournal, outputs: AwsOutputs, clients: ClientFactory,
+                    interval_s: float) -> DrillJournal:
     """The journal with the notes only an AWS run has: that a region outage was simulated, and the SQL
     lag sampled at t0 compared with CloudWatch around t0."""
-    journal = result.journal
     simulated = [SIMULATED_OUTAGE] if journal.scenario == "region_outage" else []
     t0 = phase_time(journal.timeline, Phase.FAULT_INJECTED)
     if t0 is None:
@@ -144,8 +150,7 @@ def _with_aws_notes(result: DrillResult, outputs: AwsOutputs, clients: ClientFac
             note = cross_check(hit.lag_s if hit else None, points, t0)
         except Exception as err:  # monitoring unreadable: say so, the drill's evidence stands
             note = f"cross-check not made: CloudWatch not readable ({type(err).__name__})"
-    journal = journal.model_copy(update={"notes": [*simulated, *journal.notes, note]})
-    return DrillResult(journal=journal, path=journal.write(result.path.parent))
+    return journal.model_copy(update={"notes": [*simulated, *journal.notes, note]})
 
 
 def recover_aws(request: AwsRequest, clients: ClientFactory, alive: Callable[[int], bool] = pid_alive,

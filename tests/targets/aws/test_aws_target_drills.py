@@ -171,6 +171,7 @@ def test_a_failing_action_aborts_and_what_was_done_is_rolled_back(
     assert rig.undone() == [a.undo for a in reversed(plan.actions[: failing + 1])]
     journal = DrillJournal.read(next((rig.reports / "drills").glob("drill-*.json")))
     assert journal.status is Status.ABORTED and journal.abort_reason.startswith("a step failed: ActionFailed")
+    assert (SIMULATED_OUTAGE in journal.notes) == (scenario == "region_outage")
     assert journal.rollbacks and all(r.ok for r in journal.rollbacks), journal.rollbacks
     assert not state_path(rig.reports, S).exists()
     rig.data.close()
