@@ -143,8 +143,9 @@ ACKNOWLEDGEMENTS: tuple[Ack, ...] = (
             Ack(
                 role,
                 _IAM5 + "[Resource::*]",
-                "cloudwatch:GetMetricData and fis:ListExperimentTemplates have no resource-level "
-                "permissions (AWS-required '*'); they read lag metrics and find the templates by tag",
+                "cloudwatch:GetMetricData, fis:ListExperimentTemplates and fis:ListExperiments have no "
+                "resource-level permissions (AWS-required '*'); they read lag metrics, find the templates "
+                "by tag and list a template's experiments for the rollback to stop the running ones",
             ),
             *(
                 Ack(

@@ -1,24 +1,60 @@
 """The ``--target aws`` half of ``htdr drill run`` and ``htdr drill recover`` (the CLI edge).
 
 Options are read once into an ``AwsRequest``; refusals are one line (``UnsafeTarget``, a bad outputs
-file, a scenario refused on AWS) raised as ``ValueError`` for the CLI's error handler.
+file, a scenario or parameter refused on AWS) raised as ``ValueError`` for the CLI's error handler.
+A drill runs through ``drills.drill_runner.run_drill`` on an ``AwsTarget`` (``session``), whose data
+plane is wired in ``aws_data_plane``, the one place that names it.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 
+from contracts.evidence_layout import journal_dir, journal_name
 from contracts.journal import DrillJournal
 from drills.scenarios.config import DrillConfig
-from drills.targets.aws.clients import boto3_clients
-from drills.targets.aws.drill import AwsRequest, dry_run, recover_aws, run_aws_drill
+from drills.targets.aws.clients import boto3_clients, probe_clients
+from drills.targets.aws.data_plane_role import DataPlane
+from drills.targets.aws.executor import ClientFactory
+from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.safety import SafetyPolicy
+from drills.targets.aws.session import AwsRequest, dry_run, recover_aws, run_aws_drill
+from drills.targets.aws.target import AWS_DEFAULTS
+from drills.targets.values import ActionFailed
 
 DEFAULT_OUTPUTS = Path("cfn-outputs/flat-outputs.json")
+#: Parameters AWS sets itself: a drill cannot choose them (``--set`` of one is refused).
+NOT_SETTABLE = {
+    "link_latency_ms": "the inter-region latency on AWS is physical, a drill cannot set it: omit it",
+}
+
+
+class DataPlaneMissing(ValueError):
+    """This build has no AWS data plane; the message says what is missing."""
+
+
+def aws_data_plane(outputs: AwsOutputs, work_dir: Path, clients: ClientFactory) -> DataPlane:
+    """The aws target's data plane (producer, ledger, stores, stream probes): the one place it is wired.
+
+    To be connected to ``drills.targets.aws.data_plane.AwsDataPlane(outputs, work_dir, clients)``."""
+    raise DataPlaneMissing(
+        "the aws data plane (drills.targets.aws.data_plane.AwsDataPlane: producer, ledger and stores on "
+        "the deployment) is not in this build, so no drill can run on aws yet; --dry-run prints the plan")
+
+
+def aws_params(pairs: list[str]) -> dict[str, object]:
+    """The aws target's defaults (``AWS_DEFAULTS``) under the operator's ``--set`` pairs; a parameter
+    AWS sets itself is refused with one line."""
+    for pair in pairs:
+        key = pair.partition("=")[0].strip()
+        if key in NOT_SETTABLE:
+            raise ValueError(f"--set {key}: {NOT_SETTABLE[key]}")
+    return dict(AWS_DEFAULTS)
 
 
 def aws_request(
@@ -43,13 +79,20 @@ def run(
     progress: Callable[[str], None],
     stop: threading.Event | None = None,
 ) -> DrillJournal | None:
-    """Print the plan (``--dry-run``) or run the drill; returns the journal of a run."""
+    """Print the plan (``--dry-run``) or run the drill; returns the journal of a run (an action that
+    failed is one line after the rollbacks ran and the journal, marked aborted, was written)."""
     if is_dry_run:
         console.print(dry_run(scenario, request), highlight=False, soft_wrap=True, markup=False, emoji=False)
         return None
-    journal, path = run_aws_drill(scenario, request, config, boto3_clients(), progress=progress, stop=stop)
-    console.print(f"journal: {path}")
-    return journal
+    run_id = uuid.uuid4().hex[:12]
+    try:
+        result = run_aws_drill(scenario, request, config, boto3_clients(), aws_data_plane,
+                               probe_clients=probe_clients(), progress=progress, stop=stop, run_id=run_id)
+    except ActionFailed as err:
+        path = journal_dir(request.reports_dir) / journal_name(scenario, run_id)
+        raise ValueError(f"aws drill aborted, its actions rolled back: {err}; journal: {path}") from None
+    console.print(f"journal: {result.path}")
+    return result.journal
 
 
 def recover(

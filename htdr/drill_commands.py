@@ -7,7 +7,6 @@ after a SIGKILL, ``htdr drill recover`` restores the sandbox.
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
@@ -30,6 +29,7 @@ from drills.measure.verdict import disagreements
 from drills.scenarios.config import DrillConfig, DrillConfigError, parse_config
 from drills.scenarios.context import PreconditionFailed
 from drills.scenarios.registry import SCENARIOS
+from drills.targets.aws.site import pid_alive
 from drills.targets.local.errors import SandboxError
 from drills.targets.local.settings import DEFAULT_PORT_BASE
 from drills.targets.local_session import local_target, sandbox_settings
@@ -65,7 +65,8 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (DrillConfigError, PreconditionFailed, SandboxError, ValueError) as err:
-        errors.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+        # emoji off: a secret's ARN holds ":secret:", which rich would print as an emoji
+        errors.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True, emoji=False)
         raise typer.Exit(1) from None
 
 
@@ -140,9 +141,10 @@ def run(
     with user_errors():
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}: choose one of {', '.join(SCENARIOS)}")
-        config = parse_params(params or [], {})
+        aws = _target(target_kind, dry_run) == "aws"
+        config = parse_params(params or [], aws_cli.aws_params(params or []) if aws else {})
         progress, stop = progress_printer(), stop_on_signals()
-        if _target(target_kind, dry_run) == "aws":
+        if aws:
             request = aws_cli.aws_request(outputs, allow_suffix, confirm, reports_dir, poll_s)
             journal = aws_cli.run(scenario, request, config, dry_run, console, progress, stop)
             if journal is not None:
@@ -225,10 +227,4 @@ def _target(kind: str, is_dry_run: bool) -> str:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    return pid_alive(pid)

@@ -82,9 +82,10 @@ class DrillPermissions:
             iam.PolicyStatement(actions=["kms:Decrypt"], resources=self.data_key_arns),
             iam.PolicyStatement(actions=list(DRILL_ACTIONS), resources=self.resource_arns()),
             iam.PolicyStatement(
-                # neither supports resource-level permissions (AWS-required "*"): lag metrics, and the
-                # FIS templates of this environment, found by their tags
-                actions=["cloudwatch:GetMetricData", "fis:ListExperimentTemplates"],
+                # none supports resource-level permissions (AWS-required "*"): lag metrics, the FIS
+                # templates of this environment, found by their tags, and the experiments of a template
+                # (a rollback lists them to stop the running ones)
+                actions=["cloudwatch:GetMetricData", "fis:ListExperimentTemplates", "fis:ListExperiments"],
                 resources=["*"],
             ),
             *self._faults_and_ingest(),

@@ -67,20 +67,20 @@ def drill_asset(scenario: str) -> AssetsDefinition:
     def _drill(context: AssetExecutionContext, config: DrillRunConfig,
                drill_target: DrillTargetResource) -> MaterializeResult:
         try:
-            drill_config = config.to_drill_config()
+            drill_config = config.to_drill_config(drill_target.target_defaults())
         except DrillConfigError as err:
             raise Failure(str(err), allow_retries=False) from None
         log = context.log.info
         try:
             context.instance.add_run_tags(context.run.run_id, drill_target.run_tags())
+            reports = drill_target.reports_path
             if drill_target.kind == "aws":
-                journal, path = drill_target.run_aws(scenario, drill_config, context.run.run_id[:12], log)
-                return MaterializeResult(metadata=materialization_metadata(journal, str(path)),
-                                         check_results=check_results(journal))
-            with drill_target.open(log) as target:
-                reports = drill_target.reports_path
-                result = run_drill(target, scenario, drill_config, reports, progress=log,
-                                   run_id=context.run.run_id[:12], validator=suites_validator(reports))
+                result = drill_target.run_aws(scenario, drill_config, context.run.run_id[:12], log,
+                                              validator=suites_validator(reports))
+            else:
+                with drill_target.open(log) as target:
+                    result = run_drill(target, scenario, drill_config, reports, progress=log,
+                                       run_id=context.run.run_id[:12], validator=suites_validator(reports))
         except (PreconditionFailed, ValueError) as err:  # ValueError: an aws refusal or bad outputs file
             raise Failure(str(err), allow_retries=False) from None
         return MaterializeResult(metadata=materialization_metadata(result.journal, str(result.path)),

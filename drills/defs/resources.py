@@ -10,14 +10,17 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from contracts.evidence_layout import REPORTS_DIR
-from contracts.journal import DrillJournal
+from contracts.store_validation import Validator
+from drills.drill_runner import DrillResult
 from drills.scenarios.config import DrillConfig
-from drills.targets.aws.clients import boto3_clients
-from drills.targets.aws.drill import AwsRequest, run_aws_drill
+from drills.targets.aws.clients import boto3_clients, probe_clients
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.safety import SafetyPolicy
+from drills.targets.aws.session import AwsRequest, run_aws_drill
+from drills.targets.aws.target import AWS_DEFAULTS
 from drills.targets.local_session import local_target, sandbox_settings
 from drills.targets.roles import Target
+from htdr.aws_commands import aws_data_plane
 
 KINDS = ("local", "aws")
 
@@ -59,9 +62,16 @@ class DrillTargetResource(ConfigurableResource):
             return {"htdr/target": "local", "htdr/suffix": "sandbox"}
         raise ValueError(f"drill target kind {self.kind!r} is unknown: use one of {', '.join(KINDS)}")
 
-    def run_aws(self, scenario: str, config: DrillConfig, run_id: str, progress: Callable[[str], None]
-                ) -> tuple[DrillJournal, Path]:
-        """An AWS drill with this resource's outputs, allowlist and confirmation (the standard AWS chain)."""
+    def target_defaults(self) -> dict[str, object]:
+        """Run-config settings left at ``default`` take these (the aws target replicates asynchronously)."""
+        return dict(AWS_DEFAULTS) if self.kind == "aws" else {}
+
+    def run_aws(self, scenario: str, config: DrillConfig, run_id: str, progress: Callable[[str], None],
+                validator: Validator | None = None) -> DrillResult:
+        """An AWS drill with this resource's outputs, allowlist and confirmation (the standard AWS chain),
+        through the same runner as a local drill."""
         policy = SafetyPolicy(frozenset(self.allow_suffixes), self.confirm_suffix)
         request = AwsRequest(Path(self.outputs), policy, self.reports_path, self.poll_s)
-        return run_aws_drill(scenario, request, config, boto3_clients(), progress=progress, run_id=run_id)
+        return run_aws_drill(scenario, request, config, boto3_clients(), aws_data_plane,
+                             probe_clients=probe_clients(), progress=progress, run_id=run_id,
+                             validator=validator)

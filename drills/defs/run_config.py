@@ -8,6 +8,7 @@ so an invalid value fails the run at once with one line naming the field.
 from __future__ import annotations
 
 import types
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal, get_args
 
@@ -26,6 +27,11 @@ def _run_config_of(model: type[BaseModel], name: str) -> type[Config]:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             nested = _run_config_of(annotation, f"{annotation.__name__}RunConfig")
             fields[field_name] = (nested, Field(default_factory=nested, description=info.description))
+            continue
+        if field_name in TARGET_DEFAULTED:
+            choices: Any = Literal[(*(m.value for m in annotation), DEFAULT)]  # type: ignore[union-attr]
+            fields[field_name] = (choices, Field(default=DEFAULT, description=f"{info.description or ''}"
+                                                 f" ('{DEFAULT}': the target's, {_plain(default)} locally)"))
             continue
         fields[field_name] = (_by_value(annotation), Field(default=_plain(default),
                                                            description=info.description))
@@ -54,11 +60,23 @@ def _plain(value: Any) -> Any:
 
 #: The launchpad's value for an optional setting left to ``DrillConfig``'s default.
 DEFAULT = "default"
+#: Settings whose default is the target's: the aws target replicates asynchronously only.
+TARGET_DEFAULTED = frozenset({"replication_mode"})
 
 _DrillRunConfigBase = _run_config_of(DrillConfig, "DrillRunConfigBase")
 
 
 class DrillRunConfig(_DrillRunConfigBase):  # type: ignore[misc, valid-type]
-    def to_drill_config(self) -> DrillConfig:
-        """Validated ``DrillConfig`` or ``DrillConfigError`` (one line)."""
-        return parse_config({k: None if v == DEFAULT else v for k, v in self.model_dump().items()})
+    def to_drill_config(self, target_defaults: Mapping[str, object] | None = None) -> DrillConfig:
+        """Validated ``DrillConfig`` or ``DrillConfigError`` (one line). A target-defaulted setting
+        left at ``default`` takes ``target_defaults``' value, else ``DrillConfig``'s."""
+        raw: dict[str, object] = {}
+        for key, value in self.model_dump().items():
+            if value != DEFAULT:
+                raw[key] = value
+            elif key in TARGET_DEFAULTED:
+                if key in (target_defaults or {}):
+                    raw[key] = (target_defaults or {})[key]
+            else:
+                raw[key] = None
+        return parse_config(raw)

@@ -25,7 +25,7 @@ from drills.targets.roles import (
     Target,
     missing_roles,
 )
-from drills.targets.values import Rollback
+from drills.targets.values import ActionFailed, Rollback
 
 Progress = Callable[[str], None]
 R = TypeVar("R")
@@ -99,8 +99,14 @@ class DrillContext:
         return t
 
     def act(self, action: Callable[[], Rollback]) -> Rollback:
-        """Run an action and remember its rollback (pushed even if later steps fail)."""
-        rollback = action()
+        """Run an action and remember its rollback (pushed even if later steps fail, and pushed when
+        the action itself fails part-way and hands back the rollback of what it changed)."""
+        try:
+            rollback = action()
+        except ActionFailed as err:
+            if err.rollback is not None:
+                self.rollbacks.append(err.rollback)
+            raise
         self.rollbacks.append(rollback)
         return rollback
 

@@ -37,6 +37,15 @@ class Rollback:
     key: str | None = None
 
 
+class ActionFailed(RuntimeError):
+    """An action failed after it may have changed something. ``rollback`` undoes whatever it changed
+    (it is safe after a partial change); the runner records and runs it with the other rollbacks."""
+
+    def __init__(self, message: str, rollback: Rollback | None = None) -> None:
+        super().__init__(message)
+        self.rollback = rollback
+
+
 @dataclass(frozen=True)
 class ComponentHealth:
     name: str

@@ -118,8 +118,8 @@ class GrowingStore(FakeTarget):
         yield _TornSource(rows, seen, later, name=f"store {region}")
 
     def _acked_rows(self) -> list[tuple[int, int]]:
-        assert self._ledger is not None
-        with sqlite3.connect(self._ledger) as db:
+        assert self.producer.path is not None
+        with sqlite3.connect(self.producer.path) as db:
             return db.execute("SELECT event_key, digest FROM ledger WHERE t_ack IS NOT NULL").fetchall()
 
 

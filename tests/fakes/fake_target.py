@@ -16,26 +16,23 @@ Health is ok exactly when the world is back to the topology it started with.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contracts.events import event_key
 from contracts.journal import TargetInfo
-from drills.pipeline.schema import LEDGER_DDL
 from drills.targets.values import (
     ComponentHealth,
     Health,
     IngestMode,
     LoadSpec,
-    LoadStats,
     ReplicationMode,
     Rollback,
     SessionWrite,
     TopologySpec,
 )
+from tests.fakes.fake_producer import FakeProducer, ProducerLoad
 from tests.fakes.manual_clock import ManualClock
 from tests.fakes.memory_source import MemorySource
 
@@ -62,7 +59,7 @@ class World:
                 self.cache_up, self.cache_writer)
 
 
-class FakeTarget:
+class FakeTarget(ProducerLoad):
     def __init__(self, clock: ManualClock, work_dir: Path, batch: int = 5,
                  fail_on: Iterable[str] = (), on_call: Callable[[str], None] | None = None) -> None:
         self.clock, self.work_dir, self.batch = clock, work_dir, batch
@@ -81,10 +78,7 @@ class FakeTarget:
         self.pending_replication: list[tuple[int, int]] = []
         self.sessions: dict[str, set[str]] = {PRIMARY: set(), DR: set()}
         self.routing: list[str] = [PRIMARY]
-        self.loading = False
-        self.sent = self.acked = 0
-        self._ledger: Path | None = None
-        self._ledger_db: sqlite3.Connection | None = None
+        self.producer = FakeProducer()
 
     def _act(self, name: str) -> None:
         self.calls.append(name)
@@ -95,7 +89,7 @@ class FakeTarget:
 
     # ---- the world ------------------------------------------------------------------------------
     def _tick(self) -> None:
-        if self.loading:
+        if self.producer.loading:
             self._send()
         self._replicate()  # what the writer committed on the previous tick (async lags one tick)
         for region in (PRIMARY, DR):
@@ -103,22 +97,11 @@ class FakeTarget:
                 self._consume(region)
 
     def _send(self) -> None:
-        now = self.clock.time()
-        assert self._ledger_db is not None
-        rows = []
         up = all(self.world.regions_up[r] for r in self.routing)
-        for index in range(self.sent, self.sent + self.batch):
-            device, seq = index % 10, index // 10
-            key = event_key(device, seq)
-            digest = (key * 2654435761) % (1 << 61)
+        for key, digest in self.producer.send(self.batch, self.routing[0], self.clock.time(), up):
             for region in self.routing:
                 if self.world.regions_up[region]:
                     self.streams[region].append((key, digest))
-            rows.append((key, f"dev-{device:06d}", seq, digest, self.routing[0], now, now if up else None))
-        with self._ledger_db as db:
-            db.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        self.sent += self.batch
-        self.acked += self.batch if up else 0
 
     def _processing(self, region: str) -> bool:
         w = self.world
@@ -162,23 +145,9 @@ class FakeTarget:
     # ---- LoadAndLedger --------------------------------------------------------------------------
     def start_load(self, load: LoadSpec) -> Rollback:
         self._act("start_load")
-        self._ledger = self.work_dir / f"ledger-{len(self.calls)}.sqlite"
-        self._ledger_db = sqlite3.connect(self._ledger)
-        self._ledger_db.execute("PRAGMA synchronous = OFF")  # test data: no fsync, no journal file per tick
-        self._ledger_db.execute("PRAGMA journal_mode = MEMORY")
-        self._ledger_db.executescript(LEDGER_DDL)
+        self.producer.start(self.work_dir / f"ledger-{len(self.calls)}.sqlite")
         self.routing = [PRIMARY] if load.ingest is IngestMode.SINGLE else [PRIMARY, DR]
-        self.loading = True
         return Rollback("start_load", "stop the load", self.stop_load)
-
-    def stop_load(self) -> None:
-        self.loading = False
-
-    def load_stats(self) -> LoadStats:
-        return LoadStats(sent=self.sent, acknowledged=self.acked)
-
-    def ledger_path(self) -> Path | None:
-        return self._ledger
 
     def repoint(self, region: str) -> Rollback:
         self._act(f"repoint {region}")

@@ -7,8 +7,6 @@ Every constraint relied on is cited next to the action:
   (REFERENCE.md "Aurora PostgreSQL global database"). No FIS action fails over a global database.
 - ElastiCache global datastore: ``FailoverGlobalReplicationGroup(GlobalReplicationGroupId,
   PrimaryRegion, PrimaryReplicationGroupId)``, https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html
-- ElastiCache ``TestFailover`` (one node group, cluster mode disabled: ``0001``),
-  https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_TestFailover.html
 - API Gateway stage throttling at 0 requests/s and burst 0 rejects every request with 429,
   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
 - FIS experiments stopped with ``StopExperiment`` undo what their actions changed (the network ACL of
@@ -25,8 +23,6 @@ from drills.targets.aws.steps import Call, Capture, Guarded, Local, Ref, RunExpe
 
 #: Local hooks: the producer's endpoint switch (the client-side equivalent of a DNS switch).
 REPOINT_HOOK = {Side.PRIMARY: "repoint_producer_primary", Side.DR: "repoint_producer_dr"}
-#: The cache replication group's only node group (cluster mode disabled).
-NODE_GROUP = "0001"
 #: How long a global-cluster or global-datastore change may take before the drill gives up on it.
 GLOBAL_CHANGE_TIMEOUT_S = 1800.0
 #: How long ECS or a cache replication group may take to reach the state asked for.
@@ -225,45 +221,6 @@ def cache_global_failover(o: AwsOutputs, to: Side) -> AwsAction:
             *_cache_primary(o, back, "cache failover back"),
         ),
         undo=f"fail the cache global datastore back to {o.region(back)}",
-        destructive=True,
-    )
-
-
-def cache_test_failover(o: AwsOutputs, side: Side) -> AwsAction:
-    """The cache primary node fails and a replica in the same group takes over (same endpoint)."""
-    group, region = o.of(side, RegionalKey.CACHE_REPLICATION_GROUP_ID), o.region(side)
-    describe = Call("elasticache", region, "describe_replication_groups", {"ReplicationGroupId": group})
-    primary_path = (
-        f"ReplicationGroups.0.NodeGroups[NodeGroupId={NODE_GROUP}]"
-        ".NodeGroupMembers[CurrentRole=primary].CacheClusterId"
-    )
-    before = Capture("cache_primary_node", describe, primary_path, f"primary node of {group}")
-    available = Wait(
-        describe, "ReplicationGroups.0.Status", "available", f"{group} available", REGIONAL_CHANGE_TIMEOUT_S
-    )
-    return AwsAction(
-        name=f"cache_test_failover_{side.value.lower()}",
-        description=f"ElastiCache TestFailover of {group} node group {NODE_GROUP} (primary node replaced)",
-        reads=(before,),
-        steps=(
-            Call(
-                "elasticache",
-                region,
-                "test_failover",
-                {"ReplicationGroupId": group, "NodeGroupId": NODE_GROUP},
-            ),
-            Wait(
-                describe,
-                primary_path,
-                before.ref,
-                f"a replica of {group} took over",
-                REGIONAL_CHANGE_TIMEOUT_S,
-                negate=True,
-            ),
-            available,
-        ),
-        rollback=(available,),
-        undo=f"wait until {group} is available (the promoted replica keeps serving; nothing to switch back)",
         destructive=True,
     )
 

@@ -27,7 +27,6 @@ from drills.targets.aws.steps import (
 
 def render(plan: AwsPlan, outputs: AwsOutputs, state_file: Path) -> str:
     dr = outputs.region(Side.DR)
-    secret = replica_arn(outputs.get(OutputKey.DB_SECRET_ARN), dr)
     reader = outputs.of(Side.DR, RegionalKey.READER_ENDPOINT)
     lines = [
         f"DRY RUN: {plan.scenario} on deployment {outputs.suffix} "
@@ -42,21 +41,29 @@ def render(plan: AwsPlan, outputs: AwsOutputs, state_file: Path) -> str:
         "steady state reads (before the first action: refused unless healthy; again after the rollbacks: "
         "the drill fails unless restored):",
         *[f"  read  {_call(check.read)}  ({check.name})" for check in checks(outputs)],
-        "measurement reads (while the actions run; the secret's values are never printed):",
-        f"  read  secretsmanager.get_secret_value [{dr}] SecretId={secret!r}",
+        "precondition read (the DR cluster must be a connected secondary):",
+        f"  read  rds.describe_global_clusters [{outputs.region(Side.PRIMARY)}] GlobalClusterIdentifier="
+        f"{outputs.get(OutputKey.GLOBAL_CLUSTER_ID)!r}",
+        "measurement reads (the secret's values are never printed):",
+        *[f"  read  secretsmanager.get_secret_value [{outputs.region(side)}] SecretId="
+          f"{replica_arn(outputs.get(OutputKey.DB_SECRET_ARN), outputs.region(side))!r}" for side in Side],
         f"  sql   SELECT ... FROM aurora_global_db_status() on {reader} every sample_interval_s (RPO metric)",
         f"  read  cloudwatch.get_metric_data [{dr}] AWS/RDS {RPO_LAG} DBClusterIdentifier="
         f"{outputs.of(Side.DR, RegionalKey.DB_CLUSTER_ID)!r} (cross-check at t0, after the rollbacks)",
         f"rollback state file: {state_file} (each rollback saved before its action runs)",
+        "role calls, in the order the scenario makes them (numbered: the AWS actions):",
     ]
-    for number, planned in enumerate(plan.actions, 1):
-        action = planned.action
+    number = 0
+    for planned in plan.calls:
         marks = f"  [marks {planned.marks.value}]" if planned.marks else ""
-        lines.append(f"{number}. {action.name}: {action.description}{marks}")
-        lines.extend(f"   read  {_capture(c)}" for c in action.reads)
-        lines.extend(f"   {_step(s)}" for s in action.steps)
-        lines.append(f"   rollback: {action.undo}")
-        lines.extend(f"     {_step(s)}" for s in action.rollback)
+        lines.append(f"- {planned.call}{': ' + planned.what if planned.what else ''}{marks}")
+        for action in planned.actions:
+            number += 1
+            lines.append(f"  {number}. {action.name}: {action.description}")
+            lines.extend(f"     read  {_capture(c)}" for c in action.reads)
+            lines.extend(f"     {_step(s)}" for s in action.steps)
+            lines.append(f"     rollback: {action.undo}")
+            lines.extend(f"       {_step(s)}" for s in action.rollback)
     lines.append(
         "rollbacks run newest first after the measurement, or with `htdr drill recover --target aws` "
         "after a killed drill."

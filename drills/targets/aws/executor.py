@@ -18,20 +18,13 @@ from drills.targets.aws.paths import lookup, printed
 from drills.targets.aws.refs import resolve
 from drills.targets.aws.rollback_state import PendingRollback, RollbackState
 from drills.targets.aws.steps import Call, Guarded, Local, RunExperiment, Step, StopExperiments, Wait
-from drills.targets.values import Rollback
+from drills.targets.values import ActionFailed, Rollback
 
 ClientFactory = Callable[[str, str], Any]
 #: FIS experiment states in which stopping it is still meaningful.
 ACTIVE_EXPERIMENT = frozenset({"pending", "initiating", "running"})
 
-
-class ActionFailed(RuntimeError):
-    """An AWS step failed or a wait timed out; the message names the step. ``rollback`` is the undo
-    of the failed action (already saved), for the caller to run with the others."""
-
-    def __init__(self, message: str, rollback: Rollback | None = None) -> None:
-        super().__init__(message)
-        self.rollback = rollback
+__all__ = ["ACTIVE_EXPERIMENT", "ActionFailed", "ClientFactory", "Executor"]
 
 
 class Executor:

@@ -1,8 +1,9 @@
-"""Each scenario as the AWS actions it takes, in order (the dry-run prints this; the executor runs it).
+"""Each scenario on AWS as the role calls its scenario module makes, in order, with the AWS actions
+each call performs (``role_actions``, the same functions ``AwsTarget`` runs): the dry run prints this.
 
-``region_outage`` on AWS is a SIMULATED regional impairment, and says so in the journal: AWS offers no
-way to take a region down, so the drill blocks the primary's ingest, stops its processors, disrupts
-its data subnets with FIS and then fails the global database over with ``AllowDataLoss=True``.
+Role calls that make no AWS change (the topology, the load, the probes the runner polls) are listed
+with what they do, so the printout is the whole drill. ``region_outage`` on AWS is a SIMULATED
+regional impairment and says so.
 """
 
 from __future__ import annotations
@@ -10,18 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from contracts.drill_safety import FisFault
 from contracts.journal import Phase
-from contracts.outputs import Side
-from drills.targets.aws import catalog as c
+from contracts.outputs import RegionalKey, Side
+from drills.targets.aws import role_actions as r
 from drills.targets.aws.actions import AwsAction
 from drills.targets.aws.outputs import AwsOutputs
-
-SIMULATED_OUTAGE = (
-    "SIMULATED regional impairment: AWS cannot take a region down, so the primary's ingest "
-    "is blocked, its processors stopped and its data subnets disrupted by FIS; Aurora's "
-    "storage-level replication keeps running until the failover"
-)
+from drills.targets.aws.role_actions import SIMULATED_OUTAGE
 
 #: Scenarios the aws target refuses, with the one-sentence reason.
 REFUSED: dict[str, str] = {
@@ -32,10 +27,13 @@ REFUSED: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class PlannedAction:
-    """One action of a plan and the timeline phase its completion marks (None: none)."""
+class PlannedCall:
+    """One role call of the scenario: its AWS actions (none for a data-plane or probe step, then
+    ``what`` says what it does) and the timeline phase the scenario marks after it (None: none)."""
 
-    action: AwsAction
+    call: str
+    actions: tuple[AwsAction, ...] = ()
+    what: str = ""
     marks: Phase | None = None
 
 
@@ -44,84 +42,98 @@ class AwsPlan:
     scenario: str
     summary: str
     objective: str
-    actions: tuple[PlannedAction, ...]
+    calls: tuple[PlannedCall, ...]
+
+    @property
+    def actions(self) -> list[AwsAction]:
+        """Every AWS action the drill performs, in order."""
+        return [a for c in self.calls for a in c.actions]
 
     @property
     def destructive(self) -> bool:
-        return any(p.action.destructive for p in self.actions)
+        return any(a.destructive for a in self.actions)
 
 
-def planned_switchover(o: AwsOutputs) -> AwsPlan:
-    return AwsPlan(
-        "planned_switchover",
-        f"healthy {o.region(Side.PRIMARY)} handed over to {o.region(Side.DR)}",
-        "RPO 0 (switchover waits for the secondary to catch up); rollback switches back",
-        (
-            PlannedAction(c.producer_repointed(o, Side.DR), Phase.FAULT_INJECTED),
-            PlannedAction(c.processors_stopped(o, Side.PRIMARY), Phase.DETECTED),
-            PlannedAction(c.db_switchover(o, Side.DR), Phase.PROMOTED),
-            PlannedAction(c.cache_global_failover(o, Side.DR)),
-            PlannedAction(
-                c.processors_scaled_up(o, Side.DR, c.desired_before(o, Side.PRIMARY)), Phase.REPOINTED
-            ),
-        ),
+def _warm_up(o: AwsOutputs) -> tuple[PlannedCall, ...]:
+    return (
+        PlannedCall("configure(async)", what="no AWS call: Aurora global replication is asynchronous "
+                    "and its inter-region latency physical; nothing to set"),
+        PlannedCall("start_load", what=f"data plane: the producer POSTs SigV4-signed batches to "
+                    f"{o.of(Side.PRIMARY, RegionalKey.API_URL)} and records each acknowledgement in its "
+                    "ledger", marks=Phase.LOAD_STARTED),
+    )
+
+
+def _drain(o: AwsOutputs, side: Side) -> tuple[PlannedCall, ...]:
+    region = o.region(side)
+    return (
+        PlannedCall("wait_first_ack_readable", what=f"data plane: an event acknowledged after t0 read back "
+                    f"from the {region} store", marks=Phase.FIRST_ACK_WRITE_READABLE),
+        PlannedCall("finish_load_and_drain", what=f"data plane: load stopped; {region} stream backlog 0 "
+                    f"and store count steady, {region} processors alive (ecs.describe_services)",
+                    marks=Phase.BACKLOG_DRAINED),
     )
 
 
 def region_outage(o: AwsOutputs) -> AwsPlan:
+    p, d = o.region(Side.PRIMARY), o.region(Side.DR)
     return AwsPlan(
         "region_outage",
         SIMULATED_OUTAGE,
         "loss measured (failover does not wait for replication); rollback waits for the old primary to "
         "rejoin as secondary and switches back",
         (
-            PlannedAction(c.ingest_blocked(o, Side.PRIMARY)),
-            PlannedAction(c.processors_stopped(o, Side.PRIMARY)),
-            PlannedAction(
-                c.fis_experiment(
-                    o,
-                    Side.PRIMARY,
-                    FisFault.DATA_SUBNETS_DISRUPT,
-                    "running",
-                    "disrupt connectivity of the primary data subnets",
-                    destructive=True,
-                ),
-                Phase.FAULT_INJECTED,
-            ),
-            PlannedAction(c.db_failover(o, Side.DR), Phase.PROMOTED),
-            PlannedAction(c.processors_scaled_up(o, Side.DR, c.desired_before(o, Side.PRIMARY))),
-            PlannedAction(c.cache_global_failover(o, Side.DR)),
-            PlannedAction(c.producer_repointed(o, Side.DR), Phase.REPOINTED),
+            *_warm_up(o),
+            PlannedCall(f"kill_region({p})", r.kill_region(o, Side.PRIMARY), marks=Phase.FAULT_INJECTED),
+            PlannedCall(f"writer_alive({p})", what=f"detection: a fresh SQL connection to "
+                        f"{o.of(Side.PRIMARY, RegionalKey.WRITER_ENDPOINT)} every probe_interval_s, down "
+                        "after detect_failures failures", marks=Phase.DETECTED),
+            PlannedCall(f"promote_writer({d}): failover, the writer's region was impaired",
+                        r.promote_writer(o, Side.DR, planned=False), marks=Phase.PROMOTED),
+            PlannedCall(f"repoint({d})", r.repoint(o, Side.DR)),
+            PlannedCall(f"start_processor({d})", r.start_processor(o, Side.DR), marks=Phase.REPOINTED),
+            *_drain(o, Side.DR),
+        ),
+    )
+
+
+def planned_switchover(o: AwsOutputs) -> AwsPlan:
+    p, d = o.region(Side.PRIMARY), o.region(Side.DR)
+    return AwsPlan(
+        "planned_switchover",
+        f"healthy {p} handed over to {d}",
+        "RPO 0 (switchover waits for the secondary to catch up); rollback switches back",
+        (
+            *_warm_up(o),
+            PlannedCall(f"repoint({d})", r.repoint(o, Side.DR), marks=Phase.FAULT_INJECTED),
+            PlannedCall(f"primary drained ({p})", what=f"data plane: {p} stream consumed to its end and "
+                        "its store steady"),
+            PlannedCall(f"stop_processor({p}, graceful)", r.stop_processor(o, Side.PRIMARY, graceful=True)),
+            PlannedCall("wait_replication_caught_up", what="sql: aurora_global_db_status() "
+                        f"durability_lag_in_msec of {d} reads 0", marks=Phase.DETECTED),
+            PlannedCall(f"promote_writer({d}): switchover, the writer is healthy",
+                        r.promote_writer(o, Side.DR, planned=True), marks=Phase.PROMOTED),
+            PlannedCall(f"start_processor({d})", r.start_processor(o, Side.DR), marks=Phase.REPOINTED),
+            *_drain(o, Side.DR),
         ),
     )
 
 
 def processor_crash(o: AwsOutputs) -> AwsPlan:
+    p = o.region(Side.PRIMARY)
     return AwsPlan(
         "processor_crash",
-        f"an ECS task of the {o.region(Side.PRIMARY)} processor service stopped by FIS; ECS replaces it",
+        f"an ECS task of the {p} processor service stopped by FIS; ECS replaces it",
         "no loss: the replacement resumes from the checkpoint committed with the rows",
         (
-            PlannedAction(
-                c.fis_experiment(
-                    o,
-                    Side.PRIMARY,
-                    FisFault.ECS_STOP_TASK,
-                    "completed",
-                    "aws:ecs:stop-task on the primary processor service",
-                ),
-                Phase.FAULT_INJECTED,
-            ),
+            *_warm_up(o),
+            PlannedCall(f"stop_processor({p}, kill)", r.stop_processor(o, Side.PRIMARY, graceful=False),
+                        marks=Phase.FAULT_INJECTED),
+            PlannedCall(f"processor_alive({p})", what="detection: ecs.describe_services every "
+                        "probe_interval_s, down while runningCount < desiredCount", marks=Phase.DETECTED),
+            PlannedCall(f"start_processor({p})", r.start_processor(o, Side.PRIMARY), marks=Phase.PROMOTED),
+            *_drain(o, Side.PRIMARY),
         ),
-    )
-
-
-def cache_failover(o: AwsOutputs) -> AwsPlan:
-    return AwsPlan(
-        "cache_failover",
-        f"the session cache primary node in {o.region(Side.PRIMARY)} fails; a replica takes over",
-        "session loss measured from the synthetic session writes",
-        (PlannedAction(c.cache_test_failover(o, Side.PRIMARY), Phase.FAULT_INJECTED),),
     )
 
 
@@ -129,7 +141,6 @@ PLANS: dict[str, Callable[[AwsOutputs], AwsPlan]] = {
     "region_outage": region_outage,
     "planned_switchover": planned_switchover,
     "processor_crash": processor_crash,
-    "cache_failover": cache_failover,
 }
 
 

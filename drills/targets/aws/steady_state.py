@@ -1,9 +1,11 @@
 """The deployment's steady state, read before the first action and again after the rollbacks.
 
-A drill must leave the target as it found it: the primary cluster writes and the global cluster is
-available, the primary cache group is the datastore's primary, each region's processors run their
-desired count, and each region's ingest stage is not throttled to 0. Reads only; a component whose
-read fails is unhealthy with the reason. ``checks`` is also what the dry run prints.
+``AwsSite.health`` is this: the runner refuses a drill on an unhealthy deployment before any change,
+and fails one that did not restore it. A drill must leave the target as it found it: the primary
+cluster writes and the global cluster is available, the primary cache group is the datastore's
+primary, each region's processors run their desired count, and each region's ingest stage is not
+throttled to 0. Reads only; a component whose read fails is unhealthy with the reason. ``checks`` is
+also what the dry run prints.
 """
 
 from __future__ import annotations
@@ -20,10 +22,6 @@ from drills.targets.aws.paths import lookup
 from drills.targets.aws.steps import Call
 
 Verdict = Callable[[Any], tuple[bool, str]]
-
-
-class NotSteady(ValueError):
-    """The deployment is not in its steady state: the drill is refused before any change."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from contracts.stacks import STACK_ROLES, stack_name
 from tests.targets.aws.stubs import ANY, StubbedAws
 
 P, D, S = "ca-central-1", "ca-west-1", "drill1"
@@ -199,57 +201,6 @@ def cache_global_undo(aws: StubbedAws, happened: bool) -> None:
         aws.expect("elasticache", P, "describe_global_replication_groups", _datastore(P), describe)
 
 
-def _group(primary_node: str, status: str = "available") -> dict[str, object]:
-    nodes = [f"{CACHE[P]}-001", f"{CACHE[P]}-002"]
-    return {
-        "ReplicationGroups": [
-            {
-                "ReplicationGroupId": CACHE[P],
-                "Status": status,
-                "NodeGroups": [
-                    {
-                        "NodeGroupId": "0001",
-                        "Status": status,
-                        "NodeGroupMembers": [
-                            {
-                                "CacheClusterId": n,
-                                "CurrentRole": "primary" if n == primary_node else "replica",
-                            }
-                            for n in nodes
-                        ],
-                    }
-                ],
-            }
-        ]
-    }
-
-
-def cache_test_failover_do(aws: StubbedAws, fail: bool = False) -> None:
-    describe = {"ReplicationGroupId": CACHE[P]}
-    first, second = f"{CACHE[P]}-001", f"{CACHE[P]}-002"
-    aws.expect("elasticache", P, "describe_replication_groups", _group(first), describe)
-    params = {"ReplicationGroupId": CACHE[P], "NodeGroupId": "0001"}
-    if fail:
-        aws.fail("elasticache", P, "test_failover", "TestFailoverNotAvailableFault", params)
-        return
-    aws.expect(
-        "elasticache", P, "test_failover", {"ReplicationGroup": {"ReplicationGroupId": CACHE[P]}}, params
-    )
-    aws.expect("elasticache", P, "describe_replication_groups", _group(first, "modifying"), describe)
-    aws.expect("elasticache", P, "describe_replication_groups", _group(second, "modifying"), describe)
-    aws.expect("elasticache", P, "describe_replication_groups", _group(second), describe)
-
-
-def cache_test_failover_undo(aws: StubbedAws, happened: bool) -> None:
-    aws.expect(
-        "elasticache",
-        P,
-        "describe_replication_groups",
-        _group(f"{CACHE[P]}-00{2 if happened else 1}"),
-        {"ReplicationGroupId": CACHE[P]},
-    )
-
-
 def _service(region: str, desired: int, running: int) -> dict[str, object]:
     return {
         "services": [
@@ -297,6 +248,16 @@ def processors_stopped_do(aws: StubbedAws, fail: bool = False) -> None:
 
 def processors_stopped_undo(aws: StubbedAws, happened: bool) -> None:
     _ecs_scale(aws, P, ACTIVE, 0 if happened else ACTIVE)
+
+
+def primary_restarted_do(aws: StubbedAws, fail: bool = False) -> None:
+    """After FIS stopped one task: ECS is asked for the active size and its replacement runs."""
+    _ecs_describe(aws, P, ACTIVE, ACTIVE - 1)
+    _ecs_scale(aws, P, ACTIVE, ACTIVE - 1, fail)
+
+
+def primary_restarted_undo(aws: StubbedAws, happened: bool) -> None:
+    _ecs_scale(aws, P, ACTIVE, ACTIVE)
 
 
 def dr_scaled_up_do(aws: StubbedAws, fail: bool = False) -> None:
@@ -431,20 +392,21 @@ ACTIONS: dict[str, Expected] = {
     "db_switchover_to_dr": Expected(db_switchover_do, db_switch_back),
     "processors_scaled_up_dr": Expected(dr_scaled_up_do, dr_scaled_up_undo),
     "cache_failover_to_dr": Expected(cache_global_do, cache_global_undo),
-    "cache_test_failover_primary": Expected(cache_test_failover_do, cache_test_failover_undo),
+    "processors_scaled_up_primary": Expected(primary_restarted_do, primary_restarted_undo),
     "producer_repointed_dr": Expected(local_do, local_undo),
 }
 
-#: The action sequence of each scenario on AWS, as the issue specifies it.
+#: The AWS actions of each scenario, in the order its role calls make them (kill_region: ingest, processors,
+#: subnets; promote_writer: database then cache; repoint; start_processor), as the issue specifies them.
 SEQUENCES: dict[str, list[str]] = {
     "region_outage": [
         "ingest_blocked_primary",
         "processors_stopped_primary",
         "fis_data-subnets-disrupt-connectivity_primary",
         "db_failover_to_dr",
-        "processors_scaled_up_dr",
         "cache_failover_to_dr",
         "producer_repointed_dr",
+        "processors_scaled_up_dr",
     ],
     "planned_switchover": [
         "producer_repointed_dr",
@@ -453,9 +415,41 @@ SEQUENCES: dict[str, list[str]] = {
         "cache_failover_to_dr",
         "processors_scaled_up_dr",
     ],
-    "processor_crash": ["fis_ecs-stop-task_primary"],
-    "cache_failover": ["cache_test_failover_primary"],
+    "processor_crash": ["fis_ecs-stop-task_primary", "processors_scaled_up_primary"],
 }
+
+
+def expect_stacks(aws: StubbedAws, tags: dict[str, str]) -> None:
+    """The safety reads: every stack of the deployment described, in its region, with ``tags``."""
+    for role, primary in STACK_ROLES:
+        name = stack_name(S, role)
+        aws.expect(
+            "cloudformation",
+            P if primary else D,
+            "describe_stacks",
+            {
+                "Stacks": [
+                    {
+                        "StackName": name,
+                        "CreationTime": datetime(2026, 1, 1, tzinfo=UTC),
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+                    }
+                ]
+            },
+            {"StackName": name},
+        )
+
+
+def expect_rpo_lag_metric(aws: StubbedAws, at: datetime, lag_ms: float) -> None:
+    """CloudWatch's AuroraGlobalDBRPOLag of the DR cluster for the cross-check: one datapoint."""
+    aws.expect(
+        "cloudwatch",
+        D,
+        "get_metric_data",
+        {"MetricDataResults": [
+            {"Id": "m", "Timestamps": [at], "Values": [lag_ms], "StatusCode": "Complete"}]},
+    )
 
 
 def expect_steady(aws: StubbedAws, processors_running_primary: int = ACTIVE) -> None:
@@ -478,14 +472,3 @@ def expect_steady(aws: StubbedAws, processors_running_primary: int = ACTIVE) -> 
             _stage(5000.0, 10000),
             {"restApiId": API[region], "stageName": "v1"},
         )
-
-
-def expect_drill(aws: StubbedAws, scenario: str, processors_running_after: int = ACTIVE) -> None:
-    """The calls of one whole drill of ``scenario``: steady-state check, each action, each rollback
-    (last first), steady-state check (``processors_running_after`` primary tasks running then)."""
-    expect_steady(aws)
-    for name in SEQUENCES[scenario]:
-        ACTIONS[name].do(aws)
-    for name in reversed(SEQUENCES[scenario]):
-        ACTIONS[name].undo(aws, True)
-    expect_steady(aws, processors_running_primary=processors_running_after)

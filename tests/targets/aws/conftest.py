@@ -60,3 +60,23 @@ def aurora_like() -> Iterator[str]:
         yield cluster.dsn()
     finally:
         cluster.stop()
+
+
+#: The stand-in of ``aurora``: the DR side caught up (lag 0), so a drill's RPO (metric) agrees with its data.
+CAUGHT_UP_STAND_IN = AURORA_STAND_IN + (
+    "UPDATE lag_state SET durability_lag_in_msec = 0, rpo_lag_in_msec = 0 WHERE aws_region = 'ca-west-1';")
+
+
+@pytest.fixture(scope="module")
+def aurora() -> Iterator[PgCluster]:
+    """Aurora's SQL stood in by one scratch PostgreSQL (``tests.targets.aws.rig``'s three databases)."""
+    cluster = PgCluster.create(free_port(19300, 19400))
+    try:
+        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+            for name in ("primary_writer", "dr_writer", "dr_reader"):
+                conn.execute(f"CREATE DATABASE {name}")
+        with psycopg.connect(cluster.dsn("dr_reader"), autocommit=True) as conn:
+            conn.execute(CAUGHT_UP_STAND_IN)
+        yield cluster
+    finally:
+        cluster.stop()

@@ -15,8 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from drills.targets.aws.plans import PLANS
+from drills.targets.aws.rollback_state import state_path
+from htdr import aws_commands as aws_cli
 from htdr.cli import app
 from tests.targets.aws.conftest import FIXTURE
+from tests.targets.aws.deployment import deploy
+from tests.targets.aws.stubs import StubbedAws
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 
@@ -51,6 +55,15 @@ def test_dry_run_of_link_partition_is_refused_with_its_reason(deployment_dir: Pa
     assert "link_partition is refused on the aws target: Aurora global replication" in result.output
 
 
+def test_dry_run_of_cache_failover_names_the_missing_capability(deployment_dir: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["drill", "run", "cache_failover", "--target", "aws", "--dry-run", "--allow-suffix", "drill1"]
+    )
+    assert result.exit_code == 1
+    assert "scenario cache_failover cannot run on the aws target: it lacks the session cache capability" in (
+        result.output)
+
+
 def test_dry_run_without_allow_suffix_is_refused(deployment_dir: Path) -> None:
     result = CliRunner().invoke(app, ["drill", "run", "processor_crash", "--target", "aws", "--dry-run"])
     assert result.exit_code == 1
@@ -61,3 +74,34 @@ def test_dry_run_needs_the_aws_target(deployment_dir: Path) -> None:
     result = CliRunner().invoke(app, ["drill", "run", "processor_crash", "--dry-run"])
     assert result.exit_code == 1
     assert "--dry-run prints the AWS calls of a drill: add --target aws" in result.output
+
+
+@pytest.mark.sandbox  # a moto server process
+def test_run_with_no_option_is_accepted_up_to_the_deployments_data(
+    deployment_dir: Path, moto_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``htdr drill run processor_crash --target aws`` with only the allowlist: the aws defaults pass
+    every check (replication async, safety tags read from moto's CloudFormation) and the drill goes on
+    to its first read of the deployment's data, the DB secret (none here: one line naming it, no value,
+    no data plane built, nothing changed)."""
+    deploy(moto_url, "drill1", {"DrillAllowed": "true", "Environment": "drill1"})
+    aws = StubbedAws(moto_url, frozenset({"cloudformation"}))  # any other AWS call fails
+    monkeypatch.setattr(aws_cli, "boto3_clients", lambda: aws)
+    result = CliRunner().invoke(
+        app, ["drill", "run", "processor_crash", "--target", "aws", "--allow-suffix", "drill1"]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("error: secret arn:aws:secretsmanager:ca-central-1:111122223333:secret:")
+    assert "not readable in ca-central-1" in result.output
+    assert not state_path(deployment_dir / "reports", "drill1").exists()
+
+
+@pytest.mark.parametrize(("option", "fix"), [
+    ("replication_mode=sync", "use replication_mode=async (the aws default)"),
+    ("link_latency_ms=50", "the inter-region latency on AWS is physical, a drill cannot set it: omit it"),
+])
+def test_a_parameter_aws_cannot_honour_is_one_line(deployment_dir: Path, option: str, fix: str) -> None:
+    result = CliRunner().invoke(app, ["drill", "run", "processor_crash", "--target", "aws", "--allow-suffix",
+                                      "drill1", "--set", option])
+    assert result.exit_code == 1
+    assert fix in result.output and result.output.count("\n") == 1

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from drills.targets.aws.drill import AwsRequest, recover_aws
+from contracts.evidence_layout import inflight_marker
 from drills.targets.aws.executor import Executor
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.plans import plan_for
 from drills.targets.aws.recover import DrillStillRunning
 from drills.targets.aws.rollback_state import PendingRollbacks, RollbackState, state_path
 from drills.targets.aws.safety import SafetyPolicy
+from drills.targets.aws.session import AwsRequest, recover_aws
 from htdr import aws_commands as aws_cli
 from htdr.cli import app
 from htdr.drill_commands import _alive
@@ -32,8 +33,8 @@ def _killed_drill(outputs: AwsOutputs, reports: Path, aws: StubbedAws) -> Rollba
     state = RollbackState(state_path(reports, outputs.suffix))
     state.begin("killed1", "region_outage")
     executor = Executor(aws, state, poll_s=0.0)
-    for planned in plan_for("region_outage", outputs).actions[:KILLED_AFTER]:
-        executor.perform(planned.action)
+    for action in plan_for("region_outage", outputs).actions[:KILLED_AFTER]:
+        executor.perform(action)
     data = json.loads(state.path.read_text())
     data["pid"] = 2**22 + 1  # a pid no process has: the killed drill
     state.path.write_text(json.dumps(data))
@@ -72,8 +73,8 @@ def test_a_failing_rollback_stays_pending_and_the_others_still_run(
     state = RollbackState(state_path(tmp_path, outputs.suffix))
     state.begin("killed2", "region_outage")
     executor = Executor(aws, state, poll_s=0.0)
-    for planned in plan_for("region_outage", outputs).actions[:2]:
-        executor.perform(planned.action)
+    for action in plan_for("region_outage", outputs).actions[:2]:
+        executor.perform(action)
     aws.fail("ecs", "ca-central-1", "update_service", "ServerException")  # restoring the processors fails
     ACTIONS["ingest_blocked_primary"].undo(aws, True)
 
@@ -114,6 +115,9 @@ def test_cli_recover_target_aws(outputs: AwsOutputs, tmp_path: Path, monkeypatch
     for name in done:
         ACTIONS[name].do(aws)
     state = _killed_drill(outputs, Path("reports"), aws)
+    marker = inflight_marker(Path("reports"))  # the runner's marker, naming the killed drill's process
+    marker.write_text(json.dumps({"run_id": "killed1", "scenario": "region_outage", "pid": 2**22 + 1,
+                                  "process": {"pid": 2**22 + 1}, "journal": "", "topology": None}))
     for name in reversed(done):
         ACTIONS[name].undo(aws, True)
     monkeypatch.setattr(aws_cli, "boto3_clients", lambda: aws)
@@ -129,5 +133,6 @@ def test_cli_recover_target_aws(outputs: AwsOutputs, tmp_path: Path, monkeypatch
     )
     aws.assert_done()
     assert not (tmp_path / state.path).exists()
+    assert not marker.exists()  # recovered through the runner's recover: the drill is no longer in flight
     again = CliRunner().invoke(app, ["drill", "recover", "--target", "aws", "--allow-suffix", "drill1"])
     assert "no interrupted aws drill: nothing to recover" in again.output

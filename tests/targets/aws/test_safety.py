@@ -7,11 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from drills.scenarios.config import DrillConfig
-from drills.targets.aws.drill import AwsRequest, dry_run, run_aws_drill
+from contracts.outputs import Side
+from drills.scenarios.config import DrillConfig, parse_config
+from drills.scenarios.context import PreconditionFailed
+from drills.targets.aws.aurora_sql import AuroraSql
+from drills.targets.aws.credentials import CredentialsError
+from drills.targets.aws.data_plane_role import DataPlane
+from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs, OutputsError
+from drills.targets.aws.rollback_state import state_path
 from drills.targets.aws.safety import SafetyPolicy, UnsafeTarget
-from drills.targets.aws.steady_state import NotSteady
+from drills.targets.aws.session import AwsRequest, dry_run, run_aws_drill
+from drills.targets.aws.target import AWS_DEFAULTS
+from tests.fakes.fake_data_plane import FakeDataPlane
+from tests.fakes.manual_clock import ManualClock
 from tests.targets.aws.aws_world import expect_steady
 from tests.targets.aws.conftest import FIXTURE
 from tests.targets.aws.deployment import deploy
@@ -21,6 +30,12 @@ SUFFIX = "drill1"
 ALLOWED = {"DrillAllowed": "true", "Environment": SUFFIX}
 
 pytestmark = pytest.mark.sandbox  # a moto server process
+#: What a user gets with no option on the aws target.
+DEFAULTS = parse_config(dict(AWS_DEFAULTS))
+
+
+def _no_data_plane(outputs: AwsOutputs, work_dir: Path, clients: ClientFactory) -> DataPlane:
+    raise AssertionError("a refused drill must not build its data plane")
 
 
 def _request(
@@ -42,7 +57,7 @@ def _clients(moto_url: str) -> StubbedAws:
 def _refused(tmp_path: Path, moto_url: str, scenario: str, request: AwsRequest, match: str) -> None:
     aws = _clients(moto_url)
     with pytest.raises(UnsafeTarget, match=match):
-        run_aws_drill(scenario, request, DrillConfig(), aws)
+        run_aws_drill(scenario, request, DEFAULTS, aws, _no_data_plane)
     assert not (request.reports_dir / "drills").exists(), "a refused drill must leave nothing behind"
     aws.assert_done()
 
@@ -66,7 +81,7 @@ def test_other_suffix_on_allowlist_refuses(tmp_path: Path, moto_url: str) -> Non
     )
 
 
-@pytest.mark.parametrize("scenario", ["region_outage", "planned_switchover", "cache_failover"])
+@pytest.mark.parametrize("scenario", ["region_outage", "planned_switchover"])
 def test_destructive_scenarios_need_confirm_of_this_suffix(
     tmp_path: Path, moto_url: str, scenario: str
 ) -> None:
@@ -124,17 +139,23 @@ def test_missing_stack_refuses(tmp_path: Path, moto_url: str) -> None:
     )
 
 
-def test_every_stack_allowed_passes_safety_and_reaches_the_first_action(
+def test_every_stack_allowed_passes_safety_and_reaches_the_database_secret(
     tmp_path: Path, moto_url: str
 ) -> None:
-    """The control case: with every check satisfied, the drill goes on to its first AWS read."""
+    """The control case: with every check satisfied, the drill goes on to its first read after safety,
+    the DB secret (none in this moto server: refused naming the secret, never a value)."""
     deploy(moto_url, SUFFIX, ALLOWED)
-    aws = _clients(moto_url)
-    expect_steady(aws)  # before the first action, and again after the (no) rollbacks
-    expect_steady(aws)
-    journal, path = run_aws_drill("processor_crash", _request(tmp_path), DrillConfig(), aws)
-    assert journal.status.value == "aborted" and path.exists()
-    assert journal.abort_reason.startswith("fis_ecs-stop-task_primary")
+    aws = StubbedAws(moto_url, frozenset({"cloudformation", "secretsmanager"}))
+    with pytest.raises(CredentialsError, match=r"^secret arn:aws:secretsmanager:ca-central-1:.* not readable"
+                       ):
+        run_aws_drill("processor_crash", _request(tmp_path), DEFAULTS, aws, _no_data_plane)
+    assert not state_path(tmp_path / "reports", SUFFIX).exists()
+
+
+def test_the_project_wide_sync_default_is_refused_on_aws(tmp_path: Path) -> None:
+    """``DrillConfig()`` (sync) is not what the aws target runs: one line naming the option and the fix."""
+    with pytest.raises(ValueError, match=r"^replication_mode sync: .*use replication_mode=async"):
+        run_aws_drill("processor_crash", _request(tmp_path), DrillConfig(), StubbedAws(), _no_data_plane)
 
 
 @pytest.mark.parametrize(
@@ -159,11 +180,17 @@ def test_deployment_out_of_steady_state_is_refused_before_any_change(tmp_path: P
     deploy(moto_url, SUFFIX, ALLOWED)
     aws = _clients(moto_url)
     expect_steady(aws, processors_running_primary=1)  # one of two primary tasks is not running
+    clock = ManualClock()
+    data = FakeDataPlane(clock, tmp_path / "data", ("ca-central-1", "ca-west-1"))
+    sql = AuroraSql(writers={side: "host=never-connected" for side in Side}, dr_reader="host=never-connected",
+                    dr_region="ca-west-1")
     with pytest.raises(
-        NotSteady,
-        match=r"deployment drill1 is not in its steady state \(processors "
-        r"ca-central-1: 1/2 tasks running\)",
+        PreconditionFailed,
+        match=r"^aws target not ready for processor_crash: processors ca-central-1: 1/2 tasks running$",
     ):
-        run_aws_drill("processor_crash", _request(tmp_path), DrillConfig(), aws)
+        run_aws_drill("processor_crash", _request(tmp_path), DEFAULTS, aws, lambda *_: data, sql=sql,
+                      clock=clock)
     aws.assert_done()
-    assert not (tmp_path / "reports" / "drills").exists()
+    assert data.calls == []
+    assert not state_path(tmp_path / "reports", SUFFIX).exists()
+    assert not list((tmp_path / "reports" / "drills").glob("drill-*.json"))
