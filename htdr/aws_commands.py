@@ -19,6 +19,7 @@ from contracts.evidence_layout import journal_dir, journal_name
 from contracts.journal import DrillJournal
 from drills.scenarios.config import DrillConfig
 from drills.targets.aws.clients import boto3_clients, probe_clients
+from drills.targets.aws.data_plane import AwsDataPlane
 from drills.targets.aws.data_plane_role import DataPlane
 from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
@@ -34,17 +35,9 @@ NOT_SETTABLE = {
 }
 
 
-class DataPlaneMissing(ValueError):
-    """This build has no AWS data plane; the message says what is missing."""
-
-
 def aws_data_plane(outputs: AwsOutputs, work_dir: Path, clients: ClientFactory) -> DataPlane:
-    """The aws target's data plane (producer, ledger, stores, stream probes): the one place it is wired.
-
-    To be connected to ``drills.targets.aws.data_plane.AwsDataPlane(outputs, work_dir, clients)``."""
-    raise DataPlaneMissing(
-        "the aws data plane (drills.targets.aws.data_plane.AwsDataPlane: producer, ledger and stores on "
-        "the deployment) is not in this build, so no drill can run on aws yet; --dry-run prints the plan")
+    """The aws target's data plane (producer, ledger, stores, stream probes): the one place it is wired."""
+    return AwsDataPlane(outputs, work_dir, clients)
 
 
 def aws_params(pairs: list[str]) -> dict[str, object]:
