@@ -28,7 +28,6 @@ DRILL_ACTIONS = (
     "elasticache:FailoverGlobalReplicationGroup",
     "elasticache:DescribeGlobalReplicationGroups",
     "elasticache:DescribeReplicationGroups",
-    "elasticache:TestFailover",
     "ecs:StopTask",
     "ecs:UpdateService",
     "ecs:DescribeServices",
