@@ -27,7 +27,7 @@ from dagster import DagsterInstance
 from dagster._core.instance.config import dagster_instance_config
 
 from cdk_app.constructs.dagster_service import PROJECT_ROOT
-from drills.targets.local.scratch_postgres import PgCluster, free_port
+from drills.targets.local.scratch_postgres import PgCluster, scratch_cluster
 from tests.cdk_app.conftest import Synthesized
 from tests.moto_server import moto_server
 
@@ -39,15 +39,8 @@ RUN_FAMILY = "htdr-drill-run-test"
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PgCluster]:
-    cluster = PgCluster.create(free_port(19800, 19850))
-    try:
-        import psycopg
-
-        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE dagster")
+    with scratch_cluster((19800, 19850), {"dagster": ""}) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 def _without_tls(config_dir: Path) -> None:

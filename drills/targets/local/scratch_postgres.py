@@ -14,10 +14,13 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 
 from drills.targets.local.binaries import locate_binaries
 from drills.targets.local.ports import port_is_free
@@ -147,3 +150,21 @@ def _make_base() -> Path:
     base = Path(tempfile.mkdtemp(prefix="htdr-integrity-pg-"))
     base.chmod(0o755)
     return base
+
+
+@contextmanager
+def scratch_cluster(ports: tuple[int, int], sql: Mapping[str, str] | None = None) -> Iterator[PgCluster]:
+    """A scratch cluster on a free port in ``ports``: each database named in ``sql`` is created (unless
+    it is ``postgres``) and its statements run in it, in order; the cluster is stopped on exit."""
+    cluster = PgCluster.create(free_port(*ports))
+    try:
+        for dbname, statements in (sql or {}).items():
+            if dbname != "postgres":
+                with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+                    conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(dbname)))
+            if statements:
+                with psycopg.connect(cluster.dsn(dbname), autocommit=True) as conn:
+                    conn.execute(statements)
+        yield cluster
+    finally:
+        cluster.stop()

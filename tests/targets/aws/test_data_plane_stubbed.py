@@ -26,7 +26,7 @@ from drills.targets.aws.data_plane import AwsDataPlane
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.store_connection import AuroraConnInfo, DbTls
 from drills.targets.local.ports import port_is_free
-from drills.targets.local.scratch_postgres import PgCluster, free_port
+from drills.targets.local.scratch_postgres import PgCluster, scratch_cluster
 from drills.targets.values import IngestMode, LoadSpec
 from tests.targets.aws.stubs import StubbedAws
 
@@ -37,15 +37,8 @@ PASSWORD = "n0t-a-real-pa55word"
 
 @pytest.fixture(scope="module")
 def store() -> Iterator[PgCluster]:
-    cluster = PgCluster.create(free_port(19500, 19600))
-    try:
-        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE patients")
-        with psycopg.connect(cluster.dsn("patients"), autocommit=True) as conn:
-            conn.execute(STORE_DDL)
+    with scratch_cluster((19500, 19600), {"patients": STORE_DDL}) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture
