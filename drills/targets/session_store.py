@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from drills.targets.values import SessionWrite
 
@@ -50,7 +52,10 @@ class CacheEndpoint:
 
 
 def connection_kwargs(endpoint: CacheEndpoint, timeout_s: float) -> dict[str, Any]:
-    """Keyword arguments of ``redis.Redis`` for ``endpoint`` (they carry the token: never log them)."""
+    """Keyword arguments of ``redis.Redis`` for ``endpoint`` (they carry the token: never log them).
+
+    No retry: a write the writer does not take is recorded as failed at once (the session writer's
+    next tick is the retry), instead of redis-py's default retries with backoff stalling the ticker."""
     kwargs: dict[str, Any] = {
         "host": endpoint.host,
         "port": endpoint.port,
@@ -58,6 +63,7 @@ def connection_kwargs(endpoint: CacheEndpoint, timeout_s: float) -> dict[str, An
         "socket_timeout": timeout_s,
         "socket_connect_timeout": timeout_s,
         "decode_responses": True,
+        "retry": Retry(NoBackoff(), 0),
     }
     if endpoint.tls:
         kwargs.update(ssl=True, ssl_cert_reqs="required", ssl_check_hostname=True)
