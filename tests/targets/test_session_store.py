@@ -39,7 +39,9 @@ def store(pair: ValkeyPair) -> Iterator[SessionStore]:
     made.forget()
 
 
-def test_sessions_written_are_read_back_from_the_writer_and_expire(pair: ValkeyPair, store: SessionStore) -> None:
+def test_sessions_written_are_read_back_from_the_writer_and_expire(
+    pair: ValkeyPair, store: SessionStore
+) -> None:
     keys = [f"sess-{n}" for n in range(20)]
     writes = [store.write(k) for k in keys]
     assert all(w.t_ack is not None for w in writes) and [w.key for w in writes] == keys
@@ -68,7 +70,7 @@ def test_offsets_from_each_node_and_from_the_primary_alone_agree_once_acknowledg
     assert before[0] < written <= own[0]  # the writes moved the primary's offset
     assert written <= own[1] <= own[0]  # the replica's own count: every write replicated
     # the primary's view: what the replica acknowledged, never more than the replica's own count
-    assert seen[0] == own[0] and written <= seen[1] <= own[1]
+    assert primary_info is not None and seen[0] == own[0] and written <= seen[1] <= own[1]
     by_default = store.replication_info()  # the writer's
     assert by_default is not None and by_default["master_replid"] == primary_info["master_replid"]
 
@@ -91,7 +93,8 @@ def test_a_dead_node_fails_fast_and_a_wrong_token_is_never_shown(pair: ValkeyPai
     dead = replace(pair.primary, port=free_port(18450, 18500))
     store = SessionStore(lambda: dead)
     assert store.write("sess-0").t_ack is None and store.replication_info() is None
-    assert connect(dead, 0.3).get_retry().get_retries() == 0  # a failed write is not retried in place
+    retry = connect(dead, 0.3).get_retry()
+    assert retry is not None and retry.get_retries() == 0  # a failed write is not retried in place
     wrong = replace(pair.primary, token="not-the-token-0123")
     assert SessionStore(lambda: wrong).write("sess-0").t_ack is None
     with pytest.raises(redis.RedisError) as err:

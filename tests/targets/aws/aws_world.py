@@ -207,8 +207,10 @@ CACHE_NODES = (f"{CACHE[P]}-001", f"{CACHE[P]}-002")
 
 def cache_group(primary: str, status: str = "available") -> dict[str, object]:
     """DescribeReplicationGroups of the primary group: cluster mode disabled, one node group, two nodes."""
-    members = [{"CacheClusterId": node, "CacheNodeId": "0001", "CurrentRole": "primary" if node == primary
-                else "replica", "PreferredAvailabilityZone": f"{P}{zone}"} for node, zone in zip(CACHE_NODES, "ab")]
+    members = [{"CacheClusterId": node, "CacheNodeId": "0001",
+                "CurrentRole": "primary" if node == primary else "replica",
+                "PreferredAvailabilityZone": f"{P}{zone}"}
+               for node, zone in zip(CACHE_NODES, "ab", strict=True)]
     return {"ReplicationGroups": [{"ReplicationGroupId": CACHE[P], "Status": status, "ClusterEnabled": False,
                                    "NodeGroups": [{"NodeGroupId": "0001", "Status": status,
                                                    "NodeGroupMembers": members}]}]}

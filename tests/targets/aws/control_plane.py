@@ -54,7 +54,8 @@ class CacheWorld:
         self.nodes = dict(zip(CACHE_NODES, (pair.primary, pair.replica), strict=True))
         self.primary = CACHE_NODES[0]
         self.failed = False
-        self._nowhere = CacheEndpoint(pair.primary.host, free_port(PORTS[1], PORTS[1] + 50), pair.primary.token)
+        nowhere = free_port(PORTS[1], PORTS[1] + 50)  # nothing listens: connections are refused at once
+        self._nowhere = CacheEndpoint(pair.primary.host, nowhere, pair.primary.token)
 
     def endpoint(self) -> CacheEndpoint:
         """Where the primary endpoint's name leads now (nowhere while the primary node has failed)."""

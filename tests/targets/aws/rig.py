@@ -18,8 +18,8 @@ from drills.scenarios.config import DrillConfig
 from drills.targets.aws.aurora_sql import AuroraSql
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.safety import SafetyPolicy
-from drills.targets.aws.session_cache import AwsSessionCache
 from drills.targets.aws.session import AwsRequest, run_aws_drill
+from drills.targets.aws.session_cache import AwsSessionCache
 from drills.targets.local.scratch_postgres import PgCluster
 from tests.fakes.fake_data_plane import FakeDataPlane
 from tests.fakes.manual_clock import ManualClock

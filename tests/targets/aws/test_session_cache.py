@@ -30,7 +30,9 @@ def _expect_secret(aws: StubbedAws, outputs: AwsOutputs, region: str, body: dict
                {"SecretId": _secret_arn(outputs, region)})
 
 
-def test_the_primary_endpoint_is_reached_over_verified_tls_with_the_secrets_token(outputs: AwsOutputs) -> None:
+def test_the_primary_endpoint_is_reached_over_verified_tls_with_the_secrets_token(
+    outputs: AwsOutputs,
+) -> None:
     aws = StubbedAws()
     _expect_secret(aws, outputs, P, {"authToken": TOKEN})
     cache = AwsSessionCache(outputs, aws)
@@ -76,6 +78,6 @@ def test_an_unreadable_secret_is_one_line_naming_it(outputs: AwsOutputs) -> None
         aws.fail("secretsmanager", region, "get_secret_value", "AccessDeniedException",
                  {"SecretId": _secret_arn(outputs, region)})
     cache = AwsSessionCache(outputs, aws)
-    with pytest.raises(CredentialsError, match=r"^secret arn:aws:secretsmanager:ca-central-1:[^ ]+ not readable "
-                                               r"in ca-central-1 \(ClientError\)$"):
+    with pytest.raises(CredentialsError, match=r"^secret arn:aws:secretsmanager:ca-central-1:[^ ]+ "
+                                               r"not readable in ca-central-1 \(ClientError\)$"):
         cache.cache_replication_offsets()
