@@ -234,6 +234,7 @@ def cache_global_failover(o: AwsOutputs, to: Side) -> AwsAction:
 #: The node group of a cluster-mode disabled replication group (the session cache has one).
 CACHE_NODE_GROUP = "0001"
 _CACHE_PRIMARY_NODE = "ReplicationGroups.0.NodeGroups.0.NodeGroupMembers[CurrentRole=primary].CacheClusterId"
+_CACHE_PRIMARY_ROLE = "ReplicationGroups.0.NodeGroups.0.NodeGroupMembers[CurrentRole=primary].CurrentRole"
 
 
 def _cache_group(o: AwsOutputs, side: Side) -> Call:
@@ -289,9 +290,12 @@ def cache_test_failover(o: AwsOutputs, side: Side) -> AwsAction:
 
 
 def cache_failover_completed(o: AwsOutputs, side: Side) -> AwsAction:
-    """The replica's promotion is what ``TestFailover`` set off: nothing to call, this waits until
-    another node is the primary and the group is available (the primary endpoint then resolves to
-    the promoted node); its undo is ``cache_test_failover``'s fail-back."""
+    """The replica's promotion is what ``TestFailover`` set off: nothing to call, this waits until the
+    primary node is no longer the one read before, then until a node is the primary (a describe in
+    between may list none); the primary endpoint then resolves to the promoted node. It does not wait
+    for the group to be ``available``: that also waits for the failed node's recovery as a replica,
+    which the drill's recovery budget must not include (the undo waits for it). Its undo is
+    ``cache_test_failover``'s fail-back."""
     before = _cache_primary_node(o, side).ref
     group = o.of(side, RegionalKey.CACHE_REPLICATION_GROUP_ID)
     return AwsAction(
@@ -299,9 +303,10 @@ def cache_failover_completed(o: AwsOutputs, side: Side) -> AwsAction:
         description=f"ElastiCache ({o.region(side)}): {group} promoted its replica (TestFailover's "
         "automatic failover; no call)",
         steps=(
-            Wait(_cache_group(o, side), _CACHE_PRIMARY_NODE, before, f"a node other than {before.how} is "
-                 "the primary", REGIONAL_CHANGE_TIMEOUT_S, negate=True),
-            _cache_group_available(o, side, "failover"),
+            Wait(_cache_group(o, side), _CACHE_PRIMARY_NODE, before, f"the primary node is no longer "
+                 f"{before.how}", REGIONAL_CHANGE_TIMEOUT_S, negate=True),
+            Wait(_cache_group(o, side), _CACHE_PRIMARY_ROLE, "primary", "a node is the primary",
+                 REGIONAL_CHANGE_TIMEOUT_S),
         ),
         rollback=(),
         undo="nothing of its own: the test failover's undo fails the primary back",

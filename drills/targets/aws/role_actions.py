@@ -21,7 +21,7 @@ what the roles do:
   (node group ``0001``): its primary node fails, as in an AZ or node failure; the call returns as the
   failure starts, so the session writer's failed writes detect it.
 - ``promote_cache_replica``: what ``TestFailover`` already does, ElastiCache's automatic failover to
-  the replica: no call, a wait until another node is the primary and the group is available.
+  the replica: no call, a wait until another node is the primary.
 """
 
 from __future__ import annotations

@@ -251,14 +251,14 @@ def cache_test_failover_undo(aws: StubbedAws, happened: bool) -> None:
 
 
 def cache_failover_completed_do(aws: StubbedAws, fail: bool = False) -> None:
-    """The old primary still listed, then the replica promoted, then the group available again."""
+    """The old primary still listed, then the replica promoted (the group still modifying)."""
     if fail:
         aws.fail("elasticache", P, "describe_replication_groups", "ReplicationGroupNotFoundFault",
                  {"ReplicationGroupId": CACHE[P]})
         return
     _describe_group(aws, CACHE_NODES[0], "modifying")
     _describe_group(aws, CACHE_NODES[1], "modifying")
-    _describe_group(aws, CACHE_NODES[1])
+    _describe_group(aws, CACHE_NODES[1], "modifying")
 
 
 def cache_failover_completed_undo(aws: StubbedAws, happened: bool) -> None:

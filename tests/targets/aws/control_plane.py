@@ -14,8 +14,8 @@ validated against the service model with botocore's own validator. The effects m
 - Aurora switchover/failover: the writer moves to the target cluster's region;
 - ElastiCache ``TestFailover`` of the primary cache group (``CacheWorld``, a real Valkey pair): the
   primary node fails (its endpoint refuses connections) once its replica has every write; when a
-  describe shows the group available with a node as primary, that node is the writable primary and
-  the other its replica, and the primary endpoint leads to it (ElastiCache's DNS switch);
+  describe lists another node as the primary, that node is the writable primary and the other its
+  replica, and the primary endpoint leads to it (ElastiCache's DNS switch);
 and the data plane processes a region's stream while that region holds the writer and runs all its
 desired tasks.
 """
@@ -73,12 +73,11 @@ class CacheWorld:
         self.failed = True
 
     def described(self, response: dict[str, Any]) -> None:
-        group = response["ReplicationGroups"][0]
-        if group["Status"] != "available":
-            return
-        members = group["NodeGroups"][0]["NodeGroupMembers"]
-        primary = next(m["CacheClusterId"] for m in members if m["CurrentRole"] == "primary")
-        if self.failed or primary != self.primary:
+        """A describe listing another node as the primary than the one that failed (or than the
+        current one): that node is promoted and the primary endpoint leads to it."""
+        members = response["ReplicationGroups"][0]["NodeGroups"][0]["NodeGroupMembers"]
+        primary = next((m["CacheClusterId"] for m in members if m["CurrentRole"] == "primary"), None)
+        if primary is not None and primary != self.primary:
             self.pair.make_primary(self.nodes[primary])
             self.primary, self.failed = primary, False
 
