@@ -38,12 +38,12 @@ Roles and how each is done on AWS:
   least ``desiredCount`` and above 0 (the FIS stop-task template stops ONE task, ``COUNT(1)`` in
   ``cdk_app/constructs/fis_experiments.py``, so "some task runs" would never see the crash; the
   service's shards wait for the replacement); stop/start as in ``role_actions``.
-Probes read with ``probe_clients`` (one attempt, short timeouts: the detector polls at 10 Hz and a
-probe retried for seconds would delay detection); actions use the adaptive-retry clients.
 - ``SessionCache``: sessions and offsets delegated to ``AwsSessionCache`` (the sandbox's session
   client on the primary cache's endpoint, TLS and AUTH); ``kill_cache_primary`` = ElastiCache
   ``TestFailover`` of the primary group, ``promote_cache_replica`` = the wait for the automatic failover
   it set off (``role_actions``).
+Probes read with ``probe_clients`` (one attempt, short timeouts: the detector polls at 10 Hz and a
+probe retried for seconds would delay detection); actions use the adaptive-retry clients.
 """
 
 from __future__ import annotations
