@@ -28,6 +28,8 @@ DRILL_ACTIONS = (
     "elasticache:FailoverGlobalReplicationGroup",
     "elasticache:DescribeGlobalReplicationGroups",
     "elasticache:DescribeReplicationGroups",
+    # cache_failover: the primary group's node group fails over to its replica
+    "elasticache:TestFailover",
     "ecs:StopTask",
     "ecs:UpdateService",
     "ecs:DescribeServices",

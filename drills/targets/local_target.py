@@ -26,7 +26,6 @@ from pathlib import Path
 
 import psycopg
 import psycopg.sql
-import redis
 
 from contracts.journal import TargetInfo
 from drills.integrity.postgres_source import PostgresSource
@@ -41,6 +40,7 @@ from drills.targets.local.settings import ReplicationMode as SandboxReplication
 from drills.targets.local.state import RegionRecord
 from drills.targets.pg_event_store import PgEventStore
 from drills.targets.producer_run import ProducerRun
+from drills.targets.session_store import CacheEndpoint, SessionStore, offsets_of_pair
 from drills.targets.stream_lag import PROBE_CLIENT, Stream, StreamLagClock, stream_backlog
 from drills.targets.values import (
     ComponentHealth,
@@ -75,8 +75,8 @@ class LocalTarget:
             self._pg_port(region), self.sandbox.credentials(), self._settings.db_name))
         self._wal_clock: _WalClock | None = None
         self._consumer_clocks: dict[str, StreamLagClock] = {}
-        self._session_clients: dict[int, redis.Redis] = {}
-        self._probe_clients: dict[int, redis.Redis] = {}
+        self._cache_token: str | None = None
+        self._sessions = SessionStore(lambda: self._cache_node(self._cache_port(writer=True)))
 
     # ---- helpers --------------------------------------------------------------------------------
     @property
@@ -108,6 +108,12 @@ class LocalTarget:
         primary_is_writer = state.cache_writer_region == self._settings.primary_region
         ports = self._settings.ports
         return ports.cache_primary if primary_is_writer == writer else ports.cache_replica
+
+    def _cache_node(self, port: int) -> CacheEndpoint:
+        """A cache node of the sandbox; its AUTH token is read once per sandbox build."""
+        if self._cache_token is None:
+            self._cache_token = self.sandbox.credentials().cache_token.get_secret_value()
+        return CacheEndpoint(valkey.HOST, port, self._cache_token)
 
     def _reset_rollback(self, action: str) -> Rollback:
         if self._disposable:
@@ -199,23 +205,11 @@ class LocalTarget:
                               lambda: aws_seed.client("kinesis", region, record.endpoint_url))
 
     def cache_replication_offsets(self) -> tuple[int, int] | None:
-        """(primary ``master_repl_offset``, replica ``slave_repl_offset``) over kept connections with a
-        short timeout: the lag sampler reads it at >= 10 Hz and a dead node must not stall it."""
-        primary = self._cache_info(self._settings.ports.cache_primary)
-        replica = self._cache_info(self._settings.ports.cache_replica)
-        if not primary or not replica or replica.get("role") != "slave":
-            return None
-        return int(str(primary.get("master_repl_offset", 0))), int(str(replica.get("slave_repl_offset", 0)))
-
-    def _cache_info(self, port: int) -> dict[str, object] | None:
-        try:
-            conn = self._probe_clients.get(port)
-            if conn is None:
-                conn = self._probe_clients[port] = valkey.client(port, self.sandbox.credentials(), 0.3)
-            return dict(conn.info("replication"))
-        except redis.RedisError:
-            self._probe_clients.pop(port, None)
-            return None
+        """(primary ``master_repl_offset``, replica ``slave_repl_offset``), each read from its own node
+        over kept connections with a short timeout (``SessionStore``)."""
+        ports = self._settings.ports
+        return offsets_of_pair(self._sessions.replication_info(self._cache_node(ports.cache_primary)),
+                               self._sessions.replication_info(self._cache_node(ports.cache_replica)))
 
     def topology(self) -> TopologySpec | None:
         """Link latency as the sandbox applied it and the primary's synchronous standby setting."""
@@ -233,13 +227,7 @@ class LocalTarget:
         return Path(tempfile.gettempdir()) / "htdr-drill-locks" / f"local-{key}"
 
     def session_present(self, keys: Iterable[str]) -> set[str]:
-        wanted = list(keys)
-        with valkey.client(self._cache_port(writer=True), self.sandbox.credentials(), 2.0) as conn:
-            pipe = conn.pipeline(transaction=False)
-            for key in wanted:
-                pipe.exists(f"drill:{key}")
-            found = pipe.execute()
-        return {k for k, hit in zip(wanted, found, strict=True) if hit}
+        return self._sessions.present(keys)
 
     # ---- actions --------------------------------------------------------------------------------
     def configure(self, topology: TopologySpec) -> Rollback:
@@ -358,16 +346,8 @@ class LocalTarget:
         return self._reset_rollback(f"repoint {region}")
 
     def write_session(self, key: str) -> SessionWrite:
-        """One SET on the cache writer; the client is kept per port (the writer changes on promotion)."""
-        port = self._cache_port(writer=True)
-        try:
-            client = self._session_clients.get(port)
-            if client is None:
-                client = self._session_clients[port] = valkey.client(port, self.sandbox.credentials(), 0.3)
-            client.set(f"drill:{key}", "1")
-            return SessionWrite(key=key, t_ack=time.time())
-        except redis.RedisError:
-            return SessionWrite(key=key, t_ack=None)
+        """One SET on the cache writer (the writer's port changes on promotion)."""
+        return self._sessions.write(key)
 
     def kill_cache_primary(self) -> Rollback:
         self.sandbox.kill(f"valkey-{self._settings.primary_region}")
@@ -391,8 +371,8 @@ class LocalTarget:
         self._producer.forget()
         self._wal_clock = None
         self._consumer_clocks = {}
-        self._session_clients = {}
-        self._probe_clients = {}
+        self._sessions.forget()
+        self._cache_token = None
 
     def _ensure_processor(self, region: str) -> None:
         if not self.processor_alive(region):

@@ -162,9 +162,10 @@ def test_run_tasks_hold_the_drill_permissions_evidence_upload_and_signing(synthe
     actions = {a for s in statements for a in _actions(s)}
     assert {"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster", "ecs:UpdateService"} <= actions
     assert {"s3:PutObject", "kms:Sign", "kms:GetPublicKey"} <= actions
-    # what the aws target calls besides (drills/targets/aws): FIS faults,
+    # what the aws target calls besides (drills/targets/aws): FIS faults, cache test failover,
     # ingest throttling, each secret in both regions
     assert {"fis:StartExperiment", "fis:GetExperiment", "fis:StopExperiment", "fis:ListExperiments",
+            "elasticache:TestFailover",
             "apigateway:PATCH", "secretsmanager:GetSecretValue"} <= actions  # fmt: skip
     start = next(s for s in statements if _actions(s) == ["fis:StartExperiment"])
     assert start["Condition"] == {"StringEquals": {"aws:ResourceTag/Environment": "test"}}

@@ -7,6 +7,12 @@ Every constraint relied on is cited next to the action:
   (REFERENCE.md "Aurora PostgreSQL global database"). No FIS action fails over a global database.
 - ElastiCache global datastore: ``FailoverGlobalReplicationGroup(GlobalReplicationGroupId,
   PrimaryRegion, PrimaryReplicationGroupId)``, https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html
+- ElastiCache ``TestFailover(ReplicationGroupId, NodeGroupId)`` fails a node group's primary over to
+  its replica, as an AZ or node failure would (automatic failover, Multi-AZ); at most 15 node groups in
+  any rolling 24-hour period, and AWS may block it during large-scale events,
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_TestFailover.html. A cluster-mode
+  disabled group has one node group, ``0001``, and its members carry ``CurrentRole`` (primary/replica),
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_NodeGroupMember.html
 - API Gateway stage throttling at 0 requests/s and burst 0 rejects every request with 429,
   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
 - FIS experiments stopped with ``StopExperiment`` undo what their actions changed (the network ACL of
@@ -222,6 +228,88 @@ def cache_global_failover(o: AwsOutputs, to: Side) -> AwsAction:
         ),
         undo=f"fail the cache global datastore back to {o.region(back)}",
         destructive=True,
+    )
+
+
+#: The node group of a cluster-mode disabled replication group (the session cache has one).
+CACHE_NODE_GROUP = "0001"
+_CACHE_PRIMARY_NODE = "ReplicationGroups.0.NodeGroups.0.NodeGroupMembers[CurrentRole=primary].CacheClusterId"
+_CACHE_PRIMARY_ROLE = "ReplicationGroups.0.NodeGroups.0.NodeGroupMembers[CurrentRole=primary].CurrentRole"
+
+
+def _cache_group(o: AwsOutputs, side: Side) -> Call:
+    group = o.of(side, RegionalKey.CACHE_REPLICATION_GROUP_ID)
+    return Call("elasticache", o.region(side), "describe_replication_groups", {"ReplicationGroupId": group})
+
+
+def _cache_primary_node(o: AwsOutputs, side: Side) -> Capture:
+    return Capture(
+        f"{side.value.lower()}_cache_primary_node",
+        _cache_group(o, side),
+        _CACHE_PRIMARY_NODE,
+        f"primary node of {o.of(side, RegionalKey.CACHE_REPLICATION_GROUP_ID)} before the drill",
+    )
+
+
+def _test_failover(o: AwsOutputs, side: Side) -> Call:
+    group = o.of(side, RegionalKey.CACHE_REPLICATION_GROUP_ID)
+    return Call("elasticache", o.region(side), "test_failover",
+                {"ReplicationGroupId": group, "NodeGroupId": CACHE_NODE_GROUP})
+
+
+def _cache_group_available(o: AwsOutputs, side: Side, what: str) -> Wait:
+    return Wait(_cache_group(o, side), "ReplicationGroups.0.Status", "available", f"{what}: group available",
+                REGIONAL_CHANGE_TIMEOUT_S)
+
+
+def cache_test_failover(o: AwsOutputs, side: Side) -> AwsAction:
+    """The cache primary fails: ``TestFailover`` on the group's node group. Its steps return once
+    ElastiCache accepted the call (the failure is under way): the session writer sees it fail, as
+    the sandbox's writer sees a killed primary. The undo waits for the group to settle, then fails
+    back (another ``TestFailover``) only if the primary node is not the one read before, so the
+    group is left with the primary it had, in its AZ."""
+    before = _cache_primary_node(o, side)
+    group = o.of(side, RegionalKey.CACHE_REPLICATION_GROUP_ID)
+    return AwsAction(
+        name=f"cache_test_failover_{side.value.lower()}",
+        description=f"ElastiCache ({o.region(side)}): TestFailover of {group} node group {CACHE_NODE_GROUP} "
+        "(its primary node fails over to its replica)",
+        reads=(before,),
+        steps=(_test_failover(o, side),),
+        rollback=(
+            _cache_group_available(o, side, "test failover over"),
+            Guarded(_test_failover(o, side), _cache_group(o, side), _CACHE_PRIMARY_NODE, before.ref,
+                    f"only if the primary node is not {before.ref.how}"),
+            Wait(_cache_group(o, side), _CACHE_PRIMARY_NODE, before.ref,
+                 f"fail back: primary node is {before.ref.how}", REGIONAL_CHANGE_TIMEOUT_S),
+            _cache_group_available(o, side, "fail back"),
+        ),
+        undo=f"wait for {group} to be available, then fail its primary back to the node it had",
+        destructive=True,
+    )
+
+
+def cache_failover_completed(o: AwsOutputs, side: Side) -> AwsAction:
+    """The replica's promotion is what ``TestFailover`` set off: nothing to call, this waits until the
+    primary node is no longer the one read before, then until a node is the primary (a describe in
+    between may list none); the primary endpoint then resolves to the promoted node. It does not wait
+    for the group to be ``available``: that also waits for the failed node's recovery as a replica,
+    which the drill's recovery budget must not include (the undo waits for it). Its undo is
+    ``cache_test_failover``'s fail-back."""
+    before = _cache_primary_node(o, side).ref
+    group = o.of(side, RegionalKey.CACHE_REPLICATION_GROUP_ID)
+    return AwsAction(
+        name=f"cache_failover_completed_{side.value.lower()}",
+        description=f"ElastiCache ({o.region(side)}): {group} promoted its replica (TestFailover's "
+        "automatic failover; no call)",
+        steps=(
+            Wait(_cache_group(o, side), _CACHE_PRIMARY_NODE, before, f"the primary node is no longer "
+                 f"{before.how}", REGIONAL_CHANGE_TIMEOUT_S, negate=True),
+            Wait(_cache_group(o, side), _CACHE_PRIMARY_ROLE, "primary", "a node is the primary",
+                 REGIONAL_CHANGE_TIMEOUT_S),
+        ),
+        rollback=(),
+        undo="nothing of its own: the test failover's undo fails the primary back",
     )
 
 

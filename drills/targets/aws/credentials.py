@@ -1,7 +1,9 @@
-"""The Aurora master credentials, read from the Secrets Manager secret the outputs name.
+"""The deployment's credentials, read from the Secrets Manager secrets the outputs name: the Aurora
+master credentials and the ElastiCache AUTH token.
 
-The secret is the pre-existing one the CDK app imports (``contracts.secrets`` keys). The values go
-straight into a connection string handed to psycopg; they are never logged or put in an exception.
+The secrets are the pre-existing ones the CDK app imports (``contracts.secrets`` keys). The values go
+straight to the client that uses them (psycopg, the session client); they are never logged or put in
+an exception.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from contracts.outputs import OutputKey, RegionalKey, Side
-from contracts.secrets import DB_PASSWORD, DB_USERNAME
+from contracts.secrets import CACHE_AUTH_TOKEN, DB_PASSWORD, DB_USERNAME
 from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
 
@@ -28,14 +30,27 @@ class DbCredentials:
 
 def db_credentials(outputs: AwsOutputs, clients: ClientFactory, side: Side) -> DbCredentials:
     """From the secret's replica in ``side``'s region (the DR side reads it there during an outage)."""
-    arn = replica_arn(outputs.get(OutputKey.DB_SECRET_ARN), outputs.region(side))
+    data = secret_values(outputs, clients, OutputKey.DB_SECRET_ARN, side, (DB_USERNAME, DB_PASSWORD))
+    return DbCredentials(username=data[DB_USERNAME], password=data[DB_PASSWORD])
+
+
+def cache_auth_token(outputs: AwsOutputs, clients: ClientFactory, side: Side) -> str:
+    """The ElastiCache AUTH token, from the cache secret's replica in ``side``'s region."""
+    values = secret_values(outputs, clients, OutputKey.CACHE_SECRET_ARN, side, (CACHE_AUTH_TOKEN,))
+    return values[CACHE_AUTH_TOKEN]
+
+
+def secret_values(outputs: AwsOutputs, clients: ClientFactory, secret: OutputKey, side: Side,
+                  keys: tuple[str, ...]) -> dict[str, str]:
+    """``keys`` of the JSON secret the output ``secret`` names, read in ``side``'s region."""
+    arn = replica_arn(outputs.get(secret), outputs.region(side))
     try:
         raw = clients("secretsmanager", outputs.region(side)).get_secret_value(SecretId=arn)["SecretString"]
         data = json.loads(raw)
-        return DbCredentials(username=str(data[DB_USERNAME]), password=str(data[DB_PASSWORD]))
+        return {key: str(data[key]) for key in keys}
     except (KeyError, ValueError, TypeError):
         raise CredentialsError(
-            f"secret {arn}: expected JSON with {DB_USERNAME!r} and {DB_PASSWORD!r}"
+            f"secret {arn}: expected JSON with {' and '.join(repr(k) for k in keys)}"
         ) from None
     except Exception as err:
         raise CredentialsError(

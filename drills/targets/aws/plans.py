@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from contracts.journal import Phase
-from contracts.outputs import RegionalKey, Side
+from contracts.outputs import OutputKey, RegionalKey, Side
 from drills.targets.aws import role_actions as r
 from drills.targets.aws.actions import AwsAction
 from drills.targets.aws.outputs import AwsOutputs
@@ -137,7 +137,36 @@ def processor_crash(o: AwsOutputs) -> AwsPlan:
     )
 
 
+def cache_failover(o: AwsOutputs) -> AwsPlan:
+    group = o.of(Side.PRIMARY, RegionalKey.CACHE_REPLICATION_GROUP_ID)
+    endpoint = f"{o.of(Side.PRIMARY, RegionalKey.CACHE_ENDPOINT)}:{o.get(OutputKey.CACHE_PORT)}"
+    return AwsPlan(
+        "cache_failover",
+        f"the primary node of the session cache {group} fails over to its replica (ElastiCache "
+        "TestFailover); acknowledged sessions read back",
+        "sessions acknowledged before the failover are readable after it; rollback fails the primary back",
+        (
+            PlannedCall("configure(async)", what="no AWS call: Aurora global replication is asynchronous "
+                        "and its inter-region latency physical; nothing to set"),
+            PlannedCall("write_session (session_rate_per_s, all drill long)", what=f"session client: SET "
+                        f"drill:sess-<n> on {endpoint} over TLS with the AUTH token of "
+                        f"{o.get(OutputKey.CACHE_SECRET_ARN)!r} (read once, never printed); offsets from "
+                        "INFO replication of the primary", marks=Phase.LOAD_STARTED),
+            PlannedCall("kill_cache_primary", r.kill_cache_primary(o), marks=Phase.FAULT_INJECTED),
+            PlannedCall("write_session failures", what="detection: detect_failures session writes "
+                        "unacknowledged after t0", marks=Phase.DETECTED),
+            PlannedCall("promote_cache_replica", r.promote_cache_replica(o), marks=Phase.PROMOTED),
+            PlannedCall("session_present", what=f"a session acknowledged after t0 read back from {endpoint} "
+                        "(the primary endpoint now resolves to the promoted node)",
+                        marks=Phase.FIRST_ACK_WRITE_READABLE),
+            PlannedCall("session_present (every session)", what="loss: acknowledged sessions missing from "
+                        "the promoted primary"),
+        ),
+    )
+
+
 PLANS: dict[str, Callable[[AwsOutputs], AwsPlan]] = {
+    "cache_failover": cache_failover,
     "region_outage": region_outage,
     "planned_switchover": planned_switchover,
     "processor_crash": processor_crash,

@@ -17,6 +17,11 @@ what the roles do:
   experiment (one task stopped abruptly, as a crash).
 - ``start_processor``: the ECS service scaled to the primary's active size, read before the drill
   changed it; after a crash this waits for ECS's replacement task.
+- ``kill_cache_primary``: ElastiCache ``TestFailover`` on the primary region's replication group
+  (node group ``0001``): its primary node fails, as in an AZ or node failure; the call returns as the
+  failure starts, so the session writer's failed writes detect it.
+- ``promote_cache_replica``: what ``TestFailover`` already does, ElastiCache's automatic failover to
+  the replica: no call, a wait until another node is the primary.
 """
 
 from __future__ import annotations
@@ -57,6 +62,14 @@ def stop_processor(o: AwsOutputs, side: Side, graceful: bool) -> tuple[AwsAction
         return (c.processors_stopped(o, side),)
     return (c.fis_experiment(o, side, FisFault.ECS_STOP_TASK, "completed",
                              f"aws:ecs:stop-task on the {side.value.lower()} processor service"),)
+
+
+def kill_cache_primary(o: AwsOutputs) -> tuple[AwsAction, ...]:
+    return (c.cache_test_failover(o, Side.PRIMARY),)
+
+
+def promote_cache_replica(o: AwsOutputs) -> tuple[AwsAction, ...]:
+    return (c.cache_failover_completed(o, Side.PRIMARY),)
 
 
 def start_processor(o: AwsOutputs, side: Side) -> tuple[AwsAction, ...]:

@@ -43,6 +43,7 @@ from drills.targets.aws.recover import Recovered
 from drills.targets.aws.role_actions import SIMULATED_OUTAGE
 from drills.targets.aws.rollback_state import RollbackState, state_path
 from drills.targets.aws.safety import SafetyPolicy, check_confirm, check_stacks, check_suffix
+from drills.targets.aws.session_cache import AwsSessionCache
 from drills.targets.aws.site import AwsSite, pid_alive
 from drills.targets.aws.target import SYNC_REFUSED, AwsTarget, UnsupportedOnAws
 from drills.targets.roles import missing_roles
@@ -98,9 +99,11 @@ def run_aws_drill(
     data_plane: DataPlaneFactory, *, probe_clients: ClientFactory | None = None, sql: AuroraSql | None = None,
     progress: Callable[[str], None] = lambda _: None, stop: threading.Event | None = None,
     run_id: str | None = None, validator: Validator | None = None, clock: Clock = SYSTEM_CLOCK,
+    sessions: AwsSessionCache | None = None,
 ) -> DrillResult:
     """Refused (one line) before any change; otherwise ``run_drill`` on the deployment, which always
-    rolls back and writes the journal (a step that raised is raised again after that)."""
+    rolls back and writes the journal (a step that raised is raised again after that). ``sessions``:
+    the session cache client (default: the deployment's primary cache)."""
     outputs, plan = prepare(scenario, request)
     check_config(config)
     check_confirm(outputs, request.policy, scenario, plan.destructive)
@@ -116,7 +119,7 @@ def run_aws_drill(
         sql.close()
         raise
     target = AwsTarget(outputs, clients, data, sql, state, probe_clients=probe_clients, poll_s=request.poll_s,
-                       progress=progress, stop=stop, clock=clock, run=(run_id, scenario))
+                       progress=progress, stop=stop, clock=clock, run=(run_id, scenario), sessions=sessions)
     try:
         result = run_drill(target, scenario, config, request.reports_dir, progress=progress, stop=stop,
                            run_id=run_id, validator=validator, clock=clock)
@@ -129,6 +132,7 @@ def run_aws_drill(
     finally:
         sql.close()
         data.close()
+        target.sessions.close()
         if target.began and not state.pending():
             state.clear()
     journal = _with_aws_notes(result.journal, outputs, clients, config.sample_interval_s)

@@ -38,17 +38,18 @@ Roles and how each is done on AWS:
   least ``desiredCount`` and above 0 (the FIS stop-task template stops ONE task, ``COUNT(1)`` in
   ``cdk_app/constructs/fis_experiments.py``, so "some task runs" would never see the crash; the
   service's shards wait for the replacement); stop/start as in ``role_actions``.
+- ``SessionCache``: sessions and offsets delegated to ``AwsSessionCache`` (the sandbox's session
+  client on the primary cache's endpoint, TLS and AUTH); ``kill_cache_primary`` = ElastiCache
+  ``TestFailover`` of the primary group, ``promote_cache_replica`` = the wait for the automatic failover
+  it set off (``role_actions``).
 Probes read with ``probe_clients`` (one attempt, short timeouts: the detector polls at 10 Hz and a
 probe retried for seconds would delay detection); actions use the adaptive-retry clients.
-``SessionCache`` is not implemented: reading the session cache needs an ElastiCache client inside the
-VPC with the cache secret, which this target does not have, so ``cache_failover`` is refused on AWS
-with the runner's missing-capability line.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -65,6 +66,7 @@ from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.paths import lookup
 from drills.targets.aws.plans import REFUSED, RefusedOnAws
 from drills.targets.aws.rollback_state import RollbackState
+from drills.targets.aws.session_cache import AwsSessionCache
 from drills.targets.aws.site import AwsSite, pid_alive
 from drills.targets.values import (
     ActionFailed,
@@ -72,6 +74,7 @@ from drills.targets.values import (
     LoadStats,
     ReplicationMode,
     Rollback,
+    SessionWrite,
     TopologySpec,
 )
 
@@ -96,13 +99,16 @@ class AwsTarget(AwsSite):
                  state: RollbackState, probe_clients: ClientFactory | None = None, poll_s: float = 5.0,
                  progress: Callable[[str], None] = lambda _: None, stop: threading.Event | None = None,
                  clock: Clock = SYSTEM_CLOCK, alive: Callable[[int], bool] = pid_alive,
-                 run: tuple[str, str] = ("", "")) -> None:
+                 run: tuple[str, str] = ("", ""), sessions: AwsSessionCache | None = None) -> None:
         """``run``: the drill's run id and scenario, written into the rollback state file when the
-        first action starts (inside the runner's drill lock, so a refused drill never touches it)."""
+        first action starts (inside the runner's drill lock, so a refused drill never touches it).
+        ``sessions``: the session cache client (default: the primary cache of ``outputs``; it reads
+        the cache secret only when a session drill first uses it)."""
         hooks = {REPOINT_HOOK[side]: self._switch_producer(side) for side in Side}
         executor = Executor(clients, state, hooks, poll_s, progress, stop=stop)
         super().__init__(outputs, clients, state, executor, progress, alive)
         self.data, self.sql = data, sql
+        self.sessions = sessions or AwsSessionCache(outputs, clients)
         self._probes = probe_clients or clients
         self._stop = stop or threading.Event()
         self._clock = clock
@@ -246,6 +252,23 @@ class AwsTarget(AwsSite):
     def start_processor(self, region: str) -> Rollback:
         return self._perform(f"start_processor {region}",
                              roles.start_processor(self.outputs, self._side(region)))
+
+    # ---- SessionCache -----------------------------------------------------------------------------
+    def cache_replication_offsets(self) -> tuple[int, int] | None:
+        return self.sessions.cache_replication_offsets()
+
+    def write_session(self, key: str) -> SessionWrite:
+        return self.sessions.write_session(key)
+
+    def session_present(self, keys: Iterable[str]) -> set[str]:
+        return self.sessions.session_present(keys)
+
+    def kill_cache_primary(self) -> Rollback:
+        return self._perform("kill_cache_primary (TestFailover)", roles.kill_cache_primary(self.outputs))
+
+    def promote_cache_replica(self) -> Rollback:
+        return self._perform("promote_cache_replica (automatic failover)",
+                             roles.promote_cache_replica(self.outputs))
 
 
 def _together(call: str, undos: list[Rollback], undone: Callable[[], None]) -> Rollback:

@@ -201,6 +201,70 @@ def cache_global_undo(aws: StubbedAws, happened: bool) -> None:
         aws.expect("elasticache", P, "describe_global_replication_groups", _datastore(P), describe)
 
 
+#: The primary cache group's nodes: the first is its primary before the drill.
+CACHE_NODES = (f"{CACHE[P]}-001", f"{CACHE[P]}-002")
+
+
+def cache_group(primary: str, status: str = "available") -> dict[str, object]:
+    """DescribeReplicationGroups of the primary group: cluster mode disabled, one node group, two nodes."""
+    members = [{"CacheClusterId": node, "CacheNodeId": "0001",
+                "CurrentRole": "primary" if node == primary else "replica",
+                "PreferredAvailabilityZone": f"{P}{zone}"}
+               for node, zone in zip(CACHE_NODES, "ab", strict=True)]
+    return {"ReplicationGroups": [{"ReplicationGroupId": CACHE[P], "Status": status, "ClusterEnabled": False,
+                                   "NodeGroups": [{"NodeGroupId": "0001", "Status": status,
+                                                   "NodeGroupMembers": members}]}]}
+
+
+def _describe_group(aws: StubbedAws, primary: str, status: str = "available") -> None:
+    aws.expect("elasticache", P, "describe_replication_groups", cache_group(primary, status),
+               {"ReplicationGroupId": CACHE[P]})
+
+
+def _test_failover(aws: StubbedAws, fail: bool = False) -> None:
+    params = {"ReplicationGroupId": CACHE[P], "NodeGroupId": "0001"}
+    if fail:
+        aws.fail("elasticache", P, "test_failover", "TestFailoverNotAvailableFault", params)
+        return
+    aws.expect("elasticache", P, "test_failover",
+               {"ReplicationGroup": {"ReplicationGroupId": CACHE[P], "Status": "modifying"}}, params)
+
+
+def cache_test_failover_do(aws: StubbedAws, fail: bool = False) -> None:
+    """The primary node is read, then ElastiCache accepts the test failover (or refuses it)."""
+    _describe_group(aws, CACHE_NODES[0])
+    _test_failover(aws, fail)
+
+
+def cache_test_failover_undo(aws: StubbedAws, happened: bool) -> None:
+    """Group available; fail back (a second TestFailover) only when the other node is the primary."""
+    now = CACHE_NODES[1] if happened else CACHE_NODES[0]
+    _describe_group(aws, now)  # available
+    _describe_group(aws, now)  # the guard's check
+    if happened:
+        _test_failover(aws)
+        _describe_group(aws, CACHE_NODES[1], "modifying")
+        _describe_group(aws, CACHE_NODES[0], "modifying")
+    else:
+        _describe_group(aws, CACHE_NODES[0])
+    _describe_group(aws, CACHE_NODES[0])
+
+
+def cache_failover_completed_do(aws: StubbedAws, fail: bool = False) -> None:
+    """The old primary still listed, then the replica promoted (the group still modifying)."""
+    if fail:
+        aws.fail("elasticache", P, "describe_replication_groups", "ReplicationGroupNotFoundFault",
+                 {"ReplicationGroupId": CACHE[P]})
+        return
+    _describe_group(aws, CACHE_NODES[0], "modifying")
+    _describe_group(aws, CACHE_NODES[1], "modifying")
+    _describe_group(aws, CACHE_NODES[1], "modifying")
+
+
+def cache_failover_completed_undo(aws: StubbedAws, happened: bool) -> None:
+    """Nothing of its own: the test failover's undo fails the primary back."""
+
+
 def _service(region: str, desired: int, running: int) -> dict[str, object]:
     return {
         "services": [
@@ -394,10 +458,13 @@ ACTIONS: dict[str, Expected] = {
     "cache_failover_to_dr": Expected(cache_global_do, cache_global_undo),
     "processors_scaled_up_primary": Expected(primary_restarted_do, primary_restarted_undo),
     "producer_repointed_dr": Expected(local_do, local_undo),
+    "cache_test_failover_primary": Expected(cache_test_failover_do, cache_test_failover_undo),
+    "cache_failover_completed_primary": Expected(cache_failover_completed_do, cache_failover_completed_undo),
 }
 
 #: The AWS actions of each scenario, in the order its role calls make them (kill_region: ingest, processors,
-#: subnets; promote_writer: database then cache; repoint; start_processor), as the issue specifies them.
+#: subnets; promote_writer: database then cache; repoint; start_processor; kill_cache_primary: the test
+#: failover; promote_cache_replica: its completion), as the issue specifies them.
 SEQUENCES: dict[str, list[str]] = {
     "region_outage": [
         "ingest_blocked_primary",
@@ -416,6 +483,7 @@ SEQUENCES: dict[str, list[str]] = {
         "processors_scaled_up_dr",
     ],
     "processor_crash": ["fis_ecs-stop-task_primary", "processors_scaled_up_primary"],
+    "cache_failover": ["cache_test_failover_primary", "cache_failover_completed_primary"],
 }
 
 

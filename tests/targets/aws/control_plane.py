@@ -12,6 +12,10 @@ validated against the service model with botocore's own validator. The effects m
   until the experiment is stopped;
 - API Gateway stage throttled to 0: that region's ingest stops acknowledging (the data plane);
 - Aurora switchover/failover: the writer moves to the target cluster's region;
+- ElastiCache ``TestFailover`` of the primary cache group (``CacheWorld``, a real Valkey pair): the
+  primary node fails (its endpoint refuses connections) once its replica has every write; when a
+  describe lists another node as the primary, that node is the writable primary and the other its
+  replica, and the primary endpoint leads to it (ElastiCache's DNS switch);
 and the data plane processes a region's stream while that region holds the writer and runs all its
 desired tasks.
 """
@@ -24,9 +28,12 @@ from typing import Any, Protocol
 import boto3
 from botocore.validate import validate_parameters
 
+from drills.targets.local.scratch_postgres import free_port
+from drills.targets.session_store import CacheEndpoint
 from tests.fakes.fake_data_plane import FakeDataPlane
-from tests.targets.aws.aws_world import ACTIVE, ARN, STANDBY, TEMPLATES, D, P, _global, _service
+from tests.targets.aws.aws_world import ACTIVE, ARN, CACHE_NODES, STANDBY, TEMPLATES, D, P, _global, _service
 from tests.targets.aws.stubs import StubbedAws
+from tests.targets.valkey_pair import PORTS, ValkeyPair
 
 Call = tuple[str, str, str, dict[str, Any]]
 
@@ -37,6 +44,42 @@ class WriterDoors(Protocol):
     def close(self) -> None: ...
 
     def open(self) -> None: ...
+
+
+class CacheWorld:
+    """The primary cache group as two real Valkey nodes behind one primary endpoint."""
+
+    def __init__(self, pair: ValkeyPair) -> None:
+        self.pair = pair
+        self.nodes = dict(zip(CACHE_NODES, (pair.primary, pair.replica), strict=True))
+        self.primary = CACHE_NODES[0]
+        self.failed = False
+        nowhere = free_port(PORTS[1], PORTS[1] + 50)  # nothing listens: connections are refused at once
+        self._nowhere = CacheEndpoint(pair.primary.host, nowhere, pair.primary.token)
+
+    def endpoint(self) -> CacheEndpoint:
+        """Where the primary endpoint's name leads now (nowhere while the primary node has failed)."""
+        return self._nowhere if self.failed else self.nodes[self.primary]
+
+    def acknowledge(self) -> None:
+        """The replica acknowledges what it has (a real replica does so about once a real second; a
+        drill on the manual clock lasts milliseconds of real time, so the rig calls this on the
+        manual clock instead, and the primary's view of the replica's offset stays current)."""
+        if not self.failed:
+            self.pair.sync(self.nodes[self.primary])
+
+    def test_failover(self) -> None:
+        assert self.pair.sync(self.nodes[self.primary]) == 1
+        self.failed = True
+
+    def described(self, response: dict[str, Any]) -> None:
+        """A describe listing another node as the primary than the one that failed (or than the
+        current one): that node is promoted and the primary endpoint leads to it."""
+        members = response["ReplicationGroups"][0]["NodeGroups"][0]["NodeGroupMembers"]
+        primary = next((m["CacheClusterId"] for m in members if m["CurrentRole"] == "primary"), None)
+        if primary is not None and primary != self.primary:
+            self.pair.make_primary(self.nodes[primary])
+            self.primary, self.failed = primary, False
 
 
 class _Proxy:
@@ -50,8 +93,8 @@ class _Proxy:
 
 
 class ControlPlane:
-    def __init__(self, data: FakeDataPlane, doors: WriterDoors) -> None:
-        self.data, self.doors = data, doors
+    def __init__(self, data: FakeDataPlane, doors: WriterDoors, cache: CacheWorld | None = None) -> None:
+        self.data, self.doors, self.cache = data, doors, cache
         self.desired = {P: ACTIVE, D: STANDBY}
         self.running = dict(self.desired)
         self.writer = P
@@ -71,6 +114,11 @@ class ControlPlane:
                 response = getattr(real, operation)(**params)
                 self.calls.append((service, region, operation, params))
                 self._observe(service, region, operation, params)
+                if self.cache is not None and service == "elasticache":
+                    if operation == "test_failover":
+                        self.cache.test_failover()
+                    elif operation == "describe_replication_groups":
+                        self.cache.described(response)
                 self.data.processing = {r: 0 < self.desired[r] <= self.running[r] for r in self.desired}
                 self.data.writer = self.writer
                 after(operation)

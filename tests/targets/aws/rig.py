@@ -16,8 +16,10 @@ from drills.clock import Clock
 from drills.drill_runner import DrillResult
 from drills.scenarios.config import DrillConfig
 from drills.targets.aws.aurora_sql import AuroraSql
+from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.safety import SafetyPolicy
 from drills.targets.aws.session import AwsRequest, run_aws_drill
+from drills.targets.aws.session_cache import AwsSessionCache
 from drills.targets.local.scratch_postgres import PgCluster
 from tests.fakes.fake_data_plane import FakeDataPlane
 from tests.fakes.manual_clock import ManualClock
@@ -32,10 +34,13 @@ from tests.targets.aws.aws_world import (
     expect_steady,
 )
 from tests.targets.aws.conftest import FIXTURE
-from tests.targets.aws.control_plane import ControlPlane
+from tests.targets.aws.control_plane import CacheWorld, ControlPlane
 from tests.targets.aws.stubs import StubbedAws
+from tests.targets.valkey_pair import ValkeyPair
 
 ALLOWED = {"DrillAllowed": "true", "Environment": S}
+#: How often (manual-clock seconds) the test cache's replica acknowledges its offset.
+ACK_INTERVAL_S = 0.05
 
 
 class Doors:
@@ -69,22 +74,32 @@ class Rig:
     aws: StubbedAws = field(default_factory=StubbedAws)
     progress: list[str] = field(default_factory=list)
     fail_data: tuple[str, ...] = ()
+    cache: ValkeyPair | None = None
 
     def __post_init__(self) -> None:
         self.data = FakeDataPlane(self.clock, self.reports / "data", (P, D), fail_on=self.fail_data)
-        self.world = ControlPlane(self.data, Doors(self.cluster))
+        self.cache_world = CacheWorld(self.cache) if self.cache is not None else None
+        if self.cache_world is not None:
+            self.clock.every(ACK_INTERVAL_S, self.cache_world.acknowledge, "replica acknowledgements")
+        self.world = ControlPlane(self.data, Doors(self.cluster), self.cache_world)
 
     def sql(self) -> AuroraSql:
         return AuroraSql(writers={Side.PRIMARY: self.cluster.dsn("primary_writer"),
                                   Side.DR: self.cluster.dsn("dr_writer")},
                          dr_reader=self.cluster.dsn("dr_reader"), dr_region=D)
 
+    def sessions(self) -> AwsSessionCache | None:
+        """The session client on the test's Valkey pair, through the aws target's own class."""
+        if self.cache_world is None:
+            return None
+        return AwsSessionCache(AwsOutputs.load(FIXTURE), self.aws, endpoint=self.cache_world.endpoint)
+
     def run(self, scenario: str, config: DrillConfig) -> DrillResult:
         request = AwsRequest(FIXTURE, SafetyPolicy(frozenset({S}), confirm=S), self.reports, poll_s=0.0)
         return run_aws_drill(scenario, request, config, self.world.watch(self.aws),
                              lambda outputs, work_dir, clients: self.data, probe_clients=self.world.probes(),
                              sql=self.sql(), progress=self.progress.append, run_id="aws0001",
-                             clock=self.clock)
+                             clock=self.clock, sessions=self.sessions())
 
     def performed(self) -> list[str]:
         return [m.removeprefix("aws: ") for m in self.progress if m.startswith("aws: ")]

@@ -4,7 +4,9 @@
   and the expected parameters, in order; response shapes from the API references, ``aws_world``);
 - the polled probes read the ``ControlPlane`` state, validated against the same models;
 - Aurora's SQL (writer probe, ``aurora_global_db_status()``) is a scratch PostgreSQL standing in;
-- the producer, ledger and stores are the in-memory ``FakeDataPlane`` on a manual clock.
+- the producer, ledger and stores are the in-memory ``FakeDataPlane`` on a manual clock;
+- the session cache is a real Valkey primary and replica behind the aws target's own session client
+  (``AwsSessionCache``), moved by ``TestFailover`` as ``control_plane.CacheWorld`` models it.
 Asserted: the actions performed are the dry-run plan's, in order; every rollback runs, newest first;
 the journal has a local journal's shape (target kind aws) and renders in the report; a failure at
 each action step aborts the drill and rolls back what was done.
@@ -27,8 +29,8 @@ from contracts.journal import DrillJournal, Phase, Status
 from drills.drill_runner import run_drill
 from drills.measure.rpo import DB_LAG
 from drills.measure.verdict import rejudge
+from drills.scenarios.cache_failover import CACHE_LAG
 from drills.scenarios.config import parse_config
-from drills.scenarios.context import MissingCapability
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.plans import PLANS, RefusedOnAws, plan_for
 from drills.targets.aws.role_actions import SIMULATED_OUTAGE
@@ -37,6 +39,7 @@ from drills.targets.aws.safety import SafetyPolicy
 from drills.targets.aws.session import AwsRequest, run_aws_drill
 from drills.targets.aws.target import AWS_DEFAULTS, SYNC_REFUSED, UnsupportedOnAws
 from drills.targets.local.scratch_postgres import PgCluster
+from drills.targets.session_store import PREFIX, connect
 from drills.targets.values import ActionFailed
 from tests.fakes.fake_target import FakeTarget
 from tests.fakes.manual_clock import ManualClock
@@ -55,6 +58,7 @@ from tests.targets.aws.aws_world import (
 )
 from tests.targets.aws.conftest import FIXTURE
 from tests.targets.aws.rig import ALLOWED, Doors, Rig, expect_drill
+from tests.targets.valkey_pair import ValkeyPair, valkey_pair
 
 pytestmark = pytest.mark.sandbox  # a scratch PostgreSQL stands in for Aurora's SQL
 
@@ -63,9 +67,16 @@ SHORT = {**AWS_DEFAULTS, "load_s": 6.0, "fault_after_s": 1.0, "drain_settle_s": 
          "recovery_timeout_s": 20.0}
 
 
+@pytest.fixture(scope="module")
+def valkey() -> Iterator[ValkeyPair]:
+    with valkey_pair() as pair:
+        yield pair
+
+
 @pytest.fixture
-def rig(aurora: PgCluster, tmp_path: Path) -> Iterator[Rig]:
-    made = Rig(aurora, tmp_path / "reports")
+def rig(aurora: PgCluster, valkey: ValkeyPair, tmp_path: Path) -> Iterator[Rig]:
+    valkey.flush()
+    made = Rig(aurora, tmp_path / "reports", cache=valkey)
     yield made
     made.data.close()
     Doors(aurora).open()
@@ -89,7 +100,11 @@ def local_journal(tmp_path_factory: pytest.TempPathFactory) -> DrillJournal:
     return run_drill(target, "region_outage", config, work / "reports", clock=target.clock).journal
 
 
-@pytest.mark.parametrize("scenario", sorted(PLANS))
+#: The event scenarios; ``cache_failover`` (sessions, no event load) has its own test below.
+EVENT_SCENARIOS = sorted(set(PLANS) - {"cache_failover"})
+
+
+@pytest.mark.parametrize("scenario", EVENT_SCENARIOS)
 def test_every_accepted_scenario_passes_with_the_aws_defaults(
     scenario: str, rig: Rig, outputs: AwsOutputs, local_journal: DrillJournal
 ) -> None:
@@ -131,6 +146,59 @@ def test_every_accepted_scenario_passes_with_the_aws_defaults(
     view = drill_view(journal, str(result.path))
     assert view.scenario == scenario and view.status == "passed"
     assert history_row(journal, str(result.path)).run_id == "aws0001"
+
+
+@pytest.fixture(scope="module")
+def local_cache_journal(tmp_path_factory: pytest.TempPathFactory) -> DrillJournal:
+    """A local-style cache_failover journal, on the in-memory fake target."""
+    work = tmp_path_factory.mktemp("local-cache")
+    target = FakeTarget(ManualClock(), work)
+    return run_drill(target, "cache_failover", parse_config(dict(SHORT)), work / "reports",
+                     clock=target.clock).journal
+
+
+def test_cache_failover_passes_with_the_aws_defaults(
+    rig: Rig, valkey: ValkeyPair, outputs: AwsOutputs, local_cache_journal: DrillJournal
+) -> None:
+    """``htdr drill run cache_failover --target aws``: TestFailover of the primary cache group, the
+    session writer's failures detect it, the automatic failover completes, every session acknowledged
+    is read back through the primary endpoint; the rollback fails the primary back."""
+    plan = plan_for("cache_failover", outputs)
+    assert [a.name for a in plan.actions] == SEQUENCES["cache_failover"]
+    expect_drill(rig.aws, "cache_failover")
+
+    result = rig.run("cache_failover", parse_config(dict(AWS_DEFAULTS)))
+
+    journal = result.journal
+    rig.aws.assert_done()
+    assert rig.performed() == [a.description for a in plan.actions]
+    assert rig.undone() == [a.undo for a in reversed(plan.actions)]
+    assert journal.status is Status.PASSED, journal.notes
+    assert all(r.ok for r in journal.rollbacks) and journal.steady_state and journal.steady_state.restored
+    assert not state_path(rig.reports, S).exists()
+    assert (journal.target.kind, journal.target.environment) == ("aws", S)
+    phases = [e.phase for e in journal.timeline]
+    assert {Phase.FAULT_INJECTED, Phase.DETECTED, Phase.PROMOTED,
+            Phase.FIRST_ACK_WRITE_READABLE} <= set(phases) and phases[-1] is Phase.ROLLED_BACK
+    detected = next(e for e in journal.timeline if e.phase is Phase.DETECTED)
+    assert detected.detail == "3 failed session writes"
+    # every acknowledged session is on the primary the rollback restored, counted there directly
+    loss = journal.measurements.loss
+    assert loss.lost == 0 and loss.acknowledged is not None and loss.acknowledged > 0
+    with connect(valkey.primary, 2.0) as conn:
+        assert conn.info("replication")["role"] == "master"  # failed back to the node it had
+        assert sum(1 for _ in conn.scan_iter(f"{PREFIX}sess-*", count=1000)) == loss.acknowledged
+    cache_lag = [s for s in journal.lag_samples if s.source == CACHE_LAG]
+    assert cache_lag and all(s.lag_s is None or s.lag_s >= 0 for s in cache_lag)
+    rpo = journal.measurements.rpo_metric.value
+    assert rpo is not None and 0 <= rpo <= 1.0  # the replica acknowledges every 0.05 s of drill time
+
+    assert _shape(journal.model_dump(mode="json")) == _shape(local_cache_journal.model_dump(mode="json"))
+    assert journal.parameters.keys() == local_cache_journal.parameters.keys()
+    assert DrillJournal.read(result.path) == journal
+    verdict, _ = rejudge(journal)
+    assert verdict.status is journal.status
+    assert drill_view(journal, str(result.path)).status == "passed"
 
 
 def test_region_outage_fails_over_only_because_the_drill_impaired_the_primary(rig: Rig) -> None:
@@ -182,13 +250,6 @@ def test_link_partition_is_refused_with_one_sentence(rig: Rig) -> None:
                                            r"replication [^\n]*\.$"):
         rig.run("link_partition", parse_config(SHORT))
     rig.aws.assert_done()  # nothing was read or called
-
-
-def test_cache_failover_is_refused_naming_the_missing_capability(rig: Rig) -> None:
-    with pytest.raises(MissingCapability, match=r"^scenario cache_failover cannot run on the aws target: it "
-                                                r"lacks the session cache capability$"):
-        rig.run("cache_failover", parse_config(SHORT))
-    rig.aws.assert_done()
 
 
 def test_synchronous_replication_is_refused_before_any_call(rig: Rig) -> None:

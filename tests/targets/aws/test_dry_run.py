@@ -55,15 +55,6 @@ def test_dry_run_of_link_partition_is_refused_with_its_reason(deployment_dir: Pa
     assert "link_partition is refused on the aws target: Aurora global replication" in result.output
 
 
-def test_dry_run_of_cache_failover_names_the_missing_capability(deployment_dir: Path) -> None:
-    result = CliRunner().invoke(
-        app, ["drill", "run", "cache_failover", "--target", "aws", "--dry-run", "--allow-suffix", "drill1"]
-    )
-    assert result.exit_code == 1
-    assert "scenario cache_failover cannot run on the aws target: it lacks the session cache capability" in (
-        result.output)
-
-
 def test_dry_run_without_allow_suffix_is_refused(deployment_dir: Path) -> None:
     result = CliRunner().invoke(app, ["drill", "run", "processor_crash", "--target", "aws", "--dry-run"])
     assert result.exit_code == 1
