@@ -12,8 +12,11 @@ connection gives them that path; the DR VPC requests it, the primary VPC accepts
   https://aws.amazon.com/premiumsupport/knowledge-center/cloudformation-vpc-peering-error/).
 - Routes only where the traffic goes: each DR app subnet's route table sends the primary's DATA subnets
   (not its whole range) through the connection; the primary routes back (``drill_peering_return``).
-- No DNS option is needed: Aurora and ElastiCache endpoints of stores that are not publicly accessible
-  resolve to their private addresses from anywhere.
+- No peering DNS option is needed for Aurora: "When the DB instance isn't publicly accessible, it is an
+  internal DB instance with a DNS name that resolves to a private IP address"
+  (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html,
+  ``PubliclyAccessible``; every instance here sets it false). That the cache's endpoint resolves the
+  same way from the peer VPC is assumed, not verified from a source.
 """
 
 from __future__ import annotations

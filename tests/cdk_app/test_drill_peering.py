@@ -129,6 +129,14 @@ def test_dr_vpc_requests_a_same_account_peering_with_the_primary_vpc_in_its_regi
     assert _source(synthesized, dr_stack, props["PeerVpcId"]) == primary_vpc
 
 
+def test_primary_aurora_instances_are_private_so_their_names_resolve_to_private_addresses(
+    synthesized: Synthesized,
+) -> None:
+    """No peering DNS option is set: a non-public instance's DNS name resolves to its private address."""
+    instances = synthesized.resources("AWS::RDS::DBInstance", "PrimaryServices").values()
+    assert instances and all(i["Properties"]["PubliclyAccessible"] is False for i in instances)
+
+
 def test_dr_app_subnets_route_to_the_primary_data_subnets_only(synthesized: Synthesized) -> None:
     peering_id, _ = _peering(synthesized)
     routes = _peering_routes(synthesized)
