@@ -137,44 +137,42 @@ def test_primary_aurora_instances_are_private_so_their_names_resolve_to_private_
     assert instances and all(i["Properties"]["PubliclyAccessible"] is False for i in instances)
 
 
+def _assert_routes_exactly(
+    s: Synthesized, stack: str, routes: list[dict[str, Any]], source: tuple[Side, str], to: tuple[Side, str]
+) -> None:
+    """``routes`` (in ``stack``) are one per (route table of a ``source`` tier subnet, range of a ``to``
+    tier subnet), no more, no fewer: 3 AZs x 3 AZs."""
+    got = [(_source(s, stack, r["RouteTableId"]), r["DestinationCidrBlock"]) for r in routes]
+    tables_stack = FOUNDATION[source[0]]
+    expected = {
+        ((tables_stack, table), cidr)
+        for table in _route_tables(s, tables_stack, source[1])
+        for cidr in _subnets(s, FOUNDATION[to[0]], to[1]).values()
+    }
+    assert len(got) == len(expected) == 9 and set(got) == expected
+
+
 def test_dr_app_subnets_route_to_the_primary_data_subnets_only(synthesized: Synthesized) -> None:
     peering_id, _ = _peering(synthesized)
     routes = _peering_routes(synthesized)
     dr_stack = FOUNDATION[Side.DR]
     assert set(routes) == {dr_stack, "PrimaryServices"}  # nowhere else
-    got = [
-        (_source(synthesized, dr_stack, r["RouteTableId"]), r["DestinationCidrBlock"])
-        for r in routes[dr_stack]
-    ]
     assert all(r["VpcPeeringConnectionId"] == {"Ref": peering_id} for r in routes[dr_stack])
-    primary_data = set(_subnets(synthesized, FOUNDATION[Side.PRIMARY], DATA_SUBNETS).values())
-    expected = {
-        ((dr_stack, table), cidr)
-        for table in _route_tables(synthesized, dr_stack, APP_SUBNETS)
-        for cidr in primary_data
-    }
-    assert len(got) == len(expected) == 9 and set(got) == expected
+    _assert_routes_exactly(
+        synthesized, dr_stack, routes[dr_stack], (Side.DR, APP_SUBNETS), (Side.PRIMARY, DATA_SUBNETS)
+    )
 
 
 def test_primary_data_subnets_route_back_to_the_dr_app_subnets_only(synthesized: Synthesized) -> None:
     peering_id, _ = _peering(synthesized)
     routes = _peering_routes(synthesized)["PrimaryServices"]
-    primary_stack = FOUNDATION[Side.PRIMARY]
-    got = [
-        (_source(synthesized, "PrimaryServices", r["RouteTableId"]), r["DestinationCidrBlock"])
-        for r in routes
-    ]
     # the connection id crosses regions from the DR foundation (which deploys before this stack)
     assert {_source(synthesized, "PrimaryServices", r["VpcPeeringConnectionId"]) for r in routes} == {
         (FOUNDATION[Side.DR], peering_id)
     }
-    dr_app = set(_subnets(synthesized, FOUNDATION[Side.DR], APP_SUBNETS).values())
-    expected = {
-        ((primary_stack, table), cidr)
-        for table in _route_tables(synthesized, primary_stack, DATA_SUBNETS)
-        for cidr in dr_app
-    }
-    assert len(got) == len(expected) == 9 and set(got) == expected
+    _assert_routes_exactly(
+        synthesized, "PrimaryServices", routes, (Side.PRIMARY, DATA_SUBNETS), (Side.DR, APP_SUBNETS)
+    )
 
 
 def _cidr_rules(s: Synthesized) -> list[tuple[str, str, dict[str, Any]]]:
