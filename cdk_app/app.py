@@ -2,9 +2,10 @@
 
 Stacks and deploy order: PrimaryFoundation → DrFoundation → PrimaryServices → DrServices, and
 DrDrillPipeline after PrimaryFoundation; DrillControlPlane (DR region) after DrServices and
-DrDrillPipeline. Only five values cross regions (the multi-Region key ARN, the EFS replica id, the
-global datastore id, the primary VPC id the DR foundation peers with, the peering id the primary's return
-routes use); every other name is rebuilt from the suffix.
+DrDrillPipeline. Only ids that exist after a deploy cross regions (CDK cross-region references): the
+multi-Region key ARN, the primary VPC id (the DR foundation peers with it), the EFS replica id and the
+peering id (the primary services stack replicates to one and routes back over the other), the global
+datastore id, the primary API's URL and health check; every other name is rebuilt from the suffix.
 """
 
 from __future__ import annotations
