@@ -22,7 +22,8 @@ Network reach of a run: the run task sits in the DR VPC's app subnets. Two kinds
   and the primary VPC (``drill_peering``, ``drill_peering_return``): the DR app subnets route to the
   primary's data subnets, whose Aurora and cache security groups admit those subnets' ranges. When the
   primary is impaired that observation fails, and the drill must see exactly that (a writer that
-  looks down, a drain rule that cannot be met); it never needs the path to recover.
+  looks down, a drain rule that cannot be met); it never needs the path to recover. The region-outage
+  experiment's deny-all on the primary data subnets (``fis_experiments``) cuts this path too.
 
 Peering, not a Transit Gateway: there are two VPCs and one pair, no transitive routing is needed (no
 third network, no on-premises link), and peering has no hourly charge ("With VPC peering you only pay

@@ -235,3 +235,24 @@ def test_deploy_order_lets_each_side_read_what_it_needs(synthesized: Synthesized
 
     assert FOUNDATION[Side.PRIMARY] in depends_on(FOUNDATION[Side.DR])
     assert FOUNDATION[Side.DR] in depends_on("PrimaryServices")
+
+
+def test_the_region_outage_disruption_cuts_the_observation_path(synthesized: Synthesized) -> None:
+    """The subnets the peering reaches in the primary are the ones the outage experiment denies all
+    traffic to (``scope: all``), so during a simulated outage the run's observation fails as it must."""
+    disrupt = [
+        t["Properties"]
+        for t in synthesized.resources("AWS::FIS::ExperimentTemplate", "PrimaryServices").values()
+        if any(
+            a["ActionId"] == "aws:network:disrupt-connectivity" for a in t["Properties"]["Actions"].values()
+        )
+    ]
+    assert len(disrupt) == 1
+    action = next(iter(disrupt[0]["Actions"].values()))
+    assert action["Parameters"]["scope"] == "all"
+    arns = next(iter(disrupt[0]["Targets"].values()))["ResourceArns"]
+    disrupted = {_source(synthesized, "PrimaryServices", arn["Fn::Join"][1][-1]) for arn in arns}
+    primary_data = _subnets(synthesized, FOUNDATION[Side.PRIMARY], DATA_SUBNETS)
+    assert disrupted == {(FOUNDATION[Side.PRIMARY], subnet) for subnet in primary_data}
+    reached = {r["DestinationCidrBlock"] for r in _peering_routes(synthesized)[FOUNDATION[Side.DR]]}
+    assert reached == set(primary_data.values())
