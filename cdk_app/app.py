@@ -2,8 +2,10 @@
 
 Stacks and deploy order: PrimaryFoundation → DrFoundation → PrimaryServices → DrServices, and
 DrDrillPipeline after PrimaryFoundation; DrillControlPlane (DR region) after DrServices and
-DrDrillPipeline. Only three values cross regions (the multi-Region key ARN, the EFS replica id, the
-global datastore id); every other name is rebuilt from the suffix.
+DrDrillPipeline. Only ids that exist after a deploy cross regions (CDK cross-region references): the
+multi-Region key ARN, the primary VPC id (the DR foundation peers with it), the EFS replica id and the
+peering id (the primary services stack replicates to one and routes back over the other), the global
+datastore id, the primary API's URL and health check; every other name is rebuilt from the suffix.
 """
 
 from __future__ import annotations
@@ -67,11 +69,14 @@ def build(
         naming=naming,
         side=Side.DR,
         primary_data_key_arn=primary_fnd.keys.data_key_arn,
+        primary_network=primary_fnd.network,
     )
     primary = ServicesStack(
         app, "PrimaryServices", config=config, naming=naming, foundation=primary_fnd, dr_foundation=dr_fnd
     )
-    primary.add_stack_dependency(dr_fnd, "S3 replication and EFS replication need the DR destinations")
+    primary.add_stack_dependency(
+        dr_fnd, "S3 and EFS replication need the DR destinations; the return routes need the DR peering"
+    )
     assert primary.cache.global_datastore is not None
     dr = ServicesStack(
         app,

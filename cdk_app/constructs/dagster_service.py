@@ -11,14 +11,27 @@ anything, and there is no load balancer. An operator reaches it with SSM port fo
 Exec (``AWS-StartPortForwardingSession`` on the webserver task), authenticated and authorised by IAM
 (``ssm:StartSession`` / ``ecs:ExecuteCommand``) and logged to CloudTrail and the encrypted exec log.
 
-Network reach of a run: the run task sits in the DR VPC's app subnets. It reaches the DR data stores
-(Aurora secondary / promoted writer, cache) directly through their security groups, and the primary
-region only through regional AWS APIs (RDS, ElastiCache, ECS, FIS, CloudWatch, Kinesis), the IAM-signed
-ingest API and Aurora's own global view (``aurora_global_db_status()`` on a DR instance reports every
-region's lag). Neither VPC peering nor a Transit Gateway is used: both regions' VPCs are addressed
-10.40.0.0/16 (peering and TGW routing need disjoint ranges), and, more to the point, a drill that
-measures a regional outage must not depend on a private path into the region it fails. A run task per
-region is not possible either: EcsRunLauncher launches into one cluster of one region.
+Network reach of a run: the run task sits in the DR VPC's app subnets. Two kinds of traffic, kept apart:
+
+- Recovery actions (Aurora switchover/failover, cache global datastore failover, ECS scaling, FIS,
+  CloudWatch, Kinesis, the IAM-signed ingest API) go through each region's AWS API endpoints only (the
+  DR region's through the VPC's interface endpoints, the primary's over the NAT gateway), never over
+  the peering, so they keep working while the primary's private network is impaired.
+- Observation of the primary (its Aurora store and the processor's committed checkpoints over SQL, its
+  cache, the writer health probe) goes over an inter-region VPC peering connection between the DR VPC
+  and the primary VPC (``drill_peering``, ``drill_peering_return``): the DR app subnets route to the
+  primary's data subnets, whose Aurora and cache security groups admit those subnets' ranges. When the
+  primary is impaired that observation fails, and the drill must see exactly that (a writer that
+  looks down, a drain rule that cannot be met); it never needs the path to recover. The region-outage
+  experiment's deny-all on the primary data subnets (``fis_experiments``) cuts this path too.
+
+Peering, not a Transit Gateway: there are two VPCs and one pair, no transitive routing is needed (no
+third network, no on-premises link), and peering has no hourly charge ("With VPC peering you only pay
+for data transfer charges. Transit Gateway has an hourly charge per attachment in addition to the data
+transfer fees", https://docs.aws.amazon.com/whitepapers/latest/building-scalable-secure-multi-vpc-network-infrastructure/transit-gateway-vs-vpc-peering.html;
+across regions that is a gateway per region, two VPC attachments and a gateway peering attachment). Not a run
+task per region either: ``EcsRunLauncher`` launches every run into the one cluster (one region) of its
+instance configuration, and a drill is one run that must measure both sides on one clock.
 """
 
 from __future__ import annotations

@@ -3,9 +3,17 @@
 Data services (Aurora, ElastiCache, EFS) live in isolated subnets with no route out. The app tier
 (ECS processor, drill CodeBuild) reaches AWS APIs through interface endpoints, so PHI-bearing calls
 never traverse the NAT; the NAT only serves image pulls and package installs.
+
+The two regions' VPCs have disjoint ranges (``VPC_CIDRS``): the drill run tasks in the DR app subnets
+reach the primary's data subnets over an inter-region VPC peering connection (``drill_peering``), and
+a peering connection between overlapping ranges fails ("The requester VPC and accepter VPC cannot have
+overlapping CIDR blocks", https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
+aws-resource-ec2-vpcpeeringconnection.html).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -16,10 +24,12 @@ from cdk_app.config import AppConfig
 from cdk_app.constructs.encrypted_log_group import EncryptedLogGroup
 from cdk_app.constructs.inbound_only_security_group import inbound_only_security_group
 from cdk_app.naming import Naming
+from contracts.outputs import Side
 
 APP_SUBNETS = "app"
 DATA_SUBNETS = "data"
-VPC_CIDR = "10.40.0.0/16"
+#: Each side's VPC range (private, RFC 1918), disjoint so the two VPCs can be peered.
+VPC_CIDRS: Mapping[Side, str] = {Side.PRIMARY: "10.40.0.0/16", Side.DR: "10.41.0.0/16"}
 _INTERFACE_ENDPOINTS = {
     "Kinesis": ec2.InterfaceVpcEndpointAwsService.KINESIS_STREAMS,
     "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
@@ -43,10 +53,12 @@ class RegionNetwork(Construct):
         *,
         config: AppConfig,
         naming: Naming,
-        region: str,
+        side: Side,
         logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
+        region = config.region_of(side)
+        self.cidr = VPC_CIDRS[side]
         flow_logs = EncryptedLogGroup(
             self, "FlowLogs", config=config, name=f"/htdr/{naming.suffix}/vpc-flow-logs", key=logs_key
         )
@@ -60,7 +72,7 @@ class RegionNetwork(Construct):
             self,
             "Vpc",
             vpc_name=naming.name("vpc"),
-            ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
+            ip_addresses=ec2.IpAddresses.cidr(self.cidr),
             availability_zones=list(config.azs(region)),
             nat_gateways=3 if config.production else 1,
             subnet_configuration=[
@@ -93,7 +105,7 @@ class RegionNetwork(Construct):
             name=naming.name("endpoints"),
             description="Interface endpoints: HTTPS from inside the VPC only",
         )
-        endpoints_sg.add_ingress_rule(ec2.Peer.ipv4(VPC_CIDR), ec2.Port.tcp(443), "HTTPS from the VPC")
+        endpoints_sg.add_ingress_rule(ec2.Peer.ipv4(self.cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
         app = ec2.SubnetSelection(subnet_group_name=APP_SUBNETS)
         for endpoint_id, service in _INTERFACE_ENDPOINTS.items():
             self.vpc.add_interface_endpoint(
@@ -114,3 +126,7 @@ class RegionNetwork(Construct):
     def data_subnets(self) -> ec2.SubnetSelection:
         """Isolated subnets: Aurora, ElastiCache, EFS mount targets."""
         return ec2.SubnetSelection(subnet_group_name=DATA_SUBNETS)
+
+    def subnets_of(self, group: str) -> list[ec2.ISubnet]:
+        """The subnets of tier ``group`` (``APP_SUBNETS`` or ``DATA_SUBNETS``), one per AZ."""
+        return self.vpc.select_subnets(subnet_group_name=group).subnets

@@ -1,5 +1,6 @@
 """Per-region foundation: keys, VPC, access-log bucket, backup vault; on the DR side also the
-replication destinations (raw-archive replica bucket, EFS replica) that the primary points at.
+replication destinations (raw-archive replica bucket, EFS replica) that the primary points at, and the
+VPC peering connection through which drill runs observe the primary's data stores.
 
 Deployed first in each region (primary, then DR) so the primary services can reference them.
 """
@@ -12,6 +13,7 @@ from constructs import Construct
 from cdk_app.config import AppConfig
 from cdk_app.constructs.access_log_bucket import AccessLogBucket
 from cdk_app.constructs.backup_vault import BackupVault
+from cdk_app.constructs.drill_peering import DrillPeering
 from cdk_app.constructs.raw_archive import RawArchive
 from cdk_app.constructs.region_keys import RegionKeys
 from cdk_app.constructs.region_network import RegionNetwork
@@ -34,6 +36,7 @@ class FoundationStack(Stack):
         naming: Naming,
         side: Side,
         primary_data_key_arn: str | None = None,
+        primary_network: RegionNetwork | None = None,
     ) -> None:
         region = config.region_of(side)
         super().__init__(
@@ -49,7 +52,7 @@ class FoundationStack(Stack):
             self, "Keys", config=config, naming=naming, primary_data_key_arn=primary_data_key_arn
         )
         self.network = RegionNetwork(
-            self, "Network", config=config, naming=naming, region=region, logs_key=self.keys.logs_key
+            self, "Network", config=config, naming=naming, side=side, logs_key=self.keys.logs_key
         )
         self.access_logs = AccessLogBucket(self, "AccessLogs", config=config, naming=naming, region=region)
         label = side.value.lower()
@@ -65,6 +68,15 @@ class FoundationStack(Stack):
             emit(self, OutputKey.DR_REGION, config.dr_region, "DR region")
             emit(self, OutputKey.TARGET_KIND, "aws", "Drill target kind of this deployment")
             return
+        if primary_network is None:
+            raise ValueError("the DR foundation needs the primary network (primary_network) to peer with")
+        self.drill_peering = DrillPeering(
+            self,
+            "DrillPeering",
+            dr=self.network,
+            primary=primary_network,
+            primary_region=config.primary_region,
+        )
         self.archive = RawArchive(
             self,
             "RawArchive",

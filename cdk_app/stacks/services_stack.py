@@ -19,6 +19,7 @@ from cdk_app.constructs.archive_delivery import ArchiveDelivery
 from cdk_app.constructs.audit_trail import AuditTrail
 from cdk_app.constructs.backup_protection import BackupProtection
 from cdk_app.constructs.client_failover_record import ClientFailoverRecord
+from cdk_app.constructs.drill_peering_return import DrillPeeringReturn
 from cdk_app.constructs.event_stream import EventStream
 from cdk_app.constructs.failover_runbook import FailoverRunbook, FailoverTargets
 from cdk_app.constructs.fis_experiments import FisExperiments
@@ -203,6 +204,15 @@ class ServicesStack(Stack):
                 logs_key=keys.logs_key,
             )
             self._primary_extras(foundation)
+            assert dr_foundation is not None
+            DrillPeeringReturn(
+                self,
+                "DrillPeeringReturn",
+                primary=network,
+                dr=dr_foundation.network,
+                connection_id=dr_foundation.drill_peering.connection.ref,
+                stores=[self.store.connections, self.cache.connections],
+            )
             emit(self, OutputKey.DB_SECRET_ARN, db_secret.secret_arn, "Existing Aurora master secret")
             emit(self, OutputKey.CACHE_SECRET_ARN, cache_secret.secret_arn, "Existing cache AUTH secret")
         else:
