@@ -60,6 +60,7 @@ from drills.targets.roles import (
     DatabaseReplication,
     DrillSite,
     EventStore,
+    FixedParameters,
     LoadAndLedger,
     Target,
     TopologyReadBack,
@@ -299,7 +300,9 @@ def _journal(
                      not_measured_reason=f"drill aborted: {abort_reason}" if abort_reason else "",
                      fault_duration_s=ctx.fault_duration_s, metric_at=metric_at)
     objectives = evaluate(m, cfg.objectives)
-    notes = [*ctx.notes, *_sampling_notes(samples, metric_at or t0, cfg.sample_interval_s),
+    notes = [*ctx.notes, *(f"parameter {name} not applied on this target: {why}"
+                           for name, why in _fixed_parameters(ctx).items()),
+             *_sampling_notes(samples, metric_at or t0, cfg.sample_interval_s),
              *(outcome.notes if outcome else [])]
     if loss is not None and loss.ack_latency_p99_s is not None:
         notes.append(f"ack latency p99 before t0 {loss.ack_latency_p99_s * 1000:.1f} ms")
@@ -345,11 +348,19 @@ def _journal(
 EVENT_LOAD_PARAMETERS = ("rate_per_min", "ingest", "devices", "exposure", "exposure_s", "partition_s")
 
 
+def _fixed_parameters(ctx: DrillContext) -> dict[str, str]:
+    """Parameters the target does not apply, and why (``FixedParameters``); none for most targets."""
+    return ctx.target.fixed_parameters() if isinstance(ctx.target, FixedParameters) else {}
+
+
 def _parameters(ctx: DrillContext, scn: Scenario) -> dict[str, object]:
     """What ran: the resolved parameters the scenario uses and the topology read back from the target."""
     params = ctx.config.parameters()
     if not scn.event_load:
         params = {k: v for k, v in params.items() if k not in EVENT_LOAD_PARAMETERS}
+    for name in _fixed_parameters(ctx):
+        if name in params:
+            params[name] = None     # not applied: a figure the target never ran with is not recorded
     if ctx.applied_topology:
         params["applied_topology"] = dict(ctx.applied_topology)
     return params

@@ -25,14 +25,10 @@ from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.safety import SafetyPolicy
 from drills.targets.aws.session import AwsRequest, dry_run, recover_aws, run_aws_drill
-from drills.targets.aws.target import AWS_DEFAULTS
+from drills.targets.aws.target import AWS_DEFAULTS, FIXED_ON_AWS
 from drills.targets.values import ActionFailed
 
 DEFAULT_OUTPUTS = Path("cfn-outputs/flat-outputs.json")
-#: Parameters AWS sets itself: a drill cannot choose them (``--set`` of one is refused).
-NOT_SETTABLE = {
-    "link_latency_ms": "the inter-region latency on AWS is physical, a drill cannot set it: omit it",
-}
 
 
 def aws_data_plane(outputs: AwsOutputs, work_dir: Path, clients: ClientFactory) -> DataPlane:
@@ -45,8 +41,8 @@ def aws_params(pairs: list[str]) -> dict[str, object]:
     AWS sets itself is refused with one line."""
     for pair in pairs:
         key = pair.partition("=")[0].strip()
-        if key in NOT_SETTABLE:
-            raise ValueError(f"--set {key}: {NOT_SETTABLE[key]}")
+        if key in FIXED_ON_AWS:
+            raise ValueError(f"--set {key}: {FIXED_ON_AWS[key]}")
     return dict(AWS_DEFAULTS)
 
 

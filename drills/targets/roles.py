@@ -223,6 +223,15 @@ class DrillSite(Protocol):
         ...
 
 
+@runtime_checkable
+class FixedParameters(Protocol):
+    """Optional: drill parameters the target cannot apply (the journal records them as None, and why)."""
+
+    def fixed_parameters(self) -> dict[str, str]:
+        """Parameter name -> why this target does not apply it (one sentence)."""
+        ...
+
+
 #: How a missing role is named in a refusal.
 CAPABILITY: dict[type, str] = {
     LoadAndLedger: "load and ledger",

@@ -80,6 +80,11 @@ from drills.targets.values import (
 
 #: Drill parameters whose project-wide default the aws target cannot honour, and the AWS default.
 AWS_DEFAULTS: dict[str, object] = {"replication_mode": ReplicationMode.ASYNC.value}
+#: Drill parameters AWS sets itself, and why: a drill cannot choose them (``FixedParameters``; the
+#: journal records them as None, and ``--set`` of one is refused).
+FIXED_ON_AWS: dict[str, str] = {
+    "link_latency_ms": "the inter-region latency on AWS is physical, a drill cannot set it: omit it",
+}
 #: How often ``wait_replication_caught_up`` reads the DR side's lag.
 CATCH_UP_POLL_S = 1.0
 
@@ -177,6 +182,9 @@ class AwsTarget(AwsSite):
 
     def store_dsn(self, region: str) -> str:
         return self.data.store_dsn(region)
+
+    def fixed_parameters(self) -> dict[str, str]:
+        return dict(FIXED_ON_AWS)
 
     # ---- DatabaseReplication --------------------------------------------------------------------
     def configure(self, topology: TopologySpec) -> Rollback:

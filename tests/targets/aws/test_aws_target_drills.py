@@ -126,6 +126,10 @@ def test_every_accepted_scenario_passes_with_the_aws_defaults(
     assert (journal.target.primary_region, journal.target.dr_region) == (P, D)
     assert journal.parameters["replication_mode"] == "async" and journal.parameters["ingest"] == "single"
     assert "topology in effect: not readable from the target" in journal.notes
+    # the latency AWS does not let a drill set is not recorded as if it had run with it
+    assert journal.parameters["link_latency_ms"] is None
+    assert local_journal.parameters["link_latency_ms"] == 20.0
+    assert any(n.startswith("parameter link_latency_ms not applied on this target: ") for n in journal.notes)
     phases = [e.phase for e in journal.timeline]
     assert {Phase.FAULT_INJECTED, Phase.PROMOTED, Phase.FIRST_ACK_WRITE_READABLE,
             Phase.BACKLOG_DRAINED} <= set(phases) and phases[-1] is Phase.ROLLED_BACK
