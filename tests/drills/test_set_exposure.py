@@ -10,10 +10,12 @@ RPO (metric) must both match the exposure within the tolerance the journal state
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from compliance.expectations.drill_validator import suites_validator
 from contracts.journal import DrillJournal, Phase, Status
 from drills.drill_runner import SET_EXPOSURE, run_drill
 from drills.measure.loss import LossResult
@@ -30,9 +32,31 @@ EXPOSURE_S = 1.5
 SHORT = {"rate_per_min": 30000, "load_s": 9.0, "fault_after_s": 2.0, "exposure_s": EXPOSURE_S}
 
 
-def _drill(target: LocalTarget, root: Path, name: str, **params: object) -> DrillJournal:
+def _drill(target: LocalTarget, root: Path, name: str, validate: bool = False, **params: object
+           ) -> DrillJournal:
     config = parse_config({**SHORT, **params})
-    return run_drill(target, "region_outage", config, root / f"reports-{name}").journal
+    reports = root / f"reports-{name}"
+    return run_drill(target, "region_outage", config, reports,
+                     validator=suites_validator(reports) if validate else None).journal
+
+
+def _assert_the_ledger_suite_names_the_lost_events(journal: DrillJournal) -> None:
+    """The checksum diff and the GE ledger suite on the survivor agree on what was lost, and the
+    objective reports it (the suite lists at most 200 gap rows, hence 50 devices in that drill)."""
+    m = journal.measurements
+    integrity = {i.name: i for i in journal.integrity}
+    checksum = integrity["ledger_vs_surviving_store"]
+    assert not checksum.passed and checksum.details["missing"] == m.loss.lost
+    objective = {o.name: o for o in journal.objectives}["zero_acknowledged_loss"]
+    assert not objective.passed and objective.observed == m.loss.lost_or_changed
+    vs_ledger = integrity["gx:vitals_store_vs_ledger@ca-west-1"]
+    assert not vs_ledger.passed and "gaps dev-" in vs_ledger.summary
+    raw = json.loads(Path(vs_ledger.details["results_file"]).read_text())
+    gaps = next(r["result"]["details"]["unexpected_rows"] for r in raw["results"]
+                if r["expectation_config"]["type"] == "unexpected_rows_expectation")
+    in_gaps = {f"{g['device_id']}:{seq}" for g in gaps for seq in range(g["gap_from"], g["gap_to"] + 1)}
+    assert len(in_gaps) == checksum.details["missing"] and set(checksum.details["missing_ids"]) <= in_gaps
+    assert any("Hz" in n and "BELOW" not in n for n in journal.notes)     # sampled >= 10 Hz
 
 
 def _exposure(journal: DrillJournal) -> dict[str, object]:
@@ -65,8 +89,9 @@ def test_a_paused_primary_processor_loses_exactly_what_single_ingest_exposed(
     sandbox: tuple[LocalTarget, SandboxSettings, Path], mode: str, ingest: str,
 ) -> None:
     target, _, root = sandbox
-    journal = _drill(target, root, f"{mode}-{ingest}", replication_mode=mode, ingest=ingest,
-                     exposure="processor_pause")
+    ge = (mode, ingest) == ("async", "single")   # this one drill also runs the GE suites on the survivor
+    journal = _drill(target, root, f"{mode}-{ingest}", validate=ge, replication_mode=mode, ingest=ingest,
+                     exposure="processor_pause", **({"devices": 50} if ge else {}))
     m, exposure = journal.measurements, _exposure(journal)
     assert exposure["exposed"] and int(str(exposure["exposed"])) >= 200       # 1.5 s at 500 events/s
     realized = float(str(exposure["realized_s"]))
@@ -78,7 +103,10 @@ def test_a_paused_primary_processor_loses_exactly_what_single_ingest_exposed(
         assert abs(m.rpo_data.value - realized) <= tolerance
         assert abs(m.rpo_metric.value - realized) <= tolerance, _components(journal)
         assert journal.status is Status.FAILED                                  # loss fails the drill
+        assert len(m.loss.lost_event_ids) > 0
         _assert_a_blinded_sampler_fails_agreement(journal)
+        if ge:
+            _assert_the_ledger_suite_names_the_lost_events(journal)
     else:                      # the DR stream holds them and the DR processor replays them
         assert m.loss.lost == 0 and exposure["expected_lost"] == 0
         assert m.rpo_data.value == 0.0 and m.rpo_metric.value == 0.0
