@@ -2,8 +2,8 @@
 
 Options are read once into an ``AwsRequest``; refusals are one line (``UnsafeTarget``, a bad outputs
 file, a scenario or parameter refused on AWS) raised as ``ValueError`` for the CLI's error handler.
-A drill runs through ``drills.drill_runner.run_drill`` on an ``AwsTarget`` (``session``), whose data
-plane is wired in ``aws_data_plane``, the one place that names it.
+A drill runs through ``drills.drill_runner.run_drill`` on an ``AwsTarget`` (``session``) whose data
+plane is ``AwsDataPlane``.
 """
 
 from __future__ import annotations
@@ -20,20 +20,12 @@ from contracts.journal import DrillJournal
 from drills.scenarios.config import DrillConfig
 from drills.targets.aws.clients import boto3_clients, probe_clients
 from drills.targets.aws.data_plane import AwsDataPlane
-from drills.targets.aws.data_plane_role import DataPlane
-from drills.targets.aws.executor import ClientFactory
-from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.safety import SafetyPolicy
 from drills.targets.aws.session import AwsRequest, dry_run, recover_aws, run_aws_drill
 from drills.targets.aws.target import AWS_DEFAULTS, FIXED_ON_AWS
 from drills.targets.values import ActionFailed
 
 DEFAULT_OUTPUTS = Path("cfn-outputs/flat-outputs.json")
-
-
-def aws_data_plane(outputs: AwsOutputs, work_dir: Path, clients: ClientFactory) -> DataPlane:
-    """The aws target's data plane (producer, ledger, stores, stream probes): the one place it is wired."""
-    return AwsDataPlane(outputs, work_dir, clients)
 
 
 def aws_params(pairs: list[str]) -> dict[str, object]:
@@ -75,7 +67,7 @@ def run(
         return None
     run_id = uuid.uuid4().hex[:12]
     try:
-        result = run_aws_drill(scenario, request, config, boto3_clients(), aws_data_plane,
+        result = run_aws_drill(scenario, request, config, boto3_clients(), AwsDataPlane,
                                probe_clients=probe_clients(), progress=progress, stop=stop, run_id=run_id)
     except ActionFailed as err:
         path = journal_dir(request.reports_dir) / journal_name(scenario, run_id)

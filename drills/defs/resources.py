@@ -14,13 +14,13 @@ from contracts.store_validation import Validator
 from drills.drill_runner import DrillResult
 from drills.scenarios.config import DrillConfig
 from drills.targets.aws.clients import boto3_clients, probe_clients
+from drills.targets.aws.data_plane import AwsDataPlane
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.aws.safety import SafetyPolicy
 from drills.targets.aws.session import AwsRequest, run_aws_drill
 from drills.targets.aws.target import AWS_DEFAULTS
 from drills.targets.local_session import local_target, sandbox_settings
 from drills.targets.roles import Target
-from htdr.aws_commands import aws_data_plane
 
 KINDS = ("local", "aws")
 
@@ -72,6 +72,6 @@ class DrillTargetResource(ConfigurableResource):
         through the same runner as a local drill."""
         policy = SafetyPolicy(frozenset(self.allow_suffixes), self.confirm_suffix)
         request = AwsRequest(Path(self.outputs), policy, self.reports_path, self.poll_s)
-        return run_aws_drill(scenario, request, config, boto3_clients(), aws_data_plane,
+        return run_aws_drill(scenario, request, config, boto3_clients(), AwsDataPlane,
                              probe_clients=probe_clients(), progress=progress, run_id=run_id,
                              validator=validator)

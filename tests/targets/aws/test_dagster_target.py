@@ -50,7 +50,7 @@ def rig(aurora: PgCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     made = Rig(aurora, tmp_path / "reports", clock=SYSTEM_CLOCK)
     monkeypatch.setattr(resources, "boto3_clients", lambda: made.world.watch(made.aws))
     monkeypatch.setattr(resources, "probe_clients", lambda: made.world.probes())
-    monkeypatch.setattr(resources, "aws_data_plane", lambda outputs, work_dir, clients: made.data)
+    monkeypatch.setattr(resources, "AwsDataPlane", lambda outputs, work_dir, clients: made.data)
     monkeypatch.setattr(AuroraSql, "from_outputs", classmethod(lambda cls, outputs, clients: made.sql()))
     yield made
     made.data.close()
