@@ -25,7 +25,7 @@ from drills.pipeline.request_signing import default_credentials
 from drills.targets import roles
 from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
-from drills.targets.aws.store_connection import AuroraConnInfo, DbTls, side_of
+from drills.targets.aws.store_connection import AuroraConnInfo, DbTls
 from drills.targets.local.process import ProcessTable
 from drills.targets.pg_event_store import PgEventStore
 from drills.targets.producer_run import PRODUCER, ProducerRun
@@ -79,7 +79,7 @@ class AwsDataPlane:
     def repoint(self, region: str) -> Rollback:
         """Send every later batch to ``region``'s ingest API only; the rollback restores the routing
         as it was (single or dual) and tells the producer again."""
-        side_of(self._outputs, region)
+        self._outputs.side_of(region)
         before = self._producer.routed_regions()
         self._producer.repoint(region)
 
@@ -127,7 +127,7 @@ class AwsDataPlane:
         self._lag_clocks = {}
 
     def _stream(self, region: str) -> Stream:
-        side = side_of(self._outputs, region)
+        side = self._outputs.side_of(region)
         return Stream(self._outputs.of(side, RegionalKey.STREAM_NAME),
                       self._outputs.of(side, RegionalKey.STREAM_ARN))
 

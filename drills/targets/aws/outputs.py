@@ -71,6 +71,14 @@ class AwsOutputs:
     def region(self, side: Side) -> str:
         return self.get(OutputKey.PRIMARY_REGION if side is Side.PRIMARY else OutputKey.DR_REGION)
 
+    def side_of(self, region: str) -> Side:
+        """The side (primary or DR, as deployed) of ``region``; one line naming both when it is neither."""
+        for side in Side:
+            if self.region(side) == region:
+                return side
+        raise ValueError(f"region {region!r} is not in {self.path}: use "
+                         f"{self.region(Side.PRIMARY)} or {self.region(Side.DR)}")
+
     def rest_api(self, side: Side) -> RestApi:
         """``https://<id>.execute-api.<region>.amazonaws.com/<stage>/`` → id and stage."""
         url = urlparse(self.of(side, RegionalKey.API_URL))

@@ -53,15 +53,6 @@ class DbTls:
         return cls("verify-full", ca_bundle)
 
 
-def side_of(outputs: AwsOutputs, region: str) -> Side:
-    """The side (primary or DR, as deployed) of ``region``; one line naming both when it is neither."""
-    for side in Side:
-        if outputs.region(side) == region:
-            return side
-    raise ValueError(f"region {region!r} is not in {outputs.path}: use "
-                     f"{outputs.region(Side.PRIMARY)} or {outputs.region(Side.DR)}")
-
-
 class AuroraConnInfo:
     """``conninfo(region)`` for ``drills.targets.pg_event_store.PgEventStore``; safe across threads."""
 
@@ -71,7 +62,7 @@ class AuroraConnInfo:
         self._credentials: DbCredentials | None = None
 
     def __call__(self, region: str) -> dict[str, object]:
-        side = side_of(self._outputs, region)
+        side = self._outputs.side_of(region)
         default_port = self._outputs.get(OutputKey.DB_PORT)
         hosts: list[tuple[str, str]] = []
         for key in (RegionalKey.WRITER_ENDPOINT, RegionalKey.READER_ENDPOINT):

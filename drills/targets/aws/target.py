@@ -123,13 +123,6 @@ class AwsTarget(AwsSite):
         #: Whether this drill opened the rollback state file (its first action started).
         self.began = False
 
-    def _side(self, region: str) -> Side:
-        for side in Side:
-            if self.outputs.region(side) == region:
-                return side
-        raise ValueError(f"region {region!r} is not one of the deployment's "
-                         f"({self.outputs.region(Side.PRIMARY)}, {self.outputs.region(Side.DR)})")
-
     def _switch_producer(self, side: Side) -> Callable[[], None]:
         def switch() -> None:
             self.data.repoint(self.outputs.region(side))
@@ -168,7 +161,7 @@ class AwsTarget(AwsSite):
         return self.data.ledger_path()
 
     def repoint(self, region: str) -> Rollback:
-        return self._perform(f"repoint {region}", roles.repoint(self.outputs, self._side(region)))
+        return self._perform(f"repoint {region}", roles.repoint(self.outputs, self.outputs.side_of(region)))
 
     # ---- EventStore (data plane) ----------------------------------------------------------------
     def store_count(self, region: str) -> int | None:
@@ -202,7 +195,7 @@ class AwsTarget(AwsSite):
         return isinstance(secondary, str) and secondary.endswith(f":cluster:{dr_cluster}")
 
     def writer_alive(self, region: str) -> bool:
-        return self.sql.writer_alive(self._side(region))
+        return self.sql.writer_alive(self.outputs.side_of(region))
 
     def replication_lag_s(self) -> float | None:
         return self.sql.rpo_lag_s()
@@ -215,7 +208,7 @@ class AwsTarget(AwsSite):
         return True
 
     def promote_writer(self, region: str) -> Rollback:
-        side = self._side(region)
+        side = self.outputs.side_of(region)
         planned = other(side) not in self._impaired
         how = "switchover" if planned else "failover with AllowDataLoss"
         return self._perform(f"promote_writer {region} ({how})",
@@ -226,7 +219,7 @@ class AwsTarget(AwsSite):
 
     # ---- RegionFault ----------------------------------------------------------------------------
     def kill_region(self, region: str) -> Rollback:
-        side = self._side(region)
+        side = self.outputs.side_of(region)
         self._impaired.add(side)
         try:
             return self._perform(f"kill_region {region} (simulated)", roles.kill_region(self.outputs, side),
@@ -238,7 +231,7 @@ class AwsTarget(AwsSite):
 
     # ---- PipelineProcessors ---------------------------------------------------------------------
     def processor_alive(self, region: str) -> bool:
-        side = self._side(region)
+        side = self.outputs.side_of(region)
         response = self._probes("ecs", region).describe_services(
             cluster=self.outputs.of(side, RegionalKey.ECS_CLUSTER_NAME),
             services=[self.outputs.of(side, RegionalKey.PROCESSOR_SERVICE_NAME)])
@@ -255,11 +248,11 @@ class AwsTarget(AwsSite):
     def stop_processor(self, region: str, graceful: bool) -> Rollback:
         how = "scaled to 0" if graceful else "task stopped by FIS"
         return self._perform(f"stop_processor {region} ({how})",
-                             roles.stop_processor(self.outputs, self._side(region), graceful))
+                             roles.stop_processor(self.outputs, self.outputs.side_of(region), graceful))
 
     def start_processor(self, region: str) -> Rollback:
         return self._perform(f"start_processor {region}",
-                             roles.start_processor(self.outputs, self._side(region)))
+                             roles.start_processor(self.outputs, self.outputs.side_of(region)))
 
     # ---- SessionCache -----------------------------------------------------------------------------
     def cache_replication_offsets(self) -> tuple[int, int] | None:
