@@ -9,7 +9,9 @@ an exception.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import quote
 
 from contracts.outputs import OutputKey, RegionalKey, Side
@@ -20,6 +22,21 @@ from drills.targets.aws.outputs import AwsOutputs
 
 class CredentialsError(ValueError):
     """The secret could not be read or lacks a key; the message names the secret's ARN, never a value."""
+
+
+T = TypeVar("T")
+
+
+def home_or_replica(read: Callable[[Side], T]) -> T:
+    """``read`` from the secret's home (primary) region, else from its DR replica (the primary region
+    may be the one impaired); the home region's error when both fail."""
+    try:
+        return read(Side.PRIMARY)
+    except CredentialsError as home_error:
+        try:
+            return read(Side.DR)
+        except CredentialsError:
+            raise home_error from None
 
 
 @dataclass(frozen=True, repr=False)

@@ -71,6 +71,12 @@ class AwsOutputs:
     def region(self, side: Side) -> str:
         return self.get(OutputKey.PRIMARY_REGION if side is Side.PRIMARY else OutputKey.DR_REGION)
 
+    def endpoint(self, side: Side, key: RegionalKey, default_port: OutputKey) -> tuple[str, str]:
+        """(host, port) of ``side``'s endpoint output ``key``: an endpoint given as ``host:port`` (the
+        sandbox's outputs, each engine on its own port) keeps its port, else ``default_port``'s."""
+        host, _, port = self.of(side, key).partition(":")
+        return host, port or self.get(default_port)
+
     def side_of(self, region: str) -> Side:
         """The side (primary or DR, as deployed) of ``region``; one line naming both when it is neither."""
         for side in Side:

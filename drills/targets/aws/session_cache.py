@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from contracts.outputs import OutputKey, RegionalKey, Side
-from drills.targets.aws.credentials import CredentialsError, cache_auth_token
+from drills.targets.aws.credentials import cache_auth_token, home_or_replica
 from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
 from drills.targets.session_store import CacheEndpoint, SessionStore, offsets_seen_by_primary
@@ -48,19 +48,11 @@ class AwsSessionCache:
         """The primary replication group's primary endpoint, TLS, with the AUTH token (read once)."""
         with self._lock:
             if self._endpoint is None:
-                host, _, port = self._outputs.of(Side.PRIMARY, RegionalKey.CACHE_ENDPOINT).partition(":")
-                self._endpoint = CacheEndpoint(host, int(port or self._outputs.get(OutputKey.CACHE_PORT)),
-                                               self._token(), tls=True)
+                host, port = self._outputs.endpoint(Side.PRIMARY, RegionalKey.CACHE_ENDPOINT,
+                                                    OutputKey.CACHE_PORT)
+                token = home_or_replica(lambda side: cache_auth_token(self._outputs, self._clients, side))
+                self._endpoint = CacheEndpoint(host, int(port), token, tls=True)
             return self._endpoint
-
-    def _token(self) -> str:
-        try:
-            return cache_auth_token(self._outputs, self._clients, Side.PRIMARY)
-        except CredentialsError as home_error:
-            try:
-                return cache_auth_token(self._outputs, self._clients, Side.DR)
-            except CredentialsError:
-                raise home_error from None
 
     def write_session(self, key: str) -> SessionWrite:
         return self._store.write(key)

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from contracts.outputs import OutputKey, RegionalKey, Side
-from drills.targets.aws.credentials import CredentialsError, DbCredentials, db_credentials
+from contracts.outputs import OutputKey, RegionalKey
+from drills.targets.aws.credentials import DbCredentials, db_credentials, home_or_replica
 from drills.targets.aws.executor import ClientFactory
 from drills.targets.aws.outputs import AwsOutputs
 
@@ -63,11 +63,9 @@ class AuroraConnInfo:
 
     def __call__(self, region: str) -> dict[str, object]:
         side = self._outputs.side_of(region)
-        default_port = self._outputs.get(OutputKey.DB_PORT)
         hosts: list[tuple[str, str]] = []
         for key in (RegionalKey.WRITER_ENDPOINT, RegionalKey.READER_ENDPOINT):
-            host, _, port = self._outputs.of(side, key).partition(":")
-            endpoint = (host, port or default_port)
+            endpoint = self._outputs.endpoint(side, key, OutputKey.DB_PORT)
             if endpoint not in hosts:
                 hosts.append(endpoint)
         creds = self.credentials()
@@ -87,11 +85,6 @@ class AuroraConnInfo:
         """The DB secret's username and password, read on first use and kept (memory only)."""
         with self._lock:
             if self._credentials is None:
-                try:
-                    self._credentials = db_credentials(self._outputs, self._clients, Side.PRIMARY)
-                except CredentialsError as home_error:
-                    try:
-                        self._credentials = db_credentials(self._outputs, self._clients, Side.DR)
-                    except CredentialsError:
-                        raise home_error from None
+                self._credentials = home_or_replica(
+                    lambda side: db_credentials(self._outputs, self._clients, side))
             return self._credentials
